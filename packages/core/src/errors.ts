@@ -1,0 +1,185 @@
+// AuthError: the one error type of tokengate, with a stable code, an HTTP status and an RFC 6750 rendering.
+
+/**
+ * Stable, fine-grained failure codes. Callers may `switch` on them; they never change meaning.
+ * The HTTP status and the RFC 6750 `error` attribute follow from the code (see {@link CODE_TABLE}).
+ */
+export type AuthErrorCode =
+  // extraction (RFC 6750 §2)
+  | 'token_missing'
+  | 'invalid_request'
+  | 'multiple_tokens'
+  | 'token_too_large'
+  // token shape and verification (RFC 7515, 7516, 7519, 8725)
+  | 'token_malformed'
+  | 'alg_not_allowed'
+  | 'signature_invalid'
+  | 'signature_required'
+  | 'encryption_required'
+  | 'decryption_failed'
+  | 'key_not_found'
+  | 'keys_unavailable'
+  // claims (RFC 7519 §4.1, RFC 9068)
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'claim_invalid'
+  | 'issuer_unknown'
+  | 'token_revoked'
+  // request binding
+  | 'csrf_rejected'
+  | 'invalid_dpop_proof'
+  // guards (RFC 6750 §3.1 insufficient_scope)
+  | 'insufficient_scope'
+  | 'insufficient_role'
+
+/** RFC 6750 §3.1 error attribute values (plus OAuth's temporarily_unavailable for 503). */
+export type BearerError =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'temporarily_unavailable'
+
+interface CodeInfo {
+  readonly status: number
+  /** RFC 6750 `error` attribute; `undefined` for a request without credentials (RFC 6750 §3.1). */
+  readonly error: BearerError | undefined
+}
+
+/** The one place where a code gets its status and RFC 6750 error. */
+export const CODE_TABLE: Readonly<Record<AuthErrorCode, CodeInfo>> = {
+  token_missing: { status: 401, error: undefined },
+  invalid_request: { status: 400, error: 'invalid_request' },
+  multiple_tokens: { status: 400, error: 'invalid_request' },
+  token_too_large: { status: 401, error: 'invalid_token' },
+  token_malformed: { status: 401, error: 'invalid_token' },
+  alg_not_allowed: { status: 401, error: 'invalid_token' },
+  signature_invalid: { status: 401, error: 'invalid_token' },
+  signature_required: { status: 401, error: 'invalid_token' },
+  encryption_required: { status: 401, error: 'invalid_token' },
+  decryption_failed: { status: 401, error: 'invalid_token' },
+  key_not_found: { status: 401, error: 'invalid_token' },
+  keys_unavailable: { status: 503, error: 'temporarily_unavailable' },
+  token_expired: { status: 401, error: 'invalid_token' },
+  token_not_yet_valid: { status: 401, error: 'invalid_token' },
+  claim_invalid: { status: 401, error: 'invalid_token' },
+  issuer_unknown: { status: 401, error: 'invalid_token' },
+  token_revoked: { status: 401, error: 'invalid_token' },
+  csrf_rejected: { status: 403, error: 'invalid_request' },
+  invalid_dpop_proof: { status: 401, error: 'invalid_token' },
+  insufficient_scope: { status: 403, error: 'insufficient_scope' },
+  insufficient_role: { status: 403, error: 'insufficient_scope' },
+}
+
+export interface AuthErrorOptions {
+  /** The underlying error (a jose error, a zod error, a network error). Never rendered. */
+  cause?: unknown
+  /** Scopes required by a failed scope guard: rendered as `scope="…"` (RFC 6750 §3). */
+  scope?: readonly string[]
+  /** Seconds until a retry may succeed: rendered as `Retry-After` (503 only). */
+  retryAfter?: number
+  /** Realm for the challenge; adapters usually set it through `withRealm`. */
+  realm?: string
+  /** Extra challenge, e.g. a `DPoP` challenge alongside `Bearer` (RFC 9449 §7.1). */
+  extraChallenges?: readonly string[]
+}
+
+/** What an adapter writes to the wire: identical for every framework. */
+export interface AuthErrorResponse {
+  status: number
+  headers: Record<string, string>
+  body: { error?: BearerError; error_description: string; code: AuthErrorCode }
+}
+
+/**
+ * The one error class. Every failure of extraction, verification, claims or guards is an AuthError.
+ *
+ * @example
+ * try { await authenticator.authenticate(req) }
+ * catch (err) { if (err instanceof AuthError && err.code === 'token_expired') refresh() }
+ */
+export class AuthError extends Error {
+  override readonly name = 'AuthError'
+  readonly code: AuthErrorCode
+  readonly status: number
+  readonly error: BearerError | undefined
+  readonly description: string
+  readonly scope: readonly string[] | undefined
+  readonly retryAfter: number | undefined
+  readonly realm: string | undefined
+  readonly extraChallenges: readonly string[]
+
+  constructor(code: AuthErrorCode, description: string, options: AuthErrorOptions = {}) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause })
+    const info = CODE_TABLE[code]
+    this.code = code
+    this.status = info.status
+    this.error = info.error
+    this.description = description
+    this.scope = options.scope
+    this.retryAfter = options.retryAfter
+    this.realm = options.realm
+    this.extraChallenges = options.extraChallenges ?? []
+  }
+
+  /** A copy with the realm set, for the challenge. */
+  withRealm(realm: string | undefined): AuthError {
+    if (realm === undefined || realm === this.realm) return this
+    return new AuthError(this.code, this.description, { ...this.#options(), realm })
+  }
+
+  #options(): AuthErrorOptions {
+    return {
+      cause: this.cause,
+      ...(this.scope && { scope: this.scope }),
+      ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
+      ...(this.realm !== undefined && { realm: this.realm }),
+      extraChallenges: this.extraChallenges,
+    }
+  }
+
+  /** The `WWW-Authenticate` value (RFC 6750 §3), or undefined where none applies (503). */
+  get challenge(): string | undefined {
+    if (this.status === 503) return undefined
+    const params: string[] = []
+    if (this.realm !== undefined) params.push(`realm=${quote(this.realm)}`)
+    if (this.error !== undefined) {
+      params.push(`error=${quote(this.error)}`)
+      params.push(`error_description=${quote(this.description)}`)
+    }
+    if (this.scope && this.scope.length > 0) params.push(`scope=${quote(this.scope.join(' '))}`)
+    const bearer = params.length > 0 ? `Bearer ${params.join(', ')}` : 'Bearer'
+    return [bearer, ...this.extraChallenges].join(', ')
+  }
+
+  /** Status, headers and JSON body, byte-identical across adapters. */
+  toResponse(): AuthErrorResponse {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+    }
+    const challenge = this.challenge
+    if (challenge !== undefined) headers['www-authenticate'] = challenge
+    if (this.status === 503) headers['retry-after'] = String(Math.max(1, Math.ceil(this.retryAfter ?? 30)))
+    const body: AuthErrorResponse['body'] = {
+      ...(this.error !== undefined && { error: this.error }),
+      error_description: this.description,
+      code: this.code,
+    }
+    return { status: this.status, headers, body }
+  }
+
+  toJSON(): AuthErrorResponse['body'] {
+    return this.toResponse().body
+  }
+}
+
+/** True for an AuthError, including one from another copy of the package. */
+export function isAuthError(value: unknown): value is AuthError {
+  return value instanceof AuthError || (value instanceof Error && value.name === 'AuthError' && 'code' in value)
+}
+
+// RFC 6750 §3: auth-param values are quoted-strings whose characters are limited to
+// %x20-21 / %x23-5B / %x5D-7E; anything else (quotes, backslashes, controls, non-ASCII) is replaced.
+function quote(value: string): string {
+  return `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?')}"`
+}

@@ -1,0 +1,4 @@
+// Public entry of @tokengate/core.
+export { AuthError, isAuthError, CODE_TABLE } from './errors.js'
+export type { AuthErrorCode, AuthErrorOptions, AuthErrorResponse, BearerError } from './errors.js'
+export type * from './types.js'

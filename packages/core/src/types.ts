@@ -1,0 +1,160 @@
+// Public types of @tokengate/core: the request it reads, the options it takes, the context it returns.
+import type {
+  JWEHeaderParameters,
+  JWK,
+  JWSHeaderParameters,
+  JWTPayload,
+  KeyObject,
+} from 'jose'
+import type { ZodType } from 'zod'
+
+/** A number of seconds, or a string with a unit: `'500ms'`, `'30s'`, `'10m'`, `'1h'`, `'1d'`. */
+export type Duration = number | string
+
+/** Node-style header record (`req.headers` or, better, `req.headersDistinct`), or a Fetch `Headers`. */
+export type HeadersLike = Headers | Record<string, string | readonly string[] | undefined>
+
+/** The framework-neutral request the core reads: adapters map their request onto this. */
+export interface RequestLike {
+  method: string
+  /** Absolute URL (`https://api.example.com/x?y`) or path (`/x?y`). */
+  url: string
+  headers: HeadersLike
+}
+
+/** What a custom extractor receives: headers are always a Fetch `Headers`. */
+export interface ExtractorRequest {
+  method: string
+  url: string
+  headers: Headers
+}
+
+export type TokenSource = 'header' | 'cookie' | 'custom'
+
+/** Default claims when no zod schema is given. */
+export type DefaultClaims = JWTPayload
+
+/** The result of a successful authentication. */
+export interface AuthContext<Claims = DefaultClaims> {
+  /** The compact token as received. Never logged by tokengate. */
+  token: string
+  source: TokenSource
+  /** Validated claims; the zod schema's output when `claims` is given. */
+  payload: Claims
+  /** The JWS protected header (for an encrypted-only token, the JWE header). */
+  protectedHeader: JWSHeaderParameters
+  /** Present only when the token was a JWE. */
+  encryption?: { protectedHeader: JWEHeaderParameters }
+  /** From `scope` (space-delimited, RFC 8693 §4.2 / RFC 9068 §2.2.3) or `scp` (array). */
+  scopes: string[]
+  /** From the configured roles claim (dotted path). */
+  roles: string[]
+}
+
+/** Any key material jose accepts, plus PEM text. */
+export type KeyMaterial = string | Uint8Array | CryptoKey | KeyObject | JWK
+
+export interface RemoteJwksOptions {
+  jwksUri: string
+  /** Minimum time between refetches triggered by an unknown `kid`. Default 30 s. */
+  cooldown?: Duration
+  /** Request timeout. Default 5 s. */
+  timeout?: Duration
+  /** How long a fetched set is used before it is refreshed. Default 10 m. */
+  cacheMaxAge?: Duration
+  /** Extra headers for the JWKS request. */
+  headers?: Record<string, string>
+}
+
+export interface DiscoveryOptions {
+  /** Issuer URL; `/.well-known/openid-configuration` (then RFC 8414's path) is read from it. */
+  discovery: string
+  cooldown?: Duration
+  timeout?: Duration
+  cacheMaxAge?: Duration
+}
+
+/** Verification key: secret, PEM (SPKI or X.509), JWK, CryptoKey, a JWKS, a remote JWKS or discovery. */
+export type KeyOption =
+  | KeyMaterial
+  | { jwks: { keys: JWK[] } }
+  | RemoteJwksOptions
+  | DiscoveryOptions
+
+export interface ExtractOptions {
+  /** Read `Authorization: Bearer` (RFC 6750 §2.1). Default true. */
+  header?: boolean
+  /** Name of the cookie that carries the token. */
+  cookie?: string
+  /** Custom extractor; its result counts as a third source. */
+  custom?: (request: ExtractorRequest) => string | undefined
+}
+
+export interface DecryptOptions {
+  /** Decryption keys: one, or several chosen by the JWE `kid` (rotation). */
+  keys: KeyMaterial | Array<KeyMaterial | { key: KeyMaterial; kid?: string }> | { keys: JWK[] }
+  /** Required allowlist of JWE `alg` values. RSA1_5 is not supported; PBES2 only when listed. */
+  keyManagementAlgorithms: string[]
+  /** Allowlist of JWE `enc` values. Default: A128GCM, A192GCM, A256GCM, A128CBC-HS256, A192CBC-HS384, A256CBC-HS512. */
+  contentEncryptionAlgorithms?: string[]
+  /** Refuse plain JWS tokens. Default false. */
+  required?: boolean
+  /** Accept claims straight in the JWE (no inner signature); symmetric key management only. */
+  allowUnsignedPayload?: boolean
+  /** Upper bound for the PBES2 `p2c` count. Default 100000. */
+  maxPbes2Count?: number
+}
+
+export interface CsrfOptions {
+  /** Origins (scheme://host[:port]) besides the request's own that may send cookie-borne tokens. */
+  allowedOrigins?: string[]
+}
+
+export interface CacheOptions {
+  /** Maximum entries. Default 10000. */
+  max?: number
+  /** Optional cap on an entry's lifetime. Entries never outlive the token's `exp`. */
+  ttl?: Duration
+}
+
+/**
+ * Options of {@link createAuthenticator}. Defaults are the secure choice.
+ * `Claims` is inferred from the zod `claims` schema.
+ */
+export interface AuthenticatorOptions<Claims = DefaultClaims> {
+  from?: ExtractOptions
+  /** Required JWS `alg` allowlist. `none` is refused at start-up. */
+  algorithms: string[]
+  key: KeyOption
+  issuer?: string | string[]
+  audience?: string | string[]
+  /** Default 5 s. */
+  clockTolerance?: Duration
+  maxTokenAge?: Duration
+  /** Expected `typ`, compared per RFC 7515 §4.1.9 (`at+jwt` matches `application/at+jwt`). */
+  typ?: string
+  requiredClaims?: string[]
+  /** `exp` is required unless this is false. */
+  requireExp?: boolean
+  /** zod schema for the claims; its output becomes `payload`. */
+  claims?: ZodType<Claims>
+  decrypt?: DecryptOptions
+  roles?: { claim?: string }
+  cache?: false | CacheOptions
+  isRevoked?: (ctx: AuthContext<Claims>) => boolean | Promise<boolean>
+  optional?: boolean
+  csrf?: false | CsrfOptions
+  maxTokenLength?: number
+  realm?: string
+}
+
+/** What {@link createAuthenticator} returns. */
+export interface Authenticator<Claims = DefaultClaims> {
+  /**
+   * Resolves to the context, or `null` when `optional` is set and no token is present.
+   * Every failure rejects with an {@link AuthError}.
+   */
+  authenticate(request: RequestLike): Promise<AuthContext<Claims> | null>
+  /** The realm used in challenges. */
+  readonly realm: string | undefined
+}
