@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole suite, as the README's Quick start and .ci/run run it: system deps, lint, types, every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Browser tests need Debian's chromium, revocation tests need redis-server: install only when missing.
+for ensure in .ci/ensure-chromium .ci/ensure-redis; do
+  if [ -f "$ensure" ]; then bash "$ensure"; fi
+done
+
+echo "== lint"
+pnpm lint
+echo "== typecheck"
+pnpm typecheck
+echo "== tests"
+mkdir -p artifacts
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json || status=$?
+# One plain closing line, 'N passed, N failed', for CI's summary.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("artifacts/vitest.json", "utf8"))
+  const skipped = r.numPendingTests + r.numTodoTests
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""))
+' || true
+exit "$status"
