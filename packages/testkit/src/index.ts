@@ -1,0 +1,5 @@
+// @tokengate/testkit: shared test fixtures (keys for every algorithm, token builders, hostile shapes).
+// Other suites add modules here (e.g. hostile.ts); re-export them from this file.
+export * from './keys.js'
+export * from './tokens.js'
+export * from './foreign.js'
