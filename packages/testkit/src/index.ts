@@ -3,3 +3,4 @@
 export * from './keys.js'
 export * from './tokens.js'
 export * from './foreign.js'
+export * from './hostile.js'
