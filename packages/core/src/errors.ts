@@ -25,6 +25,8 @@ export type AuthErrorCode =
   | 'claim_invalid'
   | 'issuer_unknown'
   | 'token_revoked'
+  // revocation store unreachable: the token may be fine, so 503 rather than 401
+  | 'revocation_unavailable'
   // request binding
   | 'csrf_rejected'
   | 'invalid_dpop_proof'
@@ -64,6 +66,7 @@ export const CODE_TABLE: Readonly<Record<AuthErrorCode, CodeInfo>> = {
   claim_invalid: { status: 401, error: 'invalid_token' },
   issuer_unknown: { status: 401, error: 'invalid_token' },
   token_revoked: { status: 401, error: 'invalid_token' },
+  revocation_unavailable: { status: 503, error: 'temporarily_unavailable' },
   csrf_rejected: { status: 403, error: 'invalid_request' },
   invalid_dpop_proof: { status: 401, error: 'invalid_token' },
   insufficient_scope: { status: 403, error: 'insufficient_scope' },
