@@ -118,6 +118,37 @@ export interface CacheOptions {
 }
 
 /**
+ * A denylist of revoked token ids (`jti`, RFC 7519 §4.1.7), consulted after verification and on
+ * cache hits. `createMemoryRevocationStore()` (one process) and `@tokengate/redis` (many instances)
+ * implement it. A store that throws or rejects makes the request fail with 503
+ * `revocation_unavailable`, never pass.
+ *
+ * @example
+ * const store: RevocationStore = {
+ *   isRevoked: (jti) => denied.has(jti),
+ *   revoke: (jti, expiresAt) => void denied.set(jti, expiresAt),
+ * }
+ */
+export interface RevocationStore<Claims = DefaultClaims> {
+  /** True when `jti` was revoked. `ctx` is the verified context, for stores that want more. */
+  isRevoked(jti: string, ctx: AuthContext<Claims>): boolean | Promise<boolean>
+  /**
+   * Denies `jti` until `expiresAt` (epoch seconds): after that the token is refused for its `exp`
+   * anyway, so the entry may be dropped. Rejects when the revocation could not be recorded.
+   */
+  revoke(jti: string, expiresAt: number): void | Promise<void>
+}
+
+export interface RevocationOptions<Claims = DefaultClaims> {
+  store: RevocationStore<Claims>
+  /**
+   * Tokens without a `jti` cannot be revoked. `'reject'` (default) refuses them (`claim_invalid`),
+   * so logout always works; `'allow'` accepts them unchecked, for issuers that omit `jti`.
+   */
+  withoutJti?: 'allow' | 'reject'
+}
+
+/**
  * Options of {@link createAuthenticator}. Defaults are the secure choice.
  * `Claims` is inferred from the zod `claims` schema.
  */
@@ -142,6 +173,8 @@ export interface AuthenticatorOptions<Claims = DefaultClaims> {
   roles?: { claim?: string }
   cache?: false | CacheOptions
   isRevoked?: (ctx: AuthContext<Claims>) => boolean | Promise<boolean>
+  /** A revocation store (checked by `jti`), or the store with its policy for tokens without `jti`. */
+  revocation?: RevocationStore<Claims> | RevocationOptions<Claims>
   optional?: boolean
   csrf?: false | CsrfOptions
   maxTokenLength?: number
