@@ -2,3 +2,5 @@
 export { AuthError, isAuthError, CODE_TABLE } from './errors.js'
 export type { AuthErrorCode, AuthErrorOptions, AuthErrorResponse, BearerError } from './errors.js'
 export type * from './types.js'
+export { createMemoryRevocationStore } from './revocation.js'
+export type { MemoryRevocationStore, MemoryRevocationStoreOptions } from './revocation.js'
