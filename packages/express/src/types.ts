@@ -1,0 +1,36 @@
+// Public types of @tokengate/express: adapter options, the claims registry and the typed `req.auth`.
+import type { AuthContext, DefaultClaims } from '@tokengate/core'
+
+/** Options of the adapter itself (the authenticator's options are the core's). */
+export interface AdapterOptions {
+  /**
+   * `'respond'` (default): answer an {@link AuthError} with its `toResponse()` (status,
+   * `WWW-Authenticate`, JSON body). `'delegate'`: call `next(err)` so the app's own error handler
+   * (or the exported `authErrorHandler`) renders it.
+   */
+  onError?: 'respond' | 'delegate'
+}
+
+/**
+ * Fill this in once to type the claims of `req.auth` everywhere (Express has one global `Request`).
+ *
+ * @example
+ * declare module '@tokengate/express' {
+ *   interface Register { claims: z.output<typeof claimsSchema> }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by declaration merging
+export interface Register {}
+
+/** The claims type of `req.auth`: `Register['claims']` when registered, else the JWT defaults. */
+export type RegisteredClaims = Register extends { claims: infer C } ? C : DefaultClaims
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own typing recipe
+  namespace Express {
+    interface Request {
+      /** Set by `tokengate()`; undefined when no token was sent in optional mode. */
+      auth?: AuthContext<RegisteredClaims>
+    }
+  }
+}

@@ -1,0 +1,202 @@
+// Hono 4 adapter (Node and edge runtimes): maps `c.req.raw` onto the core, sets `auth`, maps an AuthError out.
+import {
+  clearAuthCookie as clearAuthCookieValue,
+  createAuthenticator,
+  isAuthError,
+  requireClaimsOf,
+  requireRolesOf,
+  requireScopesOf,
+  serializeAuthCookie,
+} from '@tokengate/core'
+import type {
+  AuthContext,
+  AuthError,
+  Authenticator,
+  AuthenticatorOptions,
+  DefaultClaims,
+} from '@tokengate/core'
+import type { Context, MiddlewareHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { AdapterOptions, AuthVariables, OptionalAuthVariables } from './types.js'
+
+export type { AdapterOptions, AuthVariables, OptionalAuthVariables } from './types.js'
+export { AuthError, isAuthError } from '@tokengate/core'
+
+type OnError = NonNullable<AdapterOptions['onError']>
+type CookieOptions = Parameters<typeof serializeAuthCookie>[2]
+type ClearCookieOptions = Parameters<typeof clearAuthCookieValue>[1]
+
+// How the tokengate() that ran on a request wants failures rendered; guards follow it.
+const failureMode = new WeakMap<Context, { realm: string | undefined; onError: OnError }>()
+
+/**
+ * Authenticates every request and sets the `auth` context variable.
+ *
+ * @example
+ * const app = new Hono<{ Variables: AuthVariables }>()
+ * app.use(tokengate({ algorithms: ['ES256'], key: { jwksUri }, issuer }))
+ * app.get('/me', (c) => c.json(c.get('auth').payload))
+ */
+export function tokengate<Claims = DefaultClaims>(
+  options: AuthenticatorOptions<Claims> & { optional: true },
+  adapterOptions?: AdapterOptions,
+): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
+export function tokengate<Claims = DefaultClaims>(
+  options: AuthenticatorOptions<Claims> & { optional?: false },
+  adapterOptions?: AdapterOptions,
+): MiddlewareHandler<{ Variables: AuthVariables<Claims> }>
+// An existing authenticator may be optional: the type cannot tell, so the context may be absent.
+export function tokengate<Claims = DefaultClaims>(
+  authenticator: Authenticator<Claims>,
+  adapterOptions?: AdapterOptions,
+): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
+// Options whose `optional` is only known at run time.
+export function tokengate<Claims = DefaultClaims>(
+  optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  adapterOptions?: AdapterOptions,
+): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
+export function tokengate<Claims = DefaultClaims>(
+  optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  adapterOptions: AdapterOptions = {},
+):
+  | MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
+  | MiddlewareHandler<{ Variables: AuthVariables<Claims> }> {
+  const authenticator = toAuthenticator(optionsOrAuthenticator)
+  const mode = { realm: authenticator.realm, onError: resolveOnError(adapterOptions) }
+  const middleware: MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }> = async (
+    c,
+    next,
+  ) => {
+    failureMode.set(c, mode)
+    let auth: AuthContext<Claims> | null
+    try {
+      // The Fetch Request as is: method, absolute URL (for CSRF) and Headers.
+      auth = await authenticator.authenticate(c.req.raw)
+    } catch (err) {
+      return fail(err, c)
+    }
+    if (auth) c.set('auth', auth)
+    await next()
+  }
+  return middleware
+}
+
+/**
+ * Requires roles of `c.get('auth')` (`mode: 'all'` unless told otherwise): 401 without a context,
+ * 403 `insufficient_role` when short.
+ *
+ * @example
+ * app.delete('/users/:id', requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
+ */
+export function requireRoles(
+  roles: string | readonly string[],
+  options?: { mode?: 'any' | 'all' },
+): MiddlewareHandler {
+  const list = typeof roles === 'string' ? [roles] : [...roles]
+  return guard((ctx) => requireRolesOf(ctx, list, options))
+}
+
+/**
+ * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` when short (RFC 6750 §3.1).
+ *
+ * @example
+ * app.get('/reports', requireScopes('reports:read'), handler)
+ */
+export function requireScopes(scopes: string | readonly string[]): MiddlewareHandler {
+  const list = typeof scopes === 'string' ? [scopes] : [...scopes]
+  return guard((ctx) => requireScopesOf(ctx, list))
+}
+
+/**
+ * Requires a predicate over the claims to hold.
+ *
+ * @example
+ * app.get('/billing', requireClaims<Claims>((claims) => claims.email_verified), handler)
+ */
+export function requireClaims<Claims = DefaultClaims>(
+  predicate: (payload: Claims, ctx: AuthContext<Claims>) => boolean,
+): MiddlewareHandler {
+  return guard((ctx) => requireClaimsOf(ctx as AuthContext<Claims> | null, predicate))
+}
+
+/**
+ * Appends a `Set-Cookie` for the token (HttpOnly, Secure and SameSite=Lax by default).
+ *
+ * @example
+ * setAuthCookie(c, 'session', token, { maxAge: 3600 })
+ */
+export function setAuthCookie(
+  c: Context,
+  name: string,
+  token: string,
+  options?: CookieOptions,
+): void {
+  c.header('Set-Cookie', serializeAuthCookie(name, token, options), { append: true })
+}
+
+/**
+ * Appends a `Set-Cookie` that deletes the token cookie.
+ *
+ * @example
+ * clearAuthCookie(c, 'session')
+ */
+export function clearAuthCookie(c: Context, name: string, options?: ClearCookieOptions): void {
+  c.header('Set-Cookie', clearAuthCookieValue(name, options), { append: true })
+}
+
+/**
+ * The ready response of an AuthError, for an `app.onError` that wants tokengate's rendering.
+ *
+ * @example
+ * app.onError((err, c) => (isAuthError(err.cause) ? authErrorResponse(err.cause) : c.text('oops', 500)))
+ */
+export function authErrorResponse(err: AuthError): Response {
+  const { status, headers, body } = err.toResponse()
+  return new Response(JSON.stringify(body), { status, headers })
+}
+
+function guard(check: (auth: AuthContext | null) => void): MiddlewareHandler {
+  return async (c, next) => {
+    try {
+      check((c.get('auth') as AuthContext | undefined) ?? null)
+    } catch (err) {
+      return fail(err, c)
+    }
+    await next()
+  }
+}
+
+function fail(err: unknown, c: Context): Response {
+  // Not an AuthError (a bug in isRevoked, say): Hono answers 500; we neither swallow nor render it.
+  if (!isAuthError(err)) throw err
+  const mode = failureMode.get(c)
+  const error = err.withRealm(mode?.realm)
+  const res = authErrorResponse(error)
+  if (mode?.onError === 'delegate') {
+    throw new HTTPException(error.status as ContentfulStatusCode, {
+      res,
+      message: error.description,
+      cause: error,
+    })
+  }
+  return res
+}
+
+function toAuthenticator<Claims>(
+  value: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+): Authenticator<Claims> {
+  return typeof (value as Authenticator<Claims>).authenticate === 'function'
+    ? (value as Authenticator<Claims>)
+    : createAuthenticator(value as AuthenticatorOptions<Claims>)
+}
+
+function resolveOnError(options: AdapterOptions): OnError {
+  const onError = options.onError ?? 'respond'
+  if (onError !== 'respond' && onError !== 'delegate') {
+    throw new TypeError(
+      `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}.`,
+    )
+  }
+  return onError
+}

@@ -1,0 +1,59 @@
+// The conformance app on Express (4 or 5: the express module is passed in).
+import {
+  authErrorHandler,
+  clearAuthCookie,
+  requireClaims,
+  requireRoles,
+  requireScopes,
+  setAuthCookie,
+  tokengate,
+} from '@tokengate/express'
+import { isAuthError } from '@tokengate/core'
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express'
+import type { AppSpec } from '../drivers.js'
+import {
+  ANY_ROLES,
+  DELEGATE_MARKER,
+  REPORTS_SCOPE,
+  SESSION_COOKIE,
+  isVerified,
+  protectedBody,
+} from '../routes.js'
+
+export type ExpressFactory = (() => Express) & { text(options?: { type?: string }): RequestHandler }
+
+export function buildExpressApp(express: ExpressFactory, spec: AppSpec, marker: string): Express {
+  const app = express()
+  // The default 500 page must not print stacks; this is the setting production apps run with.
+  app.set('env', 'production')
+  const auth = tokengate(spec.options, spec.adapterOptions)
+  const ok: RequestHandler = (req, res) => {
+    res.json(protectedBody(req.auth))
+  }
+  app.get('/public', (_req, res) => {
+    res.json({ public: true })
+  })
+  app.get('/protected', auth, ok)
+  app.post('/protected', auth, ok)
+  app.get('/admin', auth, requireRoles('admin'), ok)
+  app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
+  app.get('/verified', auth, requireClaims(isVerified), ok)
+  app.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  app.post('/session', express.text({ type: '*/*' }), (req, res) => {
+    res.append('Set-Cookie', 'other=1; Path=/')
+    setAuthCookie(res, SESSION_COOKIE, String(req.body), { maxAge: 3600 })
+    res.json({ ok: true })
+  })
+  app.post('/logout', (_req, res) => {
+    res.append('Set-Cookie', 'other=; Max-Age=0; Path=/')
+    clearAuthCookie(res, SESSION_COOKIE)
+    res.json({ ok: true })
+  })
+  // The app's own error handler: marks the path taken, then lets tokengate's handler render.
+  const onError: ErrorRequestHandler = (err, req, res, next) => {
+    if (isAuthError(err)) res.setHeader(DELEGATE_MARKER, marker)
+    authErrorHandler(err, req, res, next)
+  }
+  app.use(onError)
+  return app
+}

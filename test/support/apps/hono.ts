@@ -1,0 +1,58 @@
+// The conformance app on Hono; runtime-neutral so the Workers run bundles the very same file.
+import { isAuthError } from '@tokengate/core'
+import {
+  authErrorResponse,
+  clearAuthCookie,
+  requireClaims,
+  requireRoles,
+  requireScopes,
+  setAuthCookie,
+  tokengate,
+} from '@tokengate/hono'
+import type { OptionalAuthVariables } from '@tokengate/hono'
+import { Hono } from 'hono'
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { AppSpec } from '../drivers.js'
+import {
+  ANY_ROLES,
+  DELEGATE_MARKER,
+  REPORTS_SCOPE,
+  SESSION_COOKIE,
+  isVerified,
+  protectedBody,
+} from '../routes.js'
+
+type Env = { Variables: OptionalAuthVariables }
+
+export function buildHonoApp(spec: AppSpec): Hono<Env> {
+  const app = new Hono<Env>()
+  const auth = tokengate(spec.options, spec.adapterOptions)
+  const ok = (c: Context<Env>) => c.json(protectedBody(c.get('auth')))
+  app.get('/public', (c) => c.json({ public: true }))
+  app.on(['GET', 'POST'], '/protected', auth, ok)
+  app.get('/admin', auth, requireRoles('admin'), ok)
+  app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
+  app.get('/verified', auth, requireClaims(isVerified), ok)
+  app.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  app.post('/session', async (c) => {
+    c.header('Set-Cookie', 'other=1; Path=/', { append: true })
+    setAuthCookie(c, SESSION_COOKIE, await c.req.text(), { maxAge: 3600 })
+    return c.json({ ok: true })
+  })
+  app.post('/logout', (c) => {
+    c.header('Set-Cookie', 'other=; Max-Age=0; Path=/', { append: true })
+    clearAuthCookie(c, SESSION_COOKIE)
+    return c.json({ ok: true })
+  })
+  // The app's own error handling: app.onError renders AuthErrors, anything else is Hono's 500.
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && isAuthError(err.cause)) {
+      const res = authErrorResponse(err.cause)
+      res.headers.set(DELEGATE_MARKER, 'hono')
+      return res
+    }
+    return c.text('Internal Server Error', 500)
+  })
+  return app
+}

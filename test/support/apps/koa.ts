@@ -1,0 +1,69 @@
+// The conformance app on Koa, with @koa/router.
+import Router from '@koa/router'
+import { isAuthError } from '@tokengate/core'
+import {
+  clearAuthCookie,
+  requireClaims,
+  requireRoles,
+  requireScopes,
+  setAuthCookie,
+  tokengate,
+} from '@tokengate/koa'
+import Koa from 'koa'
+import type { Middleware } from 'koa'
+import type { AppSpec } from '../drivers.js'
+import {
+  ANY_ROLES,
+  DELEGATE_MARKER,
+  REPORTS_SCOPE,
+  SESSION_COOKIE,
+  isVerified,
+  protectedBody,
+} from '../routes.js'
+
+export function buildKoaApp(spec: AppSpec): Koa {
+  const app = new Koa()
+  // The default 500 handler logs every error; the suite provokes some on purpose.
+  app.silent = true
+  const auth = tokengate(spec.options, spec.adapterOptions)
+  const ok: Middleware = (ctx) => {
+    ctx.body = protectedBody(ctx.state.auth)
+  }
+  // The app's own error handling: a try/catch middleware that renders AuthErrors its way.
+  app.use(async (ctx, next) => {
+    try {
+      await next()
+    } catch (err) {
+      if (!isAuthError(err)) throw err
+      const { status, headers, body } = err.toResponse()
+      ctx.status = status
+      ctx.set(headers)
+      ctx.set(DELEGATE_MARKER, 'koa')
+      ctx.body = JSON.stringify(body)
+    }
+  })
+  const router = new Router()
+  router.get('/public', (ctx) => {
+    ctx.body = { public: true }
+  })
+  router.get('/protected', auth, ok)
+  router.post('/protected', auth, ok)
+  router.get('/admin', auth, requireRoles('admin'), ok)
+  router.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
+  router.get('/verified', auth, requireClaims(isVerified), ok)
+  router.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  router.post('/session', async (ctx) => {
+    let token = ''
+    for await (const chunk of ctx.req) token += String(chunk)
+    ctx.append('Set-Cookie', 'other=1; Path=/')
+    setAuthCookie(ctx, SESSION_COOKIE, token, { maxAge: 3600 })
+    ctx.body = { ok: true }
+  })
+  router.post('/logout', (ctx) => {
+    ctx.append('Set-Cookie', 'other=; Max-Age=0; Path=/')
+    clearAuthCookie(ctx, SESSION_COOKIE)
+    ctx.body = { ok: true }
+  })
+  app.use(router.routes())
+  return app
+}

@@ -1,0 +1,98 @@
+// The one driver interface: start the same conformance app on a framework, send real HTTP to it.
+//
+// Every driver mounts the same routes (see apps/*.ts and routes.ts):
+//   GET|POST /protected  tokengate; 200 JSON ProtectedBody { payload, source, scopes, roles, encrypted }
+//   GET /admin           requireRoles('admin')
+//   GET /reports         requireScopes('reports:read')
+//   GET /verified        requireClaims((p) => p.email_verified === true)
+//   GET /any-role        requireRoles(['admin', 'editor'], { mode: 'any' })
+//   GET /public          no auth
+//   POST /session        sets `other=1` then setAuthCookie('tg', <body>, { maxAge: 3600 })
+//   POST /logout         clears `other` then clearAuthCookie('tg')
+// With adapterOptions.onError 'delegate', the framework's own error handler (Express error
+// middleware, Koa try/catch middleware, Hono app.onError) renders the AuthError and adds the
+// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|hono`).
+//
+// Transport: the Node drivers listen on 127.0.0.1 and are called with node:http, so a string[]
+// header goes out as repeated header lines (Hono through @hono/node-server, which, like every
+// Fetch runtime, joins repeated lines into one `a, b` value). The Workers driver (workers.ts)
+// uses miniflare's dispatchFetch with Headers.append. Requests carry `Host: api.example.test`
+// unless the scenario sets one, so the app's own origin is `http://api.example.test` (ORIGIN).
+import type { Server } from 'node:http'
+import { createServer } from 'node:http'
+import { createAdaptorServer } from '@hono/node-server'
+import type { Authenticator, AuthenticatorOptions } from '@tokengate/core'
+import express5 from 'express'
+import express4 from 'express4'
+import { buildExpressApp } from './apps/express.js'
+import type { ExpressFactory } from './apps/express.js'
+import { buildHonoApp } from './apps/hono.js'
+import { buildKoaApp } from './apps/koa.js'
+import { DEFAULT_HOST, closeServer, listen, send } from './http.js'
+
+export { DELEGATE_MARKER, SESSION_COOKIE } from './routes.js'
+export type { ProtectedBody } from './routes.js'
+
+/** The app's own origin as the adapters see it (scheme + default Host). */
+export const ORIGIN = `http://${DEFAULT_HOST}`
+
+export interface DriverRequest {
+  method?: string
+  path: string
+  /** A string[] is sent as repeated header lines. */
+  headers?: Record<string, string | string[]>
+  body?: string
+}
+
+export interface DriverResponse {
+  status: number
+  /** Lower-case names; `set-cookie` is left out here and listed in `setCookie`. */
+  headers: Record<string, string>
+  /** Every Set-Cookie line, in order. */
+  setCookie: string[]
+  /** JSON-parsed when the content type is JSON, else the text. */
+  body: unknown
+  /** The raw body text, for byte-level comparisons. */
+  text: string
+}
+
+export interface AppSpec {
+  options: AuthenticatorOptions<any> | Authenticator<any>
+  adapterOptions?: { onError?: 'respond' | 'delegate' }
+}
+
+export interface RunningApp {
+  request(r: DriverRequest): Promise<DriverResponse>
+  close(): Promise<void>
+}
+
+export interface Driver {
+  name: string
+  start(spec: AppSpec): Promise<RunningApp>
+}
+
+function nodeDriver(name: string, createHandler: (spec: AppSpec) => Server): Driver {
+  return {
+    name,
+    async start(spec) {
+      const server = createHandler(spec)
+      const port = await listen(server)
+      return { request: (r) => send(port, r), close: () => closeServer(server) }
+    },
+  }
+}
+
+export const express5Driver = nodeDriver('express5', (spec) =>
+  createServer(buildExpressApp(express5 as unknown as ExpressFactory, spec, 'express5')),
+)
+export const express4Driver = nodeDriver('express4', (spec) =>
+  createServer(buildExpressApp(express4 as unknown as ExpressFactory, spec, 'express4')),
+)
+export const koaDriver = nodeDriver('koa', (spec) => createServer(buildKoaApp(spec).callback()))
+export const honoDriver = nodeDriver(
+  'hono',
+  (spec) => createAdaptorServer({ fetch: buildHonoApp(spec).fetch }) as Server,
+)
+
+/** express5, express4, koa, hono (on Node). The Workers driver lives in workers.ts. */
+export const drivers: Driver[] = [express5Driver, express4Driver, koaDriver, honoDriver]

@@ -1,0 +1,32 @@
+// What every conformance app mounts, framework-neutral: route bodies, guard arguments, the marker header.
+import type { AuthContext } from '@tokengate/core'
+
+/** Header set by each framework's own error handler in 'delegate' mode, naming the path taken. */
+export const DELEGATE_MARKER = 'x-error-handler'
+
+/** The body of `GET|POST /protected`: what the adapter exposed to the route. */
+export interface ProtectedBody {
+  payload: Record<string, unknown> | null
+  source: AuthContext['source'] | null
+  scopes: string[]
+  roles: string[]
+  encrypted: boolean
+}
+
+export function protectedBody(auth: AuthContext<unknown> | null | undefined): ProtectedBody {
+  return {
+    payload: (auth?.payload as Record<string, unknown> | undefined) ?? null,
+    source: auth?.source ?? null,
+    scopes: auth?.scopes ?? [],
+    roles: auth?.roles ?? [],
+    encrypted: auth?.encryption !== undefined,
+  }
+}
+
+export const ANY_ROLES = ['admin', 'editor'] as const
+export const REPORTS_SCOPE = 'reports:read'
+export const isVerified = (payload: unknown): boolean =>
+  (payload as { email_verified?: unknown }).email_verified === true
+
+/** Cookie name used by `POST /session` and `POST /logout` (the cookie helpers). */
+export const SESSION_COOKIE = 'tg'
