@@ -1,0 +1,304 @@
+// @tokengate/redis: a revocation store in Redis, so every instance of an app shares one denylist.
+import { AuthError, type Duration, type RevocationStore } from '@tokengate/core'
+import { LRUCache } from 'lru-cache'
+import { createClient } from 'redis'
+
+/**
+ * What the store needs from a client: node-redis v4/v5 (`createClient()` from `redis`) fits as is.
+ * Any other client can be wrapped, e.g. ioredis: `{ sendCommand: ([c, ...a]) => redis.call(c, ...a) }`.
+ */
+export interface RedisCommandClient {
+  sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>
+}
+
+export interface RedisRevocationStoreOptions {
+  /** Redis URL (`redis://…`, `rediss://…`): the store creates, connects and, on `close()`, closes its client. */
+  url?: string
+  /** Or a client you connect and close yourself. Prefer node-redis with `disableOfflineQueue: true`. */
+  client?: RedisCommandClient
+  /** Key prefix; each revoked `jti` is the key `prefix + jti`. Default `'tokengate:revoked:'`. */
+  prefix?: string
+  /**
+   * When Redis fails or does not answer within `timeout`: `'fail-closed'` (default) refuses the
+   * request with 503 `revocation_unavailable`; `'fail-open'` accepts the token unchecked, so a
+   * revoked (stolen) token gets in while Redis is down. `revoke` always fails loudly.
+   */
+  onError?: 'fail-closed' | 'fail-open'
+  /** Longest wait for one Redis command; no request waits longer. Default `'500ms'`. */
+  timeout?: Duration
+  /**
+   * Extra lifetime of each key past `expiresAt`, so that an instance whose clock is behind, or that
+   * still accepts the token within its `clockTolerance`, keeps refusing it. Default 60 s.
+   */
+  grace?: Duration
+  /** Local cache of answers (per instance, bounded). `false` turns it off. */
+  cache?: false | RedisRevocationCacheOptions
+  /** Told about every Redis failure (for logs and metrics), whatever `onError` says. */
+  onUnavailable?: (error: unknown) => void
+}
+
+export interface RedisRevocationCacheOptions {
+  /** Most entries of each kind. Default 1000. */
+  max?: number
+  /**
+   * How long a "not revoked" answer may be reused. Default 0 (never). Another instance's
+   * revocation can go unseen here for up to this long, so it is capped at 60 s.
+   * "Revoked" answers are always kept until the key's own expiry: they cannot become false.
+   */
+  notRevokedTtl?: Duration
+}
+
+/** A {@link RevocationStore} in Redis. `close()` closes a client the store created from a URL. */
+export interface RedisRevocationStore extends RevocationStore<unknown> {
+  isRevoked(jti: string): Promise<boolean>
+  revoke(jti: string, expiresAt: number): Promise<void>
+  close(): Promise<void>
+}
+
+const DEFAULT_PREFIX = 'tokengate:revoked:'
+const MAX_NOT_REVOKED_TTL = 60
+const RETRY_AFTER_SECONDS = 5
+
+/**
+ * A revocation store shared by every instance that points at the same Redis. Each revoked `jti` is
+ * one key whose TTL ends at the token's expiry (plus `grace`), so Redis forgets it by itself.
+ *
+ * @example
+ * const revocation = createRedisRevocationStore({ url: process.env.REDIS_URL })
+ * const authenticator = createAuthenticator({ ...options, revocation })
+ * app.post('/logout', async (req, res) => { await authenticator.revoke(req.auth); res.sendStatus(204) })
+ */
+export function createRedisRevocationStore(
+  options: RedisRevocationStoreOptions,
+): RedisRevocationStore {
+  const config = resolve(options)
+  const { prefix, failOpen, timeoutMs, grace, notRevokedTtlMs, onUnavailable } = config
+  const owned =
+    config.client === undefined
+      ? connect(config.url as string, timeoutMs, onUnavailable)
+      : undefined
+  const client: RedisCommandClient = config.client ?? (owned?.client as RedisCommandClient)
+  // jti -> epoch ms until which the answer holds.
+  const revoked =
+    config.cacheMax > 0 ? new LRUCache<string, number>({ max: config.cacheMax }) : undefined
+  const notRevoked =
+    config.cacheMax > 0 && notRevokedTtlMs > 0
+      ? new LRUCache<string, number>({ max: config.cacheMax })
+      : undefined
+
+  const command = async (args: string[]): Promise<unknown> => {
+    const abort = new AbortController()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new Error(`Redis did not answer within ${timeoutMs} ms`)
+        abort.abort(error)
+        reject(error)
+      }, timeoutMs)
+    })
+    try {
+      // Right after start-up the store's own client may still be connecting: wait for that too,
+      // within the same timeout, rather than refuse the first requests.
+      if (owned?.connecting) await Promise.race([owned.connecting, timedOut])
+      // Promise.resolve().then: a client that throws synchronously still lands in the catch.
+      const reply = Promise.resolve().then(() =>
+        client.sendCommand(args, { abortSignal: abort.signal }),
+      )
+      return await Promise.race([reply, timedOut])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  return {
+    async isRevoked(jti) {
+      const now = Date.now()
+      const revokedUntil = revoked?.get(jti)
+      if (revokedUntil !== undefined) {
+        if (revokedUntil > now) return true
+        revoked?.delete(jti)
+      }
+      const notRevokedUntil = notRevoked?.get(jti)
+      if (notRevokedUntil !== undefined) {
+        if (notRevokedUntil > now) return false
+        notRevoked?.delete(jti)
+      }
+      let reply: unknown
+      try {
+        reply = await command(['GET', prefix + jti])
+      } catch (cause) {
+        onUnavailable?.(cause)
+        if (failOpen) return false
+        throw new AuthError('revocation_unavailable', 'The revocation store is unavailable', {
+          cause,
+          retryAfter: RETRY_AFTER_SECONDS,
+        })
+      }
+      if (reply === null || reply === undefined) {
+        notRevoked?.set(jti, Date.now() + notRevokedTtlMs)
+        return false
+      }
+      // The value is the key's own end (epoch seconds); a key written by something else still
+      // counts as revoked and is cached briefly.
+      const until = Number(String(reply)) * 1000
+      revoked?.set(jti, Number.isFinite(until) ? until : Date.now() + 1000)
+      return true
+    },
+
+    async revoke(jti, expiresAt) {
+      if (typeof jti !== 'string' || jti.length === 0) {
+        throw new TypeError('tokengate: revoke(jti, expiresAt): jti must be a non-empty string')
+      }
+      if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
+        throw new TypeError(
+          'tokengate: revoke(jti, expiresAt): expiresAt must be a finite number of epoch seconds',
+        )
+      }
+      const until = expiresAt + grace
+      // A relative TTL measured on this clock: Redis's own clock may differ from ours.
+      const ttlMs = Math.ceil(until * 1000 - Date.now())
+      if (ttlMs <= 0) return // already refused for its exp
+      try {
+        await command(['SET', prefix + jti, String(until), 'PX', String(ttlMs)])
+      } catch (cause) {
+        onUnavailable?.(cause)
+        throw new Error('tokengate: the revocation could not be stored in Redis', { cause })
+      }
+      notRevoked?.delete(jti)
+      revoked?.set(jti, until * 1000)
+    },
+
+    async close() {
+      if (owned === undefined) return
+      const own = owned.client
+      if (own.isReady) {
+        await own.close().catch(() => own.destroy())
+      } else if (own.isOpen) {
+        own.destroy() // (re)connecting: nothing to wait for
+      }
+    },
+  }
+}
+
+interface ResolvedOptions {
+  url: string | undefined
+  client: RedisCommandClient | undefined
+  prefix: string
+  failOpen: boolean
+  timeoutMs: number
+  grace: number
+  cacheMax: number
+  notRevokedTtlMs: number
+  onUnavailable: ((error: unknown) => void) | undefined
+}
+
+function resolve(options: RedisRevocationStoreOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('tokengate: createRedisRevocationStore takes { url } or { client }')
+  }
+  const {
+    url,
+    client,
+    prefix = DEFAULT_PREFIX,
+    onError = 'fail-closed',
+    cache = {},
+    onUnavailable,
+  } = options
+  if ((url === undefined) === (client === undefined)) {
+    throw new TypeError('tokengate: createRedisRevocationStore needs exactly one of url or client')
+  }
+  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
+    throw new TypeError("tokengate: redis store url must start with 'redis://' or 'rediss://'")
+  }
+  if (client !== undefined && typeof client?.sendCommand !== 'function') {
+    throw new TypeError(
+      'tokengate: redis store client must have sendCommand(args), as node-redis clients do',
+    )
+  }
+  if (typeof prefix !== 'string')
+    throw new TypeError('tokengate: redis store prefix must be a string')
+  if (onError !== 'fail-closed' && onError !== 'fail-open') {
+    throw new TypeError(
+      "tokengate: redis store onError must be 'fail-closed' (default) or 'fail-open'",
+    )
+  }
+  if (onUnavailable !== undefined && typeof onUnavailable !== 'function') {
+    throw new TypeError('tokengate: redis store onUnavailable must be a function')
+  }
+  const timeout = seconds(options.timeout ?? 0.5, 'timeout')
+  if (timeout <= 0) throw new TypeError('tokengate: redis store timeout must be more than 0')
+  let cacheMax = 0
+  let notRevokedTtl = 0
+  if (cache !== false) {
+    cacheMax = cache.max ?? 1000
+    if (!Number.isSafeInteger(cacheMax) || cacheMax < 0) {
+      throw new TypeError(
+        'tokengate: redis store cache.max must be a non-negative integer (default 1000)',
+      )
+    }
+    notRevokedTtl = seconds(cache.notRevokedTtl ?? 0, 'cache.notRevokedTtl')
+    if (notRevokedTtl > MAX_NOT_REVOKED_TTL) {
+      throw new TypeError(
+        `tokengate: redis store cache.notRevokedTtl must be at most ${MAX_NOT_REVOKED_TTL}s: it delays revocations made on other instances`,
+      )
+    }
+  }
+  return {
+    url,
+    client,
+    prefix,
+    failOpen: onError === 'fail-open',
+    timeoutMs: Math.ceil(timeout * 1000),
+    grace: seconds(options.grace ?? 60, 'grace'),
+    cacheMax,
+    notRevokedTtlMs: Math.round(notRevokedTtl * 1000),
+    onUnavailable,
+  }
+}
+
+const DURATION = /^(\d+(?:\.\d+)?) ?(ms|s|m|h|d)$/
+const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }
+
+// The core's duration syntax ('500ms', '30s', '10m', '1h', '1d', or a number of seconds).
+function seconds(value: Duration, name: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value
+  const match = typeof value === 'string' ? DURATION.exec(value.trim()) : null
+  if (match) return Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number)
+  throw new TypeError(
+    `tokengate: redis store ${name} must be a number of seconds or a string such as '500ms' or '30s'`,
+  )
+}
+
+// The store's own client: fails fast while disconnected (no offline queue), reconnects with a
+// capped backoff, bounds its queue, and reports errors instead of crashing the process.
+function connect(
+  url: string,
+  timeoutMs: number,
+  onUnavailable: ((error: unknown) => void) | undefined,
+) {
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    commandsQueueMaxLength: 10_000,
+    socket: {
+      connectTimeout: Math.max(timeoutMs, 1000),
+      reconnectStrategy: (retries) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
+    },
+  })
+  client.on('error', (error: unknown) => onUnavailable?.(error))
+  const state: { client: typeof client; connecting: Promise<unknown> | undefined } = {
+    client,
+    connecting: undefined,
+  }
+  // Settles on the first attempt's outcome: later attempts (Redis down) must not slow requests.
+  state.connecting = new Promise<void>((settle) => {
+    const done = () => {
+      state.connecting = undefined
+      client.off('ready', done).off('error', done)
+      settle()
+    }
+    client.on('ready', done).on('error', done)
+  })
+  client.connect().catch((error: unknown) => onUnavailable?.(error))
+  return state
+}
