@@ -1,0 +1,185 @@
+// Micro benchmark, in-process: the core's cost per fresh token (cache off) against the raw
+// node:crypto signature check of the same token (the floor), with jose's jwtVerify for reference.
+import {
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  constants,
+  privateDecrypt,
+  timingSafeEqual,
+  verify,
+  type KeyObject,
+} from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ALGS, knobs, type Alg } from './config.js'
+import {
+  generateMaterial,
+  makeTokens,
+  publicKeyObject,
+  readMaterial,
+  readTokens,
+  sigAlgOf,
+  writeMaterial,
+  type Material,
+} from './material.js'
+import { joseVerifier, tokengateOptions } from './servers/common.js'
+
+/** Microseconds per operation, one figure per measured case (undefined: could not run). */
+export interface MicroRow {
+  alg: Alg
+  floor: number
+  core?: number
+  corePortable?: number
+  coreCached?: number
+  jose: number
+  error?: string
+}
+
+type Op = (token: string) => unknown
+
+const b64 = (s: string): Buffer => Buffer.from(s, 'base64url')
+
+/** The floor: nothing but node:crypto on the token's own bytes, keys imported once. */
+function floorOf(material: Material, alg: Alg): Op {
+  const sigAlg = sigAlgOf(alg)
+  let check: (input: Buffer, sig: Buffer) => boolean
+  if (sigAlg === 'HS256') {
+    const secret = Buffer.from(material.hs256, 'utf8')
+    check = (input, sig) => {
+      const mac = createHmac('sha256', secret).update(input).digest()
+      return mac.length === sig.length && timingSafeEqual(mac, sig)
+    }
+  } else {
+    const key: KeyObject = publicKeyObject(material, alg)
+    const digest = sigAlg === 'EdDSA' ? null : 'sha256'
+    const keyInput = sigAlg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' as const } : key
+    check = (input, sig) => verify(digest, input, keyInput, sig)
+  }
+  const jws: Op = (token) => {
+    const dot = token.lastIndexOf('.')
+    if (!check(Buffer.from(token.slice(0, dot)), b64(token.slice(dot + 1))))
+      throw new Error('floor: bad signature')
+  }
+  if (alg !== 'JWE') return jws
+  // Nested JWE floor: RSA-OAEP-256 unwraps the CEK, AES-256-GCM opens the payload, then the JWS check.
+  const encKey = createPrivateKey({ key: material.enc.private as never, format: 'jwk' })
+  return (token) => {
+    const [header, ek, iv, ct, tag] = token.split('.') as [string, string, string, string, string]
+    const cek = privateDecrypt(
+      { key: encKey, oaepHash: 'sha256', padding: constants.RSA_PKCS1_OAEP_PADDING },
+      b64(ek),
+    )
+    const decipher = createDecipheriv('aes-256-gcm', cek, b64(iv))
+    decipher.setAAD(Buffer.from(header))
+    decipher.setAuthTag(b64(tag))
+    const plain = Buffer.concat([decipher.update(b64(ct)), decipher.final()]).toString()
+    return jws(plain)
+  }
+}
+
+/** Mean microseconds per call over `tokens`, median of three batches after a warm-up. */
+async function measure(op: Op, tokens: string[], iterations: number): Promise<number> {
+  let i = 0
+  const batch = async (n: number): Promise<number> => {
+    const start = process.hrtime.bigint()
+    for (let k = 0; k < n; k++) {
+      const r = op(tokens[i]!)
+      if (r instanceof Promise) await r
+      i = i + 1 === tokens.length ? 0 : i + 1
+    }
+    return Number(process.hrtime.bigint() - start) / 1000 / n
+  }
+  await batch(Math.max(200, Math.floor(iterations / 5)))
+  const results = [await batch(iterations), await batch(iterations), await batch(iterations)].sort(
+    (a, b) => a - b,
+  )
+  return results[1]!
+}
+
+interface CoreModule {
+  createAuthenticator(options: unknown): { authenticate(request: unknown): Promise<unknown> }
+}
+
+function coreOp(core: CoreModule, material: Material, alg: Alg, cache: boolean): Op {
+  const authenticator = core.createAuthenticator(tokengateOptions(material, alg, cache))
+  return (token) =>
+    authenticator.authenticate({
+      method: 'GET',
+      url: '/',
+      headers: { authorization: `Bearer ${token}` },
+    })
+}
+
+export async function runMicro(
+  dir: string,
+  algs: readonly Alg[],
+  iterations: number,
+): Promise<MicroRow[]> {
+  const material = readMaterial(dir)
+  // The entry Node resolves for '@tokengate/core' (the `node` condition), and the portable entry by path.
+  const load = async (specifier: string): Promise<CoreModule | string> => {
+    try {
+      const mod = (await import(specifier)) as Partial<CoreModule>
+      return typeof mod.createAuthenticator === 'function'
+        ? (mod as CoreModule)
+        : 'createAuthenticator not exported yet'
+    } catch (err) {
+      return `cannot load ${specifier}: ${(err as Error).message.split('\n')[0]}`
+    }
+  }
+  const core = await load('@tokengate/core')
+  const portableUrl = pathToFileURL(
+    join(import.meta.dirname, '../../packages/core/src/index.ts'),
+  ).href
+  const portable = await load(portableUrl)
+  const rows: MicroRow[] = []
+  for (const alg of algs) {
+    const tokens = readTokens(dir, alg)
+    const floor = floorOf(material, alg)
+    const joseVerify = await joseVerifier(material, alg)
+    const row: MicroRow = {
+      alg,
+      floor: await measure(floor, tokens, iterations),
+      jose: await measure((t) => joseVerify(`Bearer ${t}`), tokens, iterations),
+    }
+    try {
+      if (typeof core !== 'string') {
+        row.core = await measure(coreOp(core, material, alg, false), tokens, iterations)
+        const cached = coreOp(core, material, alg, true)
+        const one = tokens.slice(0, 1)
+        row.coreCached = await measure(cached, one, iterations)
+      } else row.error = core
+      if (typeof portable !== 'string')
+        row.corePortable = await measure(coreOp(portable, material, alg, false), tokens, iterations)
+    } catch (err) {
+      row.error = `core failed: ${(err as Error).message.split('\n')[0]}`
+    }
+    rows.push(row)
+    process.stderr.write(`  micro ${alg}: ${JSON.stringify(row)}\n`)
+  }
+  return rows
+}
+
+// Standalone (`pnpm bench:micro`) or as the child of run.ts (BENCH_DIR set, result on stdout).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const k = knobs()
+  let dir = process.env.BENCH_DIR
+  if (!dir) {
+    dir = mkdtempSync(join(tmpdir(), 'tokengate-micro-'))
+    writeMaterial(dir, generateMaterial())
+    const { writeFileSync } = await import('node:fs')
+    const { tokensPath } = await import('./material.js')
+    const material = readMaterial(dir)
+    for (const alg of k.algs)
+      writeFileSync(tokensPath(dir, alg), JSON.stringify(await makeTokens(material, alg, 5000)))
+  }
+  const rows = await runMicro(
+    dir,
+    k.algs.filter((a) => ALGS.includes(a)),
+    k.microIterations,
+  )
+  process.stdout.write(`RESULT ${JSON.stringify(rows)}\n`)
+}

@@ -1,0 +1,380 @@
+// Results: medians and ratios, the markdown tables, the target check, and a hand-written SVG chart.
+import { cpus, loadavg, platform, release, totalmem } from 'node:os'
+import {
+  LABELS,
+  PEERS,
+  type Alg,
+  type Framework,
+  type Knobs,
+  type Mode,
+  type Variant,
+} from './config.js'
+import type { RunStats } from './load.js'
+import type { MicroRow } from './micro.js'
+
+export interface Cell {
+  framework: Framework
+  variant: Variant
+  /** Undefined for the bare framework. */
+  alg?: Alg
+  mode?: Mode
+  runs: RunStats[]
+  /** Median requests per second across runs. */
+  rps?: number
+  /** Median of the runs' p99 latency, ms. */
+  p99?: number
+  /** Spread of the runs: (max - min) / median. */
+  spread?: number
+  na?: string
+  error?: string
+}
+
+export interface Machine {
+  cpu: string
+  cores: number
+  node: string
+  os: string
+  memoryGb: number
+  taskset: boolean
+  loadBefore: number[]
+  loadAfter?: number[]
+}
+
+export interface Report {
+  date: string
+  machine: Machine
+  knobs: Knobs
+  micro: MicroRow[]
+  cells: Cell[]
+  seconds?: number
+}
+
+export function machine(taskset: boolean): Machine {
+  const list = cpus()
+  return {
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    taskset,
+    loadBefore: loadavg().map((x) => Math.round(x * 100) / 100),
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+export function summarize(cell: Cell): Cell {
+  if (cell.runs.length === 0) return cell
+  const rps = cell.runs.map((r) => r.rps)
+  const m = median(rps)
+  return {
+    ...cell,
+    rps: m,
+    p99: median(cell.runs.map((r) => r.p99)),
+    spread: m > 0 ? (Math.max(...rps) - Math.min(...rps)) / m : 0,
+  }
+}
+
+function find(
+  cells: Cell[],
+  framework: Framework,
+  variant: Variant,
+  alg?: Alg,
+  mode?: Mode,
+): Cell | undefined {
+  return cells.find(
+    (c) =>
+      c.framework === framework &&
+      c.variant === variant &&
+      (variant === 'bare' || (c.alg === alg && c.mode === mode)),
+  )
+}
+
+export function bestPeer(
+  cells: Cell[],
+  framework: Framework,
+  alg: Alg,
+  mode: Mode,
+): Cell | undefined {
+  let best: Cell | undefined
+  for (const v of PEERS[framework]) {
+    const c = find(cells, framework, v, alg, mode)
+    if (c?.rps !== undefined && (best?.rps === undefined || c.rps > best.rps)) best = c
+  }
+  return best
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US')
+const fmtX = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? '–' : `${n.toFixed(2)}x`
+const fmtUs = (n: number | undefined): string => (n === undefined ? '–' : n.toFixed(1))
+
+const NAMES: Record<Framework, string> = {
+  express: 'Express 5',
+  koa: 'Koa 3',
+  hono: 'Hono 4 (@hono/node-server)',
+}
+
+const MODE_NAMES: Record<Mode, string> = {
+  repeat: 'one token repeated',
+  fresh: 'fresh token per request',
+}
+
+function cellText(
+  cell: Cell | undefined,
+  bare: number | undefined,
+  peer: number | undefined,
+  isPeer: boolean,
+): string[] {
+  if (!cell) return ['', '', '', '']
+  if (cell.na) return ['n/a', '', '', '']
+  if (cell.error || cell.rps === undefined) return ['error', '', '', '']
+  return [
+    fmtInt(cell.rps),
+    cell.p99 === undefined ? '–' : `${cell.p99}`,
+    bare ? fmtX(cell.rps / bare) : '–',
+    isPeer || !peer ? '–' : fmtX(cell.rps / peer),
+  ]
+}
+
+export function markdown(report: Report): string {
+  const { cells, machine: m, knobs: k } = report
+  const lines: string[] = []
+  lines.push(`# tokengate bench results`, '')
+  lines.push(
+    `${report.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB · Node ${m.node} · ${m.os} · ` +
+      `${k.connections} connections, ${k.runs} run(s) of ${k.duration}s after ${k.warmup}s warm-up, median · ` +
+      `server and autocannon ${m.taskset ? 'pinned to separate cores (taskset)' : 'not pinned (no taskset)'} · ` +
+      `load average before ${m.loadBefore.join(' / ')}${m.loadAfter ? `, after ${m.loadAfter.join(' / ')}` : ''}`,
+    '',
+  )
+  lines.push(
+    'req/s and p99 latency (ms) per middleware; `x bare` is the ratio to the bare framework, `x peer` to the best',
+    'peer middleware for the same algorithm and mode. JWE is a nested token: RSA-OAEP-256 + A256GCM around ES256.',
+    '',
+  )
+  for (const fw of k.frameworks) {
+    const bare = find(cells, fw, 'bare')
+    lines.push(`## ${NAMES[fw]}`, '')
+    lines.push(
+      `Bare framework: **${bare?.rps !== undefined ? fmtInt(bare.rps) : bare?.error ? 'error' : '–'} req/s**, p99 ${bare?.p99 ?? '–'} ms`,
+      '',
+    )
+    const header = ['alg', 'middleware']
+    const align = ['---', '---']
+    for (const mode of k.modes) {
+      header.push(`${mode} req/s`, 'p99', 'x bare', 'x peer')
+      align.push('---:', '---:', '---:', '---:')
+    }
+    lines.push(`| ${header.join(' | ')} |`, `| ${align.join(' | ')} |`)
+    const variants = (['tokengate', 'tokengate-nocache', 'jose', ...PEERS[fw]] as Variant[]).filter(
+      (v) => k.variants.includes(v),
+    )
+    for (const alg of k.algs) {
+      for (const v of variants) {
+        const row = [alg, LABELS[v]]
+        for (const mode of k.modes) {
+          const peer = bestPeer(cells, fw, alg, mode)?.rps
+          row.push(
+            ...cellText(find(cells, fw, v, alg, mode), bare?.rps, peer, PEERS[fw].includes(v)),
+          )
+        }
+        lines.push(`| ${row.join(' | ')} |`)
+      }
+    }
+    lines.push('')
+  }
+  if (report.micro.length > 0) {
+    lines.push('## Micro: microseconds per token, in-process', '')
+    lines.push(
+      'The floor is node:crypto alone on the same token (createHmac + timingSafeEqual; crypto.verify with KeyObjects;',
+      'for JWE also RSA-OAEP-256 + AES-256-GCM). The core is `authenticate()` with the cache off on a fresh token',
+      '(Bearer parsing, segments, header, signature, claims, context); "cached" is a cache hit on one token.',
+      '',
+    )
+    lines.push(
+      '| alg | node:crypto floor | core (Node entry) | x floor | core (portable entry) | core cached | jose jwtVerify |',
+    )
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for (const r of report.micro) {
+      lines.push(
+        `| ${r.alg} | ${fmtUs(r.floor)} | ${fmtUs(r.core)} | ${fmtX(r.core === undefined ? undefined : r.core / r.floor)} | ` +
+          `${fmtUs(r.corePortable)} | ${fmtUs(r.coreCached)} | ${fmtUs(r.jose)} |`,
+      )
+    }
+    lines.push('')
+  }
+  lines.push(...targets(report), '')
+  const spreads = cells.map((c) => c.spread).filter((s): s is number => s !== undefined)
+  if (spreads.length > 0 && k.runs > 1)
+    lines.push(
+      `Noise: the spread of the ${k.runs} runs ((max - min) / median) is ${Math.round(median(spreads) * 100)}% at the median ` +
+        `configuration and ${Math.round(Math.max(...spreads) * 100)}% at the worst.`,
+      '',
+    )
+  return lines.join('\n')
+}
+
+/** The issue's targets, checked against this run. */
+export function targets(report: Report): string[] {
+  const { cells, knobs: k } = report
+  const out = [
+    '## Targets',
+    '',
+    '| target | framework | alg | value | met |',
+    '| --- | --- | --- | ---: | :---: |',
+  ]
+  const mark = (ok: boolean): string => (ok ? 'yes' : '**no**')
+  for (const fw of k.frameworks) {
+    const bare = find(cells, fw, 'bare')?.rps
+    for (const alg of k.algs) {
+      const repeat = find(cells, fw, 'tokengate', alg, 'repeat')?.rps
+      if (repeat !== undefined && bare)
+        out.push(
+          `| cache on, repeated >= 0.9x bare | ${fw} | ${alg} | ${fmtX(repeat / bare)} | ${mark(repeat / bare >= 0.9)} |`,
+        )
+      const fresh = find(cells, fw, 'tokengate', alg, 'fresh')?.rps
+      const jose = find(cells, fw, 'jose', alg, 'fresh')?.rps
+      const peer = bestPeer(cells, fw, alg, 'fresh')?.rps
+      if (fresh !== undefined && jose)
+        out.push(
+          `| fresh >= thin jose | ${fw} | ${alg} | ${fmtX(fresh / jose)} | ${mark(fresh >= jose)} |`,
+        )
+      if (fresh !== undefined && peer)
+        out.push(
+          `| fresh >= 1.3x best peer | ${fw} | ${alg} | ${fmtX(fresh / peer)} | ${mark(fresh / peer >= 1.3)} |`,
+        )
+    }
+  }
+  for (const r of report.micro) {
+    if (r.alg === 'EdDSA' || r.alg === 'JWE' || r.core === undefined) continue
+    out.push(
+      `| micro: core <= 1.2x node:crypto | – | ${r.alg} | ${fmtX(r.core / r.floor)} | ${mark(r.core / r.floor <= 1.2)} |`,
+    )
+  }
+  return out
+}
+
+const COLORS: Record<Variant, string> = {
+  bare: '#444',
+  tokengate: '#1b7f3b',
+  'tokengate-nocache': '#7cc48f',
+  jose: '#d08a1c',
+  'express-jwt': '#5470c6',
+  'express-oauth2-jwt-bearer': '#8d9fe0',
+  'koa-jwt': '#5470c6',
+  'hono-jwt': '#5470c6',
+}
+
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+
+/**
+ * One panel per framework and mode: req/s per algorithm and middleware, the bare framework as a
+ * dashed line. Plain SVG, written by hand, so it renders on GitHub and needs no dependency.
+ */
+export function svg(report: Report): string {
+  const { cells, knobs: k } = report
+  const panelW = 420
+  const panelH = 250
+  const pad = { top: 36, left: 56, right: 12, bottom: 28 }
+  const cols = k.frameworks.length
+  const rows = k.modes.length
+  const legendH = 40
+  const width = cols * panelW + 20
+  const height = rows * panelH + legendH + 20
+  const parts: string[] = []
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="10" y="20" font-size="15" font-weight="bold">tokengate bench: requests per second (higher is better)</text>`,
+    `<text x="10" y="38" fill="#555">${esc(`${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.date.slice(0, 10)}; dashed line: bare framework`)}</text>`,
+  )
+  k.modes.forEach((mode, r) => {
+    k.frameworks.forEach((fw, c) => {
+      const x0 = 10 + c * panelW
+      const y0 = 50 + r * panelH
+      const plotW = panelW - pad.left - pad.right
+      const plotH = panelH - pad.top - pad.bottom
+      const bare = find(cells, fw, 'bare')?.rps
+      const variants = (
+        ['tokengate', 'tokengate-nocache', 'jose', ...PEERS[fw]] as Variant[]
+      ).filter((v) => k.variants.includes(v))
+      const values = k.algs.flatMap((alg) =>
+        variants.map((v) => find(cells, fw, v, alg, mode)?.rps ?? 0),
+      )
+      const step = niceStep(Math.max(bare ?? 0, ...values, 1))
+      const ticks = Math.ceil(Math.max(bare ?? 0, ...values, 1) / step)
+      const max = step * ticks
+      const y = (v: number): number => y0 + pad.top + plotH - (v / max) * plotH
+      parts.push(
+        `<text x="${x0 + pad.left}" y="${y0 + 20}" font-size="13" font-weight="bold">${esc(`${NAMES[fw].split(' (')[0]}: ${MODE_NAMES[mode]}`)}</text>`,
+      )
+      for (let t = 0; t <= ticks; t++) {
+        const v = step * t
+        parts.push(
+          `<line x1="${x0 + pad.left}" x2="${x0 + pad.left + plotW}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e5e5"/>`,
+          `<text x="${x0 + pad.left - 4}" y="${y(v) + 4}" text-anchor="end" fill="#555">${v >= 1000 ? `${Math.round(v / 100) / 10}k` : Math.round(v)}</text>`,
+        )
+      }
+      const groupW = plotW / k.algs.length
+      const barW = Math.min(14, (groupW - 8) / variants.length)
+      k.algs.forEach((alg, g) => {
+        const gx = x0 + pad.left + g * groupW + (groupW - barW * variants.length) / 2
+        variants.forEach((v, i) => {
+          const cell = find(cells, fw, v, alg, mode)
+          const bx = gx + i * barW
+          if (cell?.rps === undefined) {
+            parts.push(
+              `<text x="${bx + barW / 2}" y="${y(0) - 3}" text-anchor="middle" font-size="8" fill="#999">${cell?.na ? '–' : ''}</text>`,
+            )
+            return
+          }
+          parts.push(
+            `<rect x="${bx.toFixed(1)}" y="${y(cell.rps).toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${(y(0) - y(cell.rps)).toFixed(1)}" fill="${COLORS[v]}"><title>${esc(`${LABELS[v]} ${alg} ${mode}: ${Math.round(cell.rps)} req/s`)}</title></rect>`,
+          )
+        })
+        parts.push(
+          `<text x="${x0 + pad.left + g * groupW + groupW / 2}" y="${y(0) + 16}" text-anchor="middle">${alg}</text>`,
+        )
+      })
+      if (bare)
+        parts.push(
+          `<line x1="${x0 + pad.left}" x2="${x0 + pad.left + plotW}" y1="${y(bare)}" y2="${y(bare)}" stroke="#444" stroke-dasharray="5,4"/>`,
+        )
+      parts.push(
+        `<line x1="${x0 + pad.left}" x2="${x0 + pad.left + plotW}" y1="${y(0)}" y2="${y(0)}" stroke="#888"/>`,
+      )
+    })
+  })
+  const legend: Array<[string, string]> = [
+    [COLORS.tokengate, LABELS.tokengate],
+    [COLORS['tokengate-nocache'], LABELS['tokengate-nocache']],
+    [COLORS.jose, LABELS.jose],
+    [COLORS['express-jwt'], 'peer: express-jwt / koa-jwt / hono/jwt'],
+    [COLORS['express-oauth2-jwt-bearer'], 'peer: express-oauth2-jwt-bearer'],
+  ]
+  const ly = 50 + rows * panelH + 16
+  legend.forEach(([color, label], i) => {
+    const lx = 10 + (i % 3) * 300
+    const yy = ly + Math.floor(i / 3) * 18
+    parts.push(
+      `<rect x="${lx}" y="${yy - 9}" width="12" height="12" fill="${color}"/>`,
+      `<text x="${lx + 18}" y="${yy + 1}">${esc(label)}</text>`,
+    )
+  })
+  parts.push('</svg>')
+  return parts.join('\n') + '\n'
+}
+
+/** A round tick step giving at most five intervals up to `v`. */
+function niceStep(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(v / 4))
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p * 5 >= v) return m * p
+  return 10 * p
+}

@@ -1,0 +1,97 @@
+// What every bench server shares: its configuration from the environment, the key material, the
+// thin jose middleware's verify function, tokengate's options, and how a server reports its port.
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { compactDecrypt, importJWK, jwtVerify, type CryptoKey, type JWTPayload } from 'jose'
+import { AUDIENCE, ISSUER, type Alg, type Variant } from '../config.js'
+import { publicJwk, readMaterial, secretBytes, sigAlgOf, type Material } from '../material.js'
+
+export interface ServerConfig {
+  variant: Variant
+  alg: Alg
+  material: Material
+}
+
+export function serverConfig(): ServerConfig {
+  const dir = process.env.BENCH_DIR
+  const variant = process.env.BENCH_VARIANT as Variant | undefined
+  const alg = process.env.BENCH_ALG as Alg | undefined
+  if (!dir || !variant || !alg)
+    throw new Error('bench server: BENCH_DIR, BENCH_VARIANT and BENCH_ALG are required')
+  return { variant, alg, material: readMaterial(dir) }
+}
+
+/** The parent waits for this line before it starts the load. */
+export function reportListening(server: Server | { address(): AddressInfo | string | null }): void {
+  const address = server.address()
+  if (address === null || typeof address === 'string')
+    throw new Error('bench server: no TCP address')
+  process.stdout.write(`LISTENING ${address.port}\n`)
+}
+
+export const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i
+
+/**
+ * The thin hand-written jose middleware: Bearer parsing, `jwtVerify` with issuer, audience and the
+ * algorithm, and for the nested JWE `compactDecrypt` first. Keys imported once.
+ */
+export async function joseVerifier(
+  material: Material,
+  alg: Alg,
+): Promise<(authorization: string | undefined) => Promise<JWTPayload>> {
+  const sigAlg = sigAlgOf(alg)
+  const key: CryptoKey | Uint8Array =
+    sigAlg === 'HS256'
+      ? secretBytes(material)
+      : ((await importJWK(publicJwk(material, alg), sigAlg)) as CryptoKey)
+  const options = { algorithms: [sigAlg], issuer: ISSUER, audience: AUDIENCE }
+  const decoder = new TextDecoder()
+  const encKey = alg === 'JWE' ? await importJWK(material.enc.private, 'RSA-OAEP-256') : undefined
+  return async (authorization) => {
+    const match = authorization === undefined ? null : BEARER.exec(authorization)
+    if (!match) throw new Error('no bearer token')
+    let token = match[1]!
+    if (encKey) {
+      const { plaintext } = await compactDecrypt(token, encKey, {
+        keyManagementAlgorithms: ['RSA-OAEP-256'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+      })
+      token = decoder.decode(plaintext)
+    }
+    return (await jwtVerify(token, key, options)).payload
+  }
+}
+
+/** tokengate's options for one algorithm, the same checks as every other variant. */
+export function tokengateOptions(material: Material, alg: Alg, cache: boolean) {
+  const sigAlg = sigAlgOf(alg)
+  return {
+    algorithms: [sigAlg],
+    key: sigAlg === 'HS256' ? secretBytes(material) : publicJwk(material, alg),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    ...(cache ? {} : { cache: false as const }),
+    ...(alg === 'JWE' && {
+      decrypt: {
+        keys: material.enc.private,
+        keyManagementAlgorithms: ['RSA-OAEP-256'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+        required: true,
+      },
+    }),
+  }
+}
+
+/** The Web Crypto key hono/jwt is fastest with (a JWK would be imported on every request). */
+export async function webCryptoPublicKey(material: Material, alg: Alg): Promise<CryptoKey> {
+  const sigAlg = sigAlgOf(alg)
+  const params =
+    sigAlg === 'RS256'
+      ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+      : sigAlg === 'ES256'
+        ? { name: 'ECDSA', namedCurve: 'P-256' }
+        : { name: 'Ed25519' }
+  return crypto.subtle.importKey('jwk', publicJwk(material, alg) as JsonWebKey, params, false, [
+    'verify',
+  ])
+}
