@@ -4,3 +4,4 @@ export type { AuthErrorCode, AuthErrorOptions, AuthErrorResponse, BearerError } 
 export type * from './types.js'
 export { createMemoryRevocationStore } from './revocation.js'
 export type { MemoryRevocationStore, MemoryRevocationStoreOptions } from './revocation.js'
+export { createAuthenticator } from './authenticate.js'

@@ -190,4 +190,9 @@ export interface Authenticator<Claims = DefaultClaims> {
   authenticate(request: RequestLike): Promise<AuthContext<Claims> | null>
   /** The realm used in challenges. */
   readonly realm: string | undefined
+  /**
+   * Revokes the token behind a context (its `jti` until its `exp`) in `options.revocation`'s store;
+   * rejects with a TypeError when no revocation store is configured.
+   */
+  revoke(ctx: AuthContext<Claims>): Promise<void>
 }

@@ -1,0 +1,151 @@
+// The pipeline: extract -> csrf -> cache -> decrypt -> verify -> claims -> revocation -> AuthContext.
+import type { JWSHeaderParameters, JWTPayload } from 'jose'
+import { TokenCache } from './cache.js'
+import { applySchema, checkClaims, parsePayload, readPath, toRoles, toScopes } from './claims.js'
+import { checkCsrf } from './csrf.js'
+import { interpretPlaintext } from './decrypt.js'
+import { AuthError, isAuthError } from './errors.js'
+import { extractToken } from './extract.js'
+import { resolveOptions } from './options.js'
+import type {
+  AuthContext,
+  Authenticator,
+  AuthenticatorOptions,
+  RequestLike,
+  TokenSource,
+} from './types.js'
+import { tokenShape, verifyJws } from './verify.js'
+
+/**
+ * Validates the options once (throwing a TypeError that names the option and the fix), prepares
+ * the keys, and returns the per-request authenticator. The claims type follows the zod schema.
+ *
+ * @example
+ * const authenticator = createAuthenticator({ algorithms: ['ES256'], key: { jwksUri }, issuer, audience })
+ * const ctx = await authenticator.authenticate({ method: 'GET', url: '/me', headers })
+ */
+export function createAuthenticator<Claims = JWTPayload>(
+  options: AuthenticatorOptions<Claims>,
+): Authenticator<Claims> {
+  const r = resolveOptions(options as AuthenticatorOptions<unknown>)
+  const cache = r.cache ? new TokenCache(r.cache) : undefined
+  const schemaState = { async: false }
+  const realm = r.realm
+
+  async function run(request: RequestLike): Promise<AuthContext<Claims> | null> {
+    const found = extractToken(request, r.extract)
+    if (found === undefined) {
+      if (r.optional) return null
+      throw new AuthError('token_missing', 'the request has no bearer token')
+    }
+    const { token, source } = found
+    // Cheap, and before any cryptography: a cross-site request never gets as far as a verification.
+    if (source === 'cookie' && r.csrf) checkCsrf(request, r.csrf)
+
+    const hit = cache?.get(token)
+    if (hit) {
+      const ctx = hit.ctx.source === source ? hit.ctx : Object.freeze({ ...hit.ctx, source })
+      await checkRevoked(ctx, hit.claims)
+      return ctx as AuthContext<Claims>
+    }
+
+    let claims: Record<string, unknown>
+    let protectedHeader: JWSHeaderParameters
+    let encryption: AuthContext['encryption']
+    if (tokenShape(token) === 'jwe') {
+      if (!r.decryptor)
+        throw new AuthError('token_malformed', 'encrypted tokens (JWE) are not accepted here')
+      const decrypted = await r.decryptor.decrypt(token)
+      encryption = { protectedHeader: decrypted.protectedHeader }
+      const inner = interpretPlaintext(decrypted.plaintext, r.decryptor.allowUnsignedPayload)
+      if ('jws' in inner) {
+        if (tokenShape(inner.jws) !== 'jws')
+          throw new AuthError(
+            'signature_required',
+            'the encrypted token does not contain a signed JWT',
+          )
+        ;({ claims, protectedHeader } = await verified(inner.jws))
+      } else {
+        claims = inner.claims as Record<string, unknown>
+        // An encrypted-only token: its JWE header is the one protected header there is.
+        protectedHeader = decrypted.protectedHeader as JWSHeaderParameters
+      }
+    } else {
+      if (r.decryptor?.required)
+        throw new AuthError('encryption_required', 'only encrypted tokens (JWE) are accepted')
+      ;({ claims, protectedHeader } = await verified(token))
+    }
+
+    const notAfter = checkClaims(claims, protectedHeader.typ, r.claims, Date.now() / 1000)
+    const payload = r.schema ? await applySchema(r.schema, claims, schemaState) : claims
+    const ctx = freeze<AuthContext<unknown>>({
+      token,
+      source: source as TokenSource,
+      payload,
+      protectedHeader,
+      ...(encryption && { encryption }),
+      scopes: toScopes(claims),
+      roles: toRoles(readPath(claims, r.rolesClaim.path, r.rolesClaim.segments)),
+    })
+    await checkRevoked(ctx, claims)
+    cache?.set(token, { ctx, claims }, notAfter)
+    return ctx as AuthContext<Claims>
+  }
+
+  async function verified(
+    jws: string,
+  ): Promise<{ claims: Record<string, unknown>; protectedHeader: JWSHeaderParameters }> {
+    const { payload, protectedHeader } = await verifyJws(jws, r.keys, r.algorithms)
+    return { claims: parsePayload(payload), protectedHeader }
+  }
+
+  async function checkRevoked(
+    ctx: AuthContext<unknown>,
+    claims: Readonly<Record<string, unknown>>,
+  ): Promise<void> {
+    if (r.isRevoked) {
+      let revoked: boolean
+      try {
+        revoked = await r.isRevoked(ctx)
+      } catch (cause) {
+        if (isAuthError(cause)) throw cause
+        // Fail closed: a hook that cannot answer must not let a possibly revoked token in.
+        throw new AuthError('revocation_unavailable', 'the revocation check failed', {
+          cause,
+          retryAfter: 5,
+        })
+      }
+      if (revoked) throw new AuthError('token_revoked', 'the token has been revoked')
+    }
+    if (r.revocation) await r.revocation.check(ctx, claims)
+  }
+
+  return {
+    realm,
+    authenticate(request) {
+      return run(request).catch((err: unknown) => {
+        throw isAuthError(err) ? err.withRealm(realm) : err
+      })
+    },
+    async revoke(ctx) {
+      if (!r.revocation)
+        throw new TypeError('tokengate: revoke(ctx) needs options.revocation (a revocation store)')
+      await r.revocation.revoke(ctx, r.claims.clockTolerance)
+    },
+  }
+}
+
+/**
+ * Contexts are shared between requests through the cache, so they are made immutable: the context,
+ * its arrays and plain-JSON payload objects (class instances from a zod transform are left alone).
+ */
+function freeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    const proto = Object.getPrototypeOf(value)
+    if (proto === Object.prototype || proto === null || Array.isArray(value)) {
+      Object.freeze(value)
+      for (const key of Object.keys(value)) freeze((value as Record<string, unknown>)[key])
+    }
+  }
+  return value
+}

@@ -1,0 +1,166 @@
+// Token extraction: the Authorization header (RFC 6750 §2.1), a named cookie, or a custom extractor.
+import { parse as parseCookie } from 'cookie'
+import { AuthError } from './errors.js'
+import type { ExtractorRequest, HeadersLike, RequestLike, TokenSource } from './types.js'
+
+export interface ExtractConfig {
+  header: boolean
+  cookie: string | undefined
+  custom: ((request: ExtractorRequest) => string | undefined) | undefined
+  maxTokenLength: number
+}
+
+export interface Extracted {
+  token: string
+  source: TokenSource
+}
+
+// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+const BEARER_SCHEME = /^bearer(?: |$)/i
+// A Fetch Headers object joins repeated headers with ", ": a Bearer credential after a comma means two headers.
+const JOINED_BEARER = /,\s*bearer(?: |$)/i
+
+/**
+ * Finds the one token of a request, or undefined when there is none. Throws 400 `invalid_request` for a
+ * malformed or repeated credential, 400 `multiple_tokens` when two sources carry one (RFC 6750 §2), and
+ * 401 `token_too_large` above `maxTokenLength`, checked before any parsing.
+ *
+ * @example
+ * extractToken({ method: 'GET', url: '/', headers: { authorization: 'Bearer abc' } }, config)
+ * // { token: 'abc', source: 'header' }
+ */
+export function extractToken(request: RequestLike, config: ExtractConfig): Extracted | undefined {
+  let found: Extracted | undefined
+  if (config.header) {
+    const token = fromAuthorization(
+      headerValues(request.headers, 'authorization'),
+      config.maxTokenLength,
+    )
+    if (token !== undefined) found = { token, source: 'header' }
+  }
+  if (config.cookie !== undefined) {
+    const token = fromCookie(
+      headerValues(request.headers, 'cookie'),
+      config.cookie,
+      config.maxTokenLength,
+    )
+    if (token !== undefined) found = add(found, { token, source: 'cookie' })
+  }
+  if (config.custom !== undefined) {
+    const token = config.custom({
+      method: request.method,
+      url: request.url,
+      headers: toHeaders(request.headers),
+    })
+    if (typeof token === 'string' && token !== '') {
+      checkLength(token, config.maxTokenLength)
+      found = add(found, { token, source: 'custom' })
+    }
+  }
+  return found
+}
+
+function add(found: Extracted | undefined, next: Extracted): Extracted {
+  if (found)
+    throw new AuthError(
+      'multiple_tokens',
+      `a token was sent in more than one place (${found.source} and ${next.source}); RFC 6750 §2 allows one`,
+    )
+  return next
+}
+
+function checkLength(token: string, max: number): void {
+  if (token.length > max)
+    throw new AuthError('token_too_large', `the token is longer than ${max} characters`)
+}
+
+function fromAuthorization(values: string[] | undefined, max: number): string | undefined {
+  if (values === undefined) return undefined
+  if (values.length > 1)
+    throw new AuthError('invalid_request', 'the request has more than one Authorization header')
+  const value = values[0] as string
+  if (!BEARER_SCHEME.test(value)) {
+    // Another scheme (Basic, DPoP, ...) is not a bearer token, unless a Bearer header was joined onto it.
+    if (JOINED_BEARER.test(value))
+      throw new AuthError('invalid_request', 'the request has more than one Authorization header')
+    return undefined
+  }
+  // The scheme plus a few spaces of slack: a longer value cannot hold a token within the limit.
+  if (value.length > max + 16)
+    throw new AuthError('token_too_large', `the token is longer than ${max} characters`)
+  const match = BEARER.exec(value)
+  if (!match) {
+    throw new AuthError(
+      'invalid_request',
+      value.includes(',')
+        ? 'the request has more than one Authorization header'
+        : 'the Bearer credential is malformed (RFC 6750 §2.1)',
+    )
+  }
+  const token = match[1] as string
+  checkLength(token, max)
+  return token
+}
+
+function fromCookie(values: string[] | undefined, name: string, max: number): string | undefined {
+  if (values === undefined) return undefined
+  const header = values.length === 1 ? (values[0] as string) : values.join('; ')
+  // The cookie package keeps the first of two same-named cookies; an attacker who can set a cookie for
+  // a parent domain could shadow ours, so a repeated name is refused, also across joined headers.
+  let count = 0
+  for (const pair of header.split(/[;,]/)) {
+    const eq = pair.indexOf('=')
+    if (eq !== -1 && pair.slice(0, eq).trim() === name && ++count > 1) {
+      throw new AuthError('invalid_request', `the cookie ${name} appears more than once`)
+    }
+  }
+  if (count === 0) return undefined
+  const token = parseCookie(header)[name]
+  if (token === undefined || token === '') return undefined
+  checkLength(token, max)
+  return token
+}
+
+function isHeaders(headers: HeadersLike): headers is Headers {
+  return (
+    typeof (headers as Headers).get === 'function' &&
+    typeof (headers as Headers).forEach === 'function'
+  )
+}
+
+/** All values of one header, names compared case-insensitively; undefined when absent or empty. */
+function headerValues(headers: HeadersLike, name: string): string[] | undefined {
+  if (isHeaders(headers)) {
+    const value = headers.get(name)
+    return value === null || value === '' ? undefined : [value]
+  }
+  let values: string[] | undefined
+  for (const key in headers) {
+    if (key.length !== name.length || key.toLowerCase() !== name) continue
+    const value = headers[key]
+    if (value === undefined) continue
+    if (typeof value === 'string') {
+      if (value !== '') (values ??= []).push(value)
+    } else {
+      for (const v of value) if (v !== '') (values ??= []).push(v)
+    }
+  }
+  return values
+}
+
+function toHeaders(headers: HeadersLike): Headers {
+  if (isHeaders(headers)) return headers
+  const out = new Headers()
+  try {
+    for (const key in headers) {
+      const value = headers[key]
+      if (value === undefined) continue
+      if (typeof value === 'string') out.append(key, value)
+      else for (const v of value) out.append(key, v)
+    }
+  } catch (cause) {
+    throw new AuthError('invalid_request', 'the request headers are malformed', { cause })
+  }
+  return out
+}

@@ -1,0 +1,163 @@
+// JWS verification: strict compact shape, header rules (RFC 7515, RFC 8725), key selection, signature.
+import { compactVerify, errors, type JWSHeaderParameters } from 'jose'
+import { AuthError } from './errors.js'
+import { b64uDecode, type KeySource } from './keys.js'
+
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+// RFC 7516 §7.1: the JWE Encrypted Key is empty for direct encryption (dir) and direct key agreement (ECDH-ES).
+const JWE_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Classifies a compact token by shape alone, before any decoding: 3 segments (JWS, RFC 7515 §7.1) or
+ * 5 (JWE, RFC 7516 §7.1), each canonical unpadded base64url (RFC 7515 §2), so a token has one spelling.
+ *
+ * @example
+ * tokenShape('eyJ...') // 'jws'
+ */
+export function tokenShape(token: string): 'jws' | 'jwe' {
+  let kind: 'jws' | 'jwe'
+  if (JWS_SHAPE.test(token)) kind = 'jws'
+  else if (JWE_SHAPE.test(token)) kind = 'jwe'
+  else
+    throw new AuthError('token_malformed', 'the token is not a compact JWS or JWE (RFC 7515 §7.1)')
+  let start = 0
+  for (;;) {
+    const dot = token.indexOf('.', start)
+    const end = dot === -1 ? token.length : dot
+    if (!canonicalSegment(token, start, end)) {
+      throw new AuthError(
+        'token_malformed',
+        'the token has a non-canonical base64url segment (RFC 7515 §2)',
+      )
+    }
+    if (dot === -1) return kind
+    start = dot + 1
+  }
+}
+
+// A base64url segment of length 4n+1 is impossible, and the unused low bits of the last character must be 0.
+function canonicalSegment(token: string, start: number, end: number): boolean {
+  const rest = (end - start) % 4
+  if (rest === 0) return true
+  if (rest === 1) return false
+  const last = B64U.indexOf(token[end - 1] as string)
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0
+}
+
+/** Decodes a protected header segment: must be a JSON object (RFC 7515 §4). */
+export function decodeHeader(segment: string): Record<string, unknown> {
+  let header: unknown
+  try {
+    header = JSON.parse(decoder.decode(b64uDecode(segment)))
+  } catch (cause) {
+    throw new AuthError('token_malformed', 'the token header is not valid base64url JSON', {
+      cause,
+    })
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new AuthError('token_malformed', 'the token header is not a JSON object (RFC 7515 §4)')
+  }
+  return header as Record<string, unknown>
+}
+
+export interface VerifiedJws {
+  payload: Uint8Array
+  protectedHeader: JWSHeaderParameters
+}
+
+/**
+ * Verifies a compact JWS against the allowlist and the key source. Header rules, in order:
+ * `alg` allowlisted (case-sensitive; `none` never, RFC 8725 §3.1); any `crit` is refused as
+ * token_malformed, since tokengate implements no JWS extension (RFC 7515 §4.1.11); `b64: false`
+ * refused (RFC 7797); `kid` must be a string; `jwk`, `jku`, `x5u` and `x5c` are never used to find a
+ * key (RFC 8725 §3.10): keys come only from configuration.
+ */
+export async function verifyJws(
+  token: string,
+  keys: KeySource,
+  algorithms: ReadonlySet<string>,
+): Promise<VerifiedJws> {
+  const header = decodeHeader(token.slice(0, token.indexOf('.')))
+  const alg = header.alg
+  if (typeof alg !== 'string')
+    throw new AuthError('token_malformed', 'the token header has no alg (RFC 7515 §4.1.1)')
+  if (!algorithms.has(alg)) {
+    throw new AuthError(
+      'alg_not_allowed',
+      alg.toLowerCase() === 'none'
+        ? 'unsigned tokens (alg none) are never accepted'
+        : `alg ${safe(alg)} is not allowed`,
+    )
+  }
+  if (header.crit !== undefined)
+    throw new AuthError(
+      'token_malformed',
+      'the token header has crit extensions that are not supported (RFC 7515 §4.1.11)',
+    )
+  if (header.b64 !== undefined && header.b64 !== true)
+    throw new AuthError(
+      'token_malformed',
+      'unencoded payloads (b64: false, RFC 7797) are not accepted',
+    )
+  const kid = header.kid
+  if (kid !== undefined && typeof kid !== 'string')
+    throw new AuthError('token_malformed', 'the token header kid is not a string (RFC 7515 §4.1.4)')
+  if (header.typ !== undefined && typeof header.typ !== 'string')
+    throw new AuthError('token_malformed', 'the token header typ is not a string')
+
+  const candidates = await keys.select(alg, kid)
+  let failure: unknown
+  for (const key of candidates) {
+    try {
+      const { payload } = await compactVerify(token, key, { algorithms: [alg] })
+      return { payload, protectedHeader: header as JWSHeaderParameters }
+    } catch (err) {
+      if (!(err instanceof errors.JWSSignatureVerificationFailed)) throw fromJoseError(err)
+      failure = err
+    }
+  }
+  throw new AuthError('signature_invalid', 'the token signature is invalid', { cause: failure })
+}
+
+/** Maps a jose error (or anything thrown while verifying) to an AuthError; AuthErrors pass through. */
+export function fromJoseError(err: unknown): AuthError {
+  if (err instanceof AuthError) return err
+  const options = { cause: err }
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return new AuthError('signature_invalid', 'the token signature is invalid', options)
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return new AuthError('alg_not_allowed', 'the token alg is not allowed', options)
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return new AuthError('key_not_found', 'no key matches the token', options)
+  if (err instanceof errors.JWKSMultipleMatchingKeys)
+    return new AuthError(
+      'key_not_found',
+      'several keys match the token and none verified it',
+      options,
+    )
+  if (err instanceof errors.JWKSTimeout)
+    return new AuthError('keys_unavailable', 'the key set could not be fetched in time', {
+      ...options,
+      retryAfter: 30,
+    })
+  if (err instanceof errors.JWTExpired)
+    return new AuthError('token_expired', 'the token has expired', options)
+  if (err instanceof errors.JWTClaimValidationFailed)
+    return new AuthError('claim_invalid', `claim ${safe(err.claim)} is invalid`, options)
+  if (err instanceof errors.JWEDecryptionFailed)
+    return new AuthError('decryption_failed', 'the token cannot be decrypted', options)
+  if (err instanceof errors.JOSENotSupported)
+    return new AuthError(
+      'token_malformed',
+      'the token uses an unsupported algorithm or key type',
+      options,
+    )
+  return new AuthError('token_malformed', 'the token is malformed', options)
+}
+
+/** Header values are attacker-chosen: only short, plain values ever appear in a description. */
+export function safe(value: string): string {
+  return /^[A-Za-z0-9_+.-]{1,32}$/.test(value) ? `'${value}'` : '(unprintable)'
+}
