@@ -292,7 +292,15 @@ function pkcs8Shape(pem: string): KeyShape | undefined {
     const algId = readTlv(der, version.end, 0x30)
     const oid = readTlv(der, algId.start, 0x06)
     const hex = toHex(der.subarray(oid.start, oid.end))
-    if (hex !== EC_OID) return OIDS[hex]
+    const shape = OIDS[hex]
+    if (shape?.kty === 'RSA') {
+      // RSAPrivateKey (RFC 8017 §A.1.2) inside the OCTET STRING: version, then the modulus.
+      const inner = readTlv(der, readTlv(der, algId.end, 0x04).start, 0x30)
+      const modulus = readTlv(der, readTlv(der, inner.start, 0x02).end, 0x02)
+      const bytes = modulus.end - modulus.start - (der[modulus.start] === 0 ? 1 : 0)
+      return { ...shape, bits: bytes * 8 }
+    }
+    if (hex !== EC_OID) return shape
     const curve = readTlv(der, oid.end, 0x06)
     const crv = CURVE_OIDS[toHex(der.subarray(curve.start, curve.end))]
     return crv === undefined ? undefined : { kty: 'EC', crv }
