@@ -1,0 +1,5 @@
+// The Koa example against the examples' HTTP contract, in-process on an ephemeral port.
+import { describeExampleApi } from '@tokengate/example-shared/testing'
+import { serve } from '../src/serve.js'
+
+describeExampleApi('Koa', (config) => serve(config, 0, '127.0.0.1'))

@@ -1,0 +1,10 @@
+// What the three examples share: auth set-up, users, password hashing, keys, revocation and the page.
+export { createExampleAuth, claimsSchema, isLoopbackHttp, SIGN_IN_FAILED } from './auth.js'
+export type { ExampleAuth, ExampleClaims, ExampleConfig, SignInResult } from './auth.js'
+export { loadKeys, parsePrivateJwk } from './keys.js'
+export type { ExampleKeys, KeyPair } from './keys.js'
+export { pageAssets, SECURITY_HEADERS } from './page.js'
+export { hashPassword, verifyPassword, PBKDF2_ITERATIONS } from './password.js'
+export { createRevocationStore } from './revocation.js'
+export { createUserStore, DEMO_USERS } from './users.js'
+export type { DemoUser, User, UserStore } from './users.js'
