@@ -1,8 +1,11 @@
 // Revocation: the memory store (bounded, pruned at expiry) and the jti check's policies and failures.
+import { keysFor, signToken } from '@tokengate/testkit'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { z } from 'zod'
+import { createAuthenticator } from './authenticate.js'
 import { AuthError } from './errors.js'
 import { createMemoryRevocationStore, resolveRevocation } from './revocation.js'
-import type { AuthContext, RevocationStore } from './types.js'
+import type { AuthContext, Authenticator, RevocationStore } from './types.js'
 
 const NOW = 1_700_000_000 // frozen clock, epoch seconds
 
@@ -27,7 +30,7 @@ async function failure(promise: Promise<unknown>): Promise<AuthError> {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers({ now: NOW * 1000 })
+  vi.useFakeTimers({ now: NOW * 1000, toFake: ['Date'] })
 })
 afterEach(() => {
   vi.useRealTimers()
@@ -260,5 +263,146 @@ describe('resolveRevocation: revoke(ctx)', () => {
     await expect(revocation.revoke(context({ jti: 'j', exp: NOW + 60 }), 5)).rejects.toThrow(
       'redis down',
     )
+  })
+})
+
+describe('createAuthenticator with revocation', () => {
+  const request = (token: string) => ({
+    method: 'GET',
+    url: '/me',
+    headers: { authorization: `Bearer ${token}` },
+  })
+
+  async function setup(revocation: unknown, extra: Record<string, unknown> = {}) {
+    const keys = await keysFor('ES256')
+    const authenticator = createAuthenticator({
+      algorithms: ['ES256'],
+      key: keys.publicJwk,
+      revocation: revocation as RevocationStore,
+      ...extra,
+    })
+    const sign = (claims: Record<string, unknown>) =>
+      signToken(claims, { alg: 'ES256', key: keys, now: NOW })
+    return { authenticator, sign }
+  }
+
+  async function refused(authenticator: Authenticator, token: string): Promise<AuthError> {
+    return failure(authenticator.authenticate(request(token)))
+  }
+
+  it('logout: revoke(ctx) then the same token is refused (token_revoked, 401), others still pass', async () => {
+    const store = createMemoryRevocationStore()
+    const { authenticator, sign } = await setup(store)
+    const token = await sign({ sub: 'alice', jti: 'j-1' })
+    const other = await sign({ sub: 'alice', jti: 'j-2' })
+    const ctx = (await authenticator.authenticate(request(token)))!
+    await authenticator.revoke(ctx)
+    const error = await refused(authenticator, token)
+    expect([error.code, error.status, error.error]).toEqual(['token_revoked', 401, 'invalid_token'])
+    expect((await authenticator.authenticate(request(other)))?.payload.jti).toBe('j-2')
+  })
+
+  it('DESIGN "Cache": a cache hit still asks the store', async () => {
+    const isRevoked = vi.fn((jti: string) => jti === 'late')
+    const { authenticator, sign } = await setup({
+      isRevoked: (jti: string) => isRevoked(jti),
+      revoke: () => undefined,
+    })
+    const token = await sign({ jti: 'ok' })
+    await authenticator.authenticate(request(token))
+    await authenticator.authenticate(request(token)) // served from the verified-token cache
+    expect(isRevoked).toHaveBeenCalledTimes(2)
+  })
+
+  it('a token revoked after it was cached is refused on the next request', async () => {
+    const store = createMemoryRevocationStore()
+    const { authenticator, sign } = await setup(store)
+    const token = await sign({ jti: 'cached' })
+    await authenticator.authenticate(request(token))
+    store.revoke('cached', NOW + 3600)
+    expect((await refused(authenticator, token)).code).toBe('token_revoked')
+  })
+
+  it('revoke(ctx) keeps the entry until exp + clockTolerance', async () => {
+    const revoke = vi.fn()
+    const { authenticator, sign } = await setup(
+      { isRevoked: () => false, revoke },
+      { clockTolerance: '30s' },
+    )
+    const ctx = (await authenticator.authenticate(
+      request(await sign({ jti: 'j', exp: NOW + 60 })),
+    ))!
+    await authenticator.revoke(ctx)
+    expect(revoke).toHaveBeenCalledWith('j', NOW + 90)
+  })
+
+  it('the isRevoked hook and the store both apply', async () => {
+    const store = createMemoryRevocationStore()
+    store.revoke('by-store', NOW + 3600)
+    const { authenticator, sign } = await setup(store, {
+      isRevoked: (ctx: AuthContext) => ctx.payload.sub === 'banned',
+    })
+    expect((await refused(authenticator, await sign({ jti: 'by-store' }))).code).toBe(
+      'token_revoked',
+    )
+    expect((await refused(authenticator, await sign({ jti: 'fresh', sub: 'banned' }))).code).toBe(
+      'token_revoked',
+    )
+    expect(
+      await authenticator.authenticate(request(await sign({ jti: 'fresh', sub: 'ok' }))),
+    ).not.toBeNull()
+  })
+
+  it.each([
+    [
+      'RFC 9068 §2.2: no jti, default policy reject',
+      createMemoryRevocationStore(),
+      {},
+      'claim_invalid',
+      401,
+    ],
+    [
+      'a store that rejects: fail closed',
+      { isRevoked: () => Promise.reject(new Error('down')), revoke: () => undefined },
+      { jti: 'j' },
+      'revocation_unavailable',
+      503,
+    ],
+  ])('%s', async (_name, revocation, claims, code, status) => {
+    const { authenticator, sign } = await setup(revocation)
+    const error = await refused(authenticator, await sign({ sub: 'alice', ...claims }))
+    expect([error.code, error.status]).toEqual([code, status])
+  })
+
+  it("withoutJti: 'allow' accepts a jti-less token, whose revoke(ctx) then rejects", async () => {
+    const { authenticator, sign } = await setup({
+      store: createMemoryRevocationStore(),
+      withoutJti: 'allow',
+    })
+    const ctx = (await authenticator.authenticate(request(await sign({ sub: 'alice' }))))!
+    expect(ctx.payload.sub).toBe('alice')
+    await expect(authenticator.revoke(ctx)).rejects.toThrow(/no "jti" claim/)
+  })
+
+  it('revoke(ctx) works when a zod schema dropped jti and exp from the payload', async () => {
+    const store = createMemoryRevocationStore()
+    const { authenticator, sign } = await setup(store, { claims: z.object({ sub: z.string() }) })
+    const token = await sign({ sub: 'alice', jti: 'zod' })
+    const ctx = (await authenticator.authenticate(request(token)))!
+    expect(ctx.payload).toEqual({ sub: 'alice' })
+    await authenticator.revoke(ctx)
+    expect(store.isRevoked('zod')).toBe(true)
+  })
+
+  it('revoke(ctx) without a configured store is a TypeError', async () => {
+    const { authenticator, sign } = await setup(undefined)
+    const ctx = (await authenticator.authenticate(request(await sign({ jti: 'j' }))))!
+    await expect(authenticator.revoke(ctx)).rejects.toThrow(TypeError)
+  })
+
+  it('a bad revocation option fails at start-up', async () => {
+    await expect(
+      setup({ store: createMemoryRevocationStore(), withoutJti: 'maybe' }),
+    ).rejects.toThrow(/options\.revocation\.withoutJti/)
   })
 })
