@@ -17,7 +17,8 @@ export interface Extracted {
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
-const BEARER_SCHEME = /^bearer(?: |$)/i
+// A tab (or nothing) after the scheme is still a Bearer credential, a malformed one (400), not another scheme.
+const BEARER_SCHEME = /^bearer(?:[ \t]|$)/i
 // A Fetch Headers object joins repeated headers with ", ": a Bearer credential after a comma means two headers.
 const JOINED_BEARER = /,\s*bearer(?: |$)/i
 
