@@ -144,7 +144,11 @@ function fail(err: unknown, req: Request, res: Response, next: NextFunction): vo
   if (!isAuthError(err)) return next(err)
   const mode = failureMode.get(req)
   const error = err.withRealm(mode?.realm)
-  if (mode?.onError === 'delegate') return next(error)
+  if (mode?.onError === 'delegate') {
+    // `headers` as http-errors has it: Express's default handler then still sends the challenge.
+    const { 'content-type': _json, ...headers } = error.toResponse().headers
+    return next(Object.assign(error, { headers }))
+  }
   send(res, error)
 }
 

@@ -1,0 +1,172 @@
+// Keys, token builders and app setups shared by the conformance table (keys are made at test time).
+import { createAuthenticator } from '@tokengate/core'
+import type { AuthenticatorOptions } from '@tokengate/core'
+import { encryptToken, keysFor, nestedToken, nowSeconds, signToken } from '@tokengate/testkit'
+import type { EncryptOptions, SignOptions, TestKeys } from '@tokengate/testkit'
+import type { JWTPayload } from 'jose'
+import { z } from 'zod'
+import type { AppSpec } from '../support/drivers.js'
+import { SESSION_COOKIE } from '../support/drivers.js'
+
+export const ISSUER = 'https://issuer.example.test'
+export const AUDIENCE = 'api://conformance'
+export const REALM = 'conformance'
+export const TRUSTED_ORIGIN = 'https://app.example.test'
+export const COOKIE = SESSION_COOKIE
+
+export interface Fixtures {
+  sig: TestKeys
+  /** Same algorithm and `kid` as `sig`, different key: what a forger holds. */
+  forger: TestKeys
+  hmac: TestKeys
+  enc: TestKeys
+  otherEnc: TestKeys
+  /** A JWS from `sig` with iss, aud, sub, iat and exp (now + 1 h) unless overridden. */
+  token(claims?: JWTPayload, options?: Partial<SignOptions>): Promise<string>
+  /** A nested JWT: `token(claims)` encrypted to `enc` (ECDH-ES+A256KW, A256GCM, cty JWT). */
+  nested(claims?: JWTPayload, options?: Partial<EncryptOptions>): Promise<string>
+  /** An encrypted-only token: the claims straight in the JWE, no inner signature. */
+  encryptedClaims(claims?: JWTPayload): Promise<string>
+}
+
+export async function makeFixtures(): Promise<Fixtures> {
+  const [sig, hmac, enc, otherEnc] = await Promise.all([
+    keysFor('ES256', { kid: 'sig-1' }),
+    keysFor('HS256', { kid: 'hmac-1' }),
+    keysFor('ECDH-ES+A256KW', { kid: 'enc-1' }),
+    keysFor('ECDH-ES+A256KW', { kid: 'enc-1', label: 'other' }),
+  ])
+  const forger = await keysFor('ES256', { kid: 'sig-1', label: 'forger' })
+  const claimsOf = (claims: JWTPayload): JWTPayload => ({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'alice',
+    ...claims,
+  })
+  return {
+    sig,
+    forger,
+    hmac,
+    enc,
+    otherEnc,
+    token: (claims = {}, options = {}) =>
+      signToken(claimsOf(claims), { alg: 'ES256', key: sig, ...options }),
+    nested: (claims = {}, options = {}) =>
+      nestedToken(
+        claimsOf(claims),
+        { alg: 'ES256', key: sig },
+        { alg: 'ECDH-ES+A256KW', enc: 'A256GCM', key: enc, ...options },
+      ),
+    encryptedClaims: (claims = {}) =>
+      encryptToken(
+        { ...claimsOf(claims), iat: nowSeconds(), exp: nowSeconds() + 3600 },
+        { alg: 'ECDH-ES+A256KW', enc: 'A256GCM', key: enc },
+      ),
+  }
+}
+
+/** The claims schema of the `zod` setup: its output (only these members) becomes the payload. */
+export const claimsSchema = z.object({
+  sub: z.string(),
+  email: z.email(),
+  email_verified: z.boolean().default(false),
+})
+
+interface Setup {
+  /** JSON-serialisable options (no functions, no schema, no instance): the Workers run takes it too. */
+  workers: boolean
+  /** `adapterOptions.onError: 'delegate'`: the framework's own error handler renders AuthErrors. */
+  delegate: boolean
+  options(f: Fixtures): AppSpec['options']
+}
+
+/** The app configurations the scenarios run against. */
+export const SETUPS = {
+  /** ES256 from a JWK, issuer, audience, header and cookie sources, CSRF with one trusted origin. */
+  jws: { workers: true, delegate: false, options: (f) => base(f) },
+  optional: { workers: true, delegate: false, options: (f) => ({ ...base(f), optional: true }) },
+  delegate: { workers: true, delegate: true, options: (f) => base(f) },
+  optionalDelegate: {
+    workers: true,
+    delegate: true,
+    options: (f) => ({ ...base(f), optional: true }),
+  },
+  jwe: {
+    workers: true,
+    delegate: false,
+    options: (f) => ({
+      ...base(f),
+      decrypt: { keys: [f.enc.privateJwk], keyManagementAlgorithms: ['ECDH-ES+A256KW'] },
+    }),
+  },
+  jweRequired: {
+    workers: true,
+    delegate: false,
+    options: (f) => ({
+      ...base(f),
+      decrypt: {
+        keys: [f.enc.privateJwk],
+        keyManagementAlgorithms: ['ECDH-ES+A256KW'],
+        required: true,
+      },
+    }),
+  },
+  zod: { workers: false, delegate: false, options: (f) => ({ ...base(f), claims: claimsSchema }) },
+  custom: {
+    workers: false,
+    delegate: false,
+    options: (f) => ({
+      ...base(f),
+      from: {
+        header: false,
+        custom: (req) => {
+          const value = req.headers.get('x-api-token') ?? undefined
+          if (value === 'bug') throw new Error('extractor bug')
+          return value
+        },
+      },
+    }),
+  },
+  revocation: {
+    workers: false,
+    delegate: false,
+    options: (f) => ({
+      ...base(f),
+      isRevoked: (ctx) => {
+        if (ctx.payload.jti === 'bug') throw new Error('revocation store bug')
+        return ctx.payload.jti === 'revoked'
+      },
+    }),
+  },
+  /** A remote JWKS nobody listens on: keys are unavailable, which is a 503, not a 401. */
+  jwksDown: {
+    workers: false,
+    delegate: false,
+    options: (f) => ({
+      ...base(f),
+      key: { jwksUri: 'http://127.0.0.1:9/jwks.json', timeout: '2s' },
+    }),
+  },
+  /** tokengate() given an existing Authenticator instead of options. */
+  authenticator: { workers: false, delegate: false, options: (f) => createAuthenticator(base(f)) },
+} as const satisfies Record<string, Setup>
+
+/** The AppSpec a driver starts for a setup. */
+export function specOf(setup: SetupName, f: Fixtures): AppSpec {
+  const { delegate, options } = SETUPS[setup]
+  return { options: options(f), ...(delegate && { adapterOptions: { onError: 'delegate' } }) }
+}
+
+export type SetupName = keyof typeof SETUPS
+
+function base(f: Fixtures): AuthenticatorOptions {
+  return {
+    algorithms: ['ES256'],
+    key: f.sig.publicJwk,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    from: { header: true, cookie: COOKIE },
+    csrf: { allowedOrigins: [TRUSTED_ORIGIN] },
+    realm: REALM,
+  }
+}

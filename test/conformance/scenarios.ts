@@ -1,0 +1,730 @@
+// The one table: every scenario names its rule or attack, builds its request, and states the answer.
+import type { AuthErrorCode, TokenSource } from '@tokengate/core'
+import type { JWTPayload } from 'jose'
+import type { DriverRequest } from '../support/drivers.js'
+import { ORIGIN } from '../support/drivers.js'
+import { nestedToken, rawToken, tamper } from '@tokengate/testkit'
+import { AUDIENCE, COOKIE, ISSUER, TRUSTED_ORIGIN } from './fixtures.js'
+import type { Fixtures, SetupName } from './fixtures.js'
+
+export type Expectation =
+  | {
+      status: 200
+      /** Exact body (the public route and the cookie helpers). */
+      body?: unknown
+      /** Members the exposed payload must have (a subset). */
+      claims?: Record<string, unknown>
+      /** The exposed payload exactly (zod output). */
+      payload?: Record<string, unknown> | null
+      source?: TokenSource | null
+      encrypted?: boolean
+      roles?: string[]
+      scopes?: string[]
+      /** Each Set-Cookie line, in order, must match. */
+      setCookie?: RegExp[]
+    }
+  | {
+      status: number
+      code: AuthErrorCode
+      /** `bare`: `Bearer realm="…"` only (RFC 6750 §3.1); `error` (default): with error attributes. */
+      challenge?: 'bare' | 'error' | 'none'
+      /** The `scope` attribute of the challenge (RFC 6750 §3). */
+      scope?: string
+    }
+  /** A bug outside tokengate (not an AuthError): the framework's own 500, nothing of ours rendered. */
+  | { status: 500; unhandled: true }
+
+export interface Scenario {
+  name: string
+  setup: SetupName
+  request(f: Fixtures): Promise<DriverRequest> | DriverRequest
+  expect: Expectation
+}
+
+const bearer = (token: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  authorization: `Bearer ${token}`,
+  ...extra,
+})
+const cookie = (token: string): string => `${COOKIE}=${token}`
+const past = (seconds: number): number => Math.floor(Date.now() / 1000) - seconds
+const future = (seconds: number): number => Math.floor(Date.now() / 1000) + seconds
+const claims = (extra: JWTPayload = {}): Record<string, unknown> => ({
+  iss: ISSUER,
+  aud: AUDIENCE,
+  sub: 'alice',
+  ...extra,
+})
+const ok = { status: 200 } as const
+const invalidToken = (code: AuthErrorCode) => ({ status: 401, code, challenge: 'error' }) as const
+
+export const scenarios: Scenario[] = [
+  // ── sources (RFC 6750 §2) ───────────────────────────────────────────────────────────────────
+  {
+    name: 'header: Authorization Bearer token is accepted and its claims exposed (RFC 6750 §2.1)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ roles: ['viewer'] })),
+    }),
+    expect: {
+      ...ok,
+      source: 'header',
+      claims: claims(),
+      roles: ['viewer'],
+      scopes: [],
+      encrypted: false,
+    },
+  },
+  {
+    name: 'header: the scheme is case-insensitive, "bearer" works (RFC 6750 §2.1, RFC 9110 §11.1)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { authorization: `bearer ${await f.token()}` },
+    }),
+    expect: { ...ok, source: 'header', claims: claims() },
+  },
+  {
+    name: 'header: several spaces after the scheme (RFC 6750 §2.1: 1*SP)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { authorization: `Bearer   ${await f.token()}` },
+    }),
+    expect: { ...ok, source: 'header' },
+  },
+  {
+    name: 'cookie: token in the configured cookie on GET',
+    setup: 'jws',
+    request: async (f) => ({ path: '/protected', headers: { cookie: cookie(await f.token()) } }),
+    expect: { ...ok, source: 'cookie', claims: claims() },
+  },
+  {
+    name: 'cookie: the token cookie among other cookies',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { cookie: `theme=dark; ${cookie(await f.token())}; lang=en` },
+    }),
+    expect: { ...ok, source: 'cookie' },
+  },
+  {
+    name: 'custom: a custom extractor is a third source',
+    setup: 'custom',
+    request: async (f) => ({ path: '/protected', headers: { 'x-api-token': await f.token() } }),
+    expect: { ...ok, source: 'custom', claims: claims() },
+  },
+  {
+    name: 'tokengate() accepts an existing Authenticator instead of options',
+    setup: 'authenticator',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token()) }),
+    expect: { ...ok, source: 'header', claims: claims() },
+  },
+  {
+    name: 'public route: no tokengate, no token needed',
+    setup: 'jws',
+    request: () => ({ path: '/public' }),
+    expect: { ...ok, body: { public: true } },
+  },
+
+  // ── no token (RFC 6750 §3.1: no error attribute) ─────────────────────────────────────────────
+  {
+    name: 'no token: 401 with a bare Bearer realm challenge and no error attribute (RFC 6750 §3.1)',
+    setup: 'jws',
+    request: () => ({ path: '/protected' }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'Basic credentials are not a bearer token: token_missing (RFC 6750 §3.1)',
+    setup: 'jws',
+    request: () => ({ path: '/protected', headers: { authorization: 'Basic YWxpY2U6c2VjcmV0' } }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'a cookie of another name carries no token: token_missing',
+    setup: 'jws',
+    request: async (f) => ({ path: '/protected', headers: { cookie: `other=${await f.token()}` } }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+
+  // ── malformed requests (RFC 6750 §3.1 invalid_request, 400) ──────────────────────────────────
+  {
+    name: 'Bearer scheme with no token: invalid_request 400 (RFC 6750 §2.1)',
+    setup: 'jws',
+    request: () => ({ path: '/protected', headers: { authorization: 'Bearer' } }),
+    expect: { status: 400, code: 'invalid_request', challenge: 'error' },
+  },
+  {
+    name: 'Bearer value that is not a b64token (inner space): invalid_request 400 (RFC 6750 §2.1)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { authorization: `Bearer ${await f.token()} x` },
+    }),
+    expect: { status: 400, code: 'invalid_request', challenge: 'error' },
+  },
+  {
+    name: 'token in both header and cookie: multiple_tokens 400 (RFC 6750 §2: one method only)',
+    setup: 'jws',
+    request: async (f) => {
+      const token = await f.token()
+      return { path: '/protected', headers: { ...bearer(token), cookie: cookie(token) } }
+    },
+    expect: { status: 400, code: 'multiple_tokens', challenge: 'error' },
+  },
+  {
+    name: 'repeated Authorization header lines: refused, not the first silently used (400)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: {
+        authorization: [`Bearer ${await f.token()}`, `Bearer ${await f.token({ sub: 'mallory' })}`],
+      },
+    }),
+    expect: { status: 400, code: 'invalid_request', challenge: 'error' },
+  },
+  {
+    name: 'the token cookie twice (a parent-domain cookie could shadow ours): refused 400',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: {
+        cookie: `${cookie(await f.token())}; ${cookie(await f.token({ sub: 'mallory' }))}`,
+      },
+    }),
+    expect: { status: 400, code: 'invalid_request', challenge: 'error' },
+  },
+
+  // ── token problems (RFC 6750 §3.1 invalid_token, 401) ─────────────────────────────────────────
+  {
+    name: 'expired: exp one hour ago (RFC 7519 §4.1.4)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { exp: past(3600) })),
+    }),
+    expect: invalidToken('token_expired'),
+  },
+  {
+    name: 'not yet valid: nbf in one hour (RFC 7519 §4.1.5)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ nbf: future(3600) })),
+    }),
+    expect: invalidToken('token_not_yet_valid'),
+  },
+  {
+    name: 'tampered payload: signature_invalid (RFC 7515 §5.2)',
+    setup: 'jws',
+    request: async (f) => ({ path: '/protected', headers: bearer(tamper(await f.token(), 2)) }),
+    expect: invalidToken('signature_invalid'),
+  },
+  {
+    name: 'signed by a forger key with the right kid: signature_invalid',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { key: f.forger })),
+    }),
+    expect: invalidToken('signature_invalid'),
+  },
+  {
+    name: 'wrong audience (RFC 7519 §4.1.3)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ aud: 'api://other' })),
+    }),
+    expect: invalidToken('claim_invalid'),
+  },
+  {
+    name: 'wrong issuer (RFC 7519 §4.1.1)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ iss: 'https://evil.example.test' })),
+    }),
+    expect: invalidToken('claim_invalid'),
+  },
+  {
+    name: 'exp absent: required by default (RFC 9068 §2.2)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { exp: false })),
+    }),
+    expect: invalidToken('claim_invalid'),
+  },
+  {
+    name: 'alg "none" is refused (RFC 8725 §3.1)',
+    setup: 'jws',
+    request: () => ({
+      path: '/protected',
+      headers: bearer(
+        rawToken({ alg: 'none' }, { ...claims(), exp: future(3600) }, 'c2lnbmF0dXJl'),
+      ),
+    }),
+    expect: invalidToken('alg_not_allowed'),
+  },
+  {
+    name: 'alg "none" with the empty signature of RFC 7519 §6.1: not a valid compact JWS here',
+    setup: 'jws',
+    request: () => ({
+      path: '/protected',
+      headers: bearer(rawToken({ alg: 'none' }, { ...claims(), exp: future(3600) })),
+    }),
+    expect: invalidToken('token_malformed'),
+  },
+  {
+    name: 'HS256 where only ES256 is allowed: alg_not_allowed (RFC 8725 §3.1)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { alg: 'HS256', key: f.hmac })),
+    }),
+    expect: invalidToken('alg_not_allowed'),
+  },
+  {
+    name: 'two segments is not a compact JWS: token_malformed (RFC 7515 §7.1)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer((await f.token()).split('.').slice(0, 2).join('.')),
+    }),
+    expect: invalidToken('token_malformed'),
+  },
+  {
+    name: 'base64 padding in a segment: one token, one spelling (RFC 7515 §2 base64url without padding)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(tamper(await f.token(), 2, (s) => `${s}==`)),
+    }),
+    expect: invalidToken('token_malformed'),
+  },
+  {
+    name: 'token longer than maxTokenLength (8192): token_too_large 401',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ pad: 'x'.repeat(9000) })),
+    }),
+    expect: invalidToken('token_too_large'),
+  },
+  {
+    name: 'revoked (isRevoked says so): token_revoked',
+    setup: 'revocation',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ jti: 'revoked' })),
+    }),
+    expect: invalidToken('token_revoked'),
+  },
+  {
+    name: 'isRevoked passes a live token',
+    setup: 'revocation',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token({ jti: 'live' })) }),
+    expect: { ...ok, claims: { jti: 'live' } },
+  },
+  {
+    name: 'isRevoked throws: fails closed, 503 revocation_unavailable with Retry-After',
+    setup: 'revocation',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token({ jti: 'bug' })) }),
+    expect: { status: 503, code: 'revocation_unavailable', challenge: 'none' },
+  },
+  {
+    name: 'a custom extractor throws (a bug, not an AuthError): the framework answers 500, nothing leaks',
+    setup: 'custom',
+    request: () => ({ path: '/protected', headers: { 'x-api-token': 'bug' } }),
+    expect: { status: 500, unhandled: true },
+  },
+  {
+    name: 'remote JWKS unreachable: keys_unavailable 503 with Retry-After, not 401',
+    setup: 'jwksDown',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token()) }),
+    expect: { status: 503, code: 'keys_unavailable', challenge: 'none' },
+  },
+
+  // ── CSRF for cookie-borne tokens on unsafe methods ───────────────────────────────────────────
+  {
+    name: 'csrf: cookie token on POST from a cross-site Origin: csrf_rejected 403',
+    setup: 'jws',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: { cookie: cookie(await f.token()), origin: 'https://evil.example.test' },
+    }),
+    expect: { status: 403, code: 'csrf_rejected', challenge: 'error' },
+  },
+  {
+    name: 'csrf: cookie token on POST with Sec-Fetch-Site cross-site: csrf_rejected 403',
+    setup: 'jws',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: { cookie: cookie(await f.token()), 'sec-fetch-site': 'cross-site' },
+    }),
+    expect: { status: 403, code: 'csrf_rejected', challenge: 'error' },
+  },
+  {
+    name: 'csrf: cookie token on POST with no Origin, Referer or Sec-Fetch-Site: refused 403',
+    setup: 'jws',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: { cookie: cookie(await f.token()) },
+    }),
+    expect: { status: 403, code: 'csrf_rejected', challenge: 'error' },
+  },
+  {
+    name: 'csrf: cookie token on POST from the same Origin passes',
+    setup: 'jws',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: { cookie: cookie(await f.token()), origin: ORIGIN },
+    }),
+    expect: { ...ok, source: 'cookie' },
+  },
+  {
+    name: 'csrf: cookie token on POST with Sec-Fetch-Site same-origin passes',
+    setup: 'jws',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: { cookie: cookie(await f.token()), 'sec-fetch-site': 'same-origin' },
+    }),
+    expect: { ...ok, source: 'cookie' },
+  },
+  {
+    name: 'csrf: cookie token on POST with a same-origin Referer and no Origin passes',
+    setup: 'jws',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: { cookie: cookie(await f.token()), referer: `${ORIGIN}/form` },
+    }),
+    expect: { ...ok, source: 'cookie' },
+  },
+  {
+    name: 'csrf: cookie token on POST from an allowedOrigins entry passes',
+    setup: 'jws',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: { cookie: cookie(await f.token()), origin: TRUSTED_ORIGIN },
+    }),
+    expect: { ...ok, source: 'cookie' },
+  },
+  {
+    name: 'csrf: a header-borne token on a cross-site POST is not affected',
+    setup: 'jws',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: bearer(await f.token(), { origin: 'https://evil.example.test' }),
+    }),
+    expect: { ...ok, source: 'header' },
+  },
+
+  // ── guards ──────────────────────────────────────────────────────────────────────────────────
+  {
+    name: "requireRoles('admin'): an admin passes",
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/admin',
+      headers: bearer(await f.token({ roles: ['admin'] })),
+    }),
+    expect: { ...ok, roles: ['admin'] },
+  },
+  {
+    name: "requireRoles('admin'): a viewer gets 403 insufficient_role, no scope attribute",
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/admin',
+      headers: bearer(await f.token({ roles: ['viewer'] })),
+    }),
+    expect: { status: 403, code: 'insufficient_role', challenge: 'error' },
+  },
+  {
+    name: "requireRoles(['admin','editor'], { mode: 'any' }): an editor passes",
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/any-role',
+      headers: bearer(await f.token({ roles: ['editor'] })),
+    }),
+    expect: { ...ok, roles: ['editor'] },
+  },
+  {
+    name: "requireRoles(['admin','editor'], { mode: 'any' }): a viewer gets 403",
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/any-role',
+      headers: bearer(await f.token({ roles: ['viewer'] })),
+    }),
+    expect: { status: 403, code: 'insufficient_role', challenge: 'error' },
+  },
+  {
+    name: "requireScopes('reports:read'): space-delimited scope passes (RFC 9068 §2.2.3)",
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/reports',
+      headers: bearer(await f.token({ scope: 'openid reports:read' })),
+    }),
+    expect: { ...ok, scopes: ['openid', 'reports:read'] },
+  },
+  {
+    name: "requireScopes('reports:read'): scp array passes",
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/reports',
+      headers: bearer(await f.token({ scp: ['reports:read'] })),
+    }),
+    expect: { ...ok, scopes: ['reports:read'] },
+  },
+  {
+    name: 'requireScopes: short of the scope, 403 insufficient_scope with scope="reports:read" (RFC 6750 §3.1)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/reports',
+      headers: bearer(await f.token({ scope: 'openid' })),
+    }),
+    expect: { status: 403, code: 'insufficient_scope', challenge: 'error', scope: 'reports:read' },
+  },
+  {
+    name: 'requireClaims(email_verified): a verified user passes',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/verified',
+      headers: bearer(await f.token({ email_verified: true })),
+    }),
+    expect: { ...ok, claims: { email_verified: true } },
+  },
+  {
+    name: 'requireClaims(email_verified): an unverified user gets 403',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/verified',
+      headers: bearer(await f.token({ email_verified: false })),
+    }),
+    expect: { status: 403, code: 'insufficient_role', challenge: 'error' },
+  },
+  {
+    name: 'guard with no auth context (optional mode, no token): 401 token_missing, realm kept',
+    setup: 'optional',
+    request: () => ({ path: '/admin' }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+
+  // ── optional mode ───────────────────────────────────────────────────────────────────────────
+  {
+    name: 'optional: no token reaches the route with no context',
+    setup: 'optional',
+    request: () => ({ path: '/protected' }),
+    expect: { ...ok, payload: null, source: null, roles: [], scopes: [], encrypted: false },
+  },
+  {
+    name: 'optional: a valid token is still authenticated',
+    setup: 'optional',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token()) }),
+    expect: { ...ok, source: 'header', claims: claims() },
+  },
+  {
+    name: 'optional: a bad token is still refused (401)',
+    setup: 'optional',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { exp: past(3600) })),
+    }),
+    expect: invalidToken('token_expired'),
+  },
+
+  // ── zod claims ──────────────────────────────────────────────────────────────────────────────
+  {
+    name: "zod: the schema's output is the exposed payload (unknown members stripped, defaults set)",
+    setup: 'zod',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ email: 'alice@example.test' })),
+    }),
+    expect: {
+      ...ok,
+      payload: { sub: 'alice', email: 'alice@example.test', email_verified: false },
+    },
+  },
+  {
+    name: 'zod: claims failing the schema are invalid_token',
+    setup: 'zod',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ email: 'not-an-email' })),
+    }),
+    expect: invalidToken('claim_invalid'),
+  },
+
+  // ── JWE (RFC 7516) and nested tokens (RFC 7519 §5.2) ─────────────────────────────────────────
+  {
+    name: 'nested JWE (cty JWT): decrypted, inner JWS verified, claims exposed (RFC 7519 §5.2)',
+    setup: 'jwe',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.nested({ roles: ['admin'] })),
+    }),
+    expect: { ...ok, encrypted: true, claims: claims(), roles: ['admin'] },
+  },
+  {
+    name: 'nested JWE labelled cty "at+jwt": cty is not relied on',
+    setup: 'jwe',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.nested({}, { cty: 'at+jwt' })),
+    }),
+    expect: { ...ok, encrypted: true, claims: claims() },
+  },
+  {
+    name: 'nested JWE in the cookie, and through a guard',
+    setup: 'jwe',
+    request: async (f) => ({
+      path: '/admin',
+      headers: { cookie: cookie(await f.nested({ roles: ['admin'] })) },
+    }),
+    expect: { ...ok, encrypted: true, source: 'cookie' },
+  },
+  {
+    name: 'a plain JWS is still accepted when encryption is not required',
+    setup: 'jwe',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token()) }),
+    expect: { ...ok, encrypted: false },
+  },
+  {
+    name: 'JWE encrypted to another key: decryption_failed',
+    setup: 'jwe',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.nested({}, { key: f.otherEnc })),
+    }),
+    expect: invalidToken('decryption_failed'),
+  },
+  {
+    name: 'JWE whose inner JWS is forged: signature_invalid',
+    setup: 'jwe',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await forgedNested(f)),
+    }),
+    expect: invalidToken('signature_invalid'),
+  },
+  {
+    name: 'JWE with bare JSON claims (no inner signature): signature_required',
+    setup: 'jwe',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.encryptedClaims()) }),
+    expect: invalidToken('signature_required'),
+  },
+  {
+    name: 'encryption required: a plain JWS is refused, encryption_required',
+    setup: 'jweRequired',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token()) }),
+    expect: invalidToken('encryption_required'),
+  },
+  {
+    name: 'encryption required: a nested JWE passes',
+    setup: 'jweRequired',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.nested()) }),
+    expect: { ...ok, encrypted: true },
+  },
+
+  // ── cookie helpers ──────────────────────────────────────────────────────────────────────────
+  {
+    name: 'setAuthCookie appends (HttpOnly, Secure, SameSite=Lax, Max-Age) after the app’s own cookie',
+    setup: 'jws',
+    request: () => ({ method: 'POST', path: '/session', body: 'header.payload.signature' }),
+    expect: {
+      ...ok,
+      body: { ok: true },
+      setCookie: [
+        /^other=1; Path=\/$/,
+        /^tg=header\.payload\.signature;(?=.*; HttpOnly)(?=.*; Secure)(?=.*; SameSite=Lax)(?=.*Max-Age=3600)/i,
+      ],
+    },
+  },
+  {
+    name: 'clearAuthCookie appends an expiring cookie after the app’s own cookie',
+    setup: 'jws',
+    request: () => ({ method: 'POST', path: '/logout' }),
+    expect: {
+      ...ok,
+      body: { ok: true },
+      setCookie: [/^other=;/, /^tg=;(?=.*(Max-Age=0|Expires=Thu, 01 Jan 1970))/i],
+    },
+  },
+
+  // ── onError: 'delegate' (the framework's own error handler renders, byte-identical) ─────────────
+  {
+    name: 'delegate: no token is rendered by the app error handler, same 401 and bare challenge',
+    setup: 'delegate',
+    request: () => ({ path: '/protected' }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'delegate: expired token, same 401 invalid_token',
+    setup: 'delegate',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { exp: past(3600) })),
+    }),
+    expect: invalidToken('token_expired'),
+  },
+  {
+    name: 'delegate: multiple tokens, same 400 invalid_request',
+    setup: 'delegate',
+    request: async (f) => {
+      const token = await f.token()
+      return { path: '/protected', headers: { ...bearer(token), cookie: cookie(token) } }
+    },
+    expect: { status: 400, code: 'multiple_tokens', challenge: 'error' },
+  },
+  {
+    name: 'delegate: cross-site cookie POST, same 403 csrf_rejected',
+    setup: 'delegate',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: { cookie: cookie(await f.token()), origin: 'https://evil.example.test' },
+    }),
+    expect: { status: 403, code: 'csrf_rejected', challenge: 'error' },
+  },
+  {
+    name: 'delegate: a guard failure goes the same way, 403 insufficient_scope with scope',
+    setup: 'delegate',
+    request: async (f) => ({ path: '/reports', headers: bearer(await f.token()) }),
+    expect: { status: 403, code: 'insufficient_scope', challenge: 'error', scope: 'reports:read' },
+  },
+  {
+    name: 'delegate: role guard failure, 403 insufficient_role',
+    setup: 'delegate',
+    request: async (f) => ({ path: '/admin', headers: bearer(await f.token()) }),
+    expect: { status: 403, code: 'insufficient_role', challenge: 'error' },
+  },
+  {
+    name: 'delegate: a valid token is untouched',
+    setup: 'delegate',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token()) }),
+    expect: { ...ok, source: 'header', claims: claims() },
+  },
+  {
+    name: 'delegate + optional: a guard with no context delegates 401 token_missing',
+    setup: 'optionalDelegate',
+    request: () => ({ path: '/admin' }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+]
+
+// A nested token whose inner JWS was signed by the forger (same kid) and encrypted to the right key.
+async function forgedNested(f: Fixtures): Promise<string> {
+  return nestedToken(
+    claims(),
+    { alg: 'ES256', key: f.forger },
+    { alg: 'ECDH-ES+A256KW', key: f.enc },
+  )
+}

@@ -1,0 +1,17 @@
+// Workers entry for the conformance app: the same Hono app as on Node, its spec read from a binding.
+import { buildHonoApp } from './apps/hono.js'
+import type { AppSpec } from './drivers.js'
+
+interface Env {
+  /** JSON of an AppSpec whose options are plain data (keys as JWK). */
+  SPEC: string
+}
+
+let app: ReturnType<typeof buildHonoApp> | undefined
+
+export default {
+  fetch(request: Request, env: Env): Response | Promise<Response> {
+    app ??= buildHonoApp(JSON.parse(env.SPEC) as AppSpec)
+    return app.fetch(request, env)
+  },
+}
