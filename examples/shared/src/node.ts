@@ -1,5 +1,6 @@
 // Node-only start-up helpers of the examples: configuration from env vars and files, the start-up banner.
 import { readFile } from 'node:fs/promises'
+import { createRedisRevocationStore, type RedisRevocationStore } from '@tokengate/redis'
 import type { JWK } from 'jose'
 import { isLoopbackHttp, type ExampleConfig } from './auth.js'
 import { parsePrivateJwk } from './keys.js'
@@ -65,6 +66,23 @@ export async function configFromEnv(
   }
 }
 
+/**
+ * REDIS_URL set: revoked tokens live in Redis, shared by every instance of the example (run them
+ * with the same TOKENGATE_*_JWK keys). Unset: in memory, one process (see revocation.ts).
+ *
+ * @example
+ * const revocation = revocationFromEnv(process.env) // undefined without REDIS_URL
+ */
+export function revocationFromEnv(env: NodeJS.ProcessEnv): RedisRevocationStore | undefined {
+  if (!env.REDIS_URL) return undefined
+  return createRedisRevocationStore({
+    url: env.REDIS_URL,
+    // Never the URL itself in a log line: it may carry a password.
+    onUnavailable: (err) =>
+      console.error(`tokengate example: Redis unavailable: ${(err as Error).message}`),
+  })
+}
+
 async function jwkFromEnv(env: NodeJS.ProcessEnv, name: string): Promise<JWK | undefined> {
   const inline = env[name]
   const file = env[`${name}_FILE`]
@@ -83,11 +101,14 @@ async function jwkFromEnv(env: NodeJS.ProcessEnv, name: string): Promise<JWK | u
  */
 export async function runExample(appName: string, defaultPort: number, serve: Serve): Promise<void> {
   let server: RunningServer
+  let revocation: RedisRevocationStore | undefined
   try {
     const env = await configFromEnv(defaultPort)
+    revocation = revocationFromEnv(process.env)
     server = await serve(
       {
         insecureDevCookies: env.insecureDevCookies,
+        ...(revocation && { revocation }),
         ...(env.signingJwk && { signingJwk: env.signingJwk }),
         ...(env.encryptionJwk && { encryptionJwk: env.encryptionJwk }),
       },
@@ -95,12 +116,18 @@ export async function runExample(appName: string, defaultPort: number, serve: Se
       env.host,
     )
     console.log(banner(appName, env.publicUrl ?? server.url, env.insecureDevCookies, server.keysGenerated))
+    console.log(
+      revocation
+        ? '  Revocation: Redis (REDIS_URL), shared by every instance.\n'
+        : '  Revocation: in memory, this process only (set REDIS_URL to share it).\n',
+    )
   } catch (err) {
     console.error(`tokengate ${appName} example: ${err instanceof Error ? err.message : String(err)}`)
     process.exit(1)
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void server.close().then(() => process.exit(0)))
+    const stop = () => server.close().then(() => revocation?.close())
+    process.once(signal, () => void stop().then(() => process.exit(0)))
   }
 }
 
