@@ -6,7 +6,7 @@ import { signJws, raw } from '@tokengate/testkit'
 const headerChars = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...'ABCxyz019-_.~+/= '.split('')) },
   { weight: 2, arbitrary: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) },
-  { weight: 1, arbitrary: fc.constantFrom('\t', ',', ';', '"', '\\', '%', '\x7f') },
+  { weight: 1, arbitrary: fc.constantFrom('\t', ',', ';', '"', '\\', '%') },
   { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)) },
 )
 
