@@ -28,6 +28,7 @@ describe('createAuthenticator typing', () => {
     })
     const authenticator = createAuthenticator({ ...base, claims })
     type Ctx = NonNullable<Awaited<ReturnType<typeof authenticator.authenticate>>>
+    expectTypeOf(authenticator.realm).toEqualTypeOf<string | undefined>()
     expectTypeOf<Ctx['payload']>().toEqualTypeOf<{ sub: string; tenant: number; exp: number }>()
   })
 

@@ -1,6 +1,5 @@
 // Verification keys: checks at start-up that each key fits the allowed algorithms, imports it once per algorithm.
 import { importJWK, importSPKI, importX509, type JWK } from 'jose'
-import { AuthError } from './errors.js'
 import { looksLikePem, readPem, type KeyType } from './pem.js'
 import type { KeyMaterial } from './types.js'
 
@@ -245,76 +244,6 @@ export function fittingAlgorithms(prepared: PreparedKey, algorithms: readonly st
   return algorithms.filter(
     (alg) => (jwkAlg === undefined || jwkAlg === alg) && misfit(prepared.desc, alg) === undefined,
   )
-}
-
-/** A key source over keys known at start-up: one key (any `kid` accepted) or a local JWKS (by `kid`). */
-export class StaticKeySource implements KeySource {
-  readonly #entries: ReadonlyArray<{
-    prepared: PreparedKey
-    kid: string | undefined
-    algs: string[]
-  }>
-  readonly #byKid: boolean
-  #table: Map<string, Array<{ kid: string | undefined; key: CryptoKey }>> | undefined
-  readonly #singles = new Map<string, readonly CryptoKey[]>()
-  #loading: Promise<Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>> | undefined
-
-  constructor(
-    entries: ReadonlyArray<{ prepared: PreparedKey; kid: string | undefined; algs: string[] }>,
-    byKid: boolean,
-  ) {
-    this.#entries = entries
-    this.#byKid = byKid
-  }
-
-  select(
-    alg: string,
-    kid: string | undefined,
-  ): readonly CryptoKey[] | Promise<readonly CryptoKey[]> {
-    const table = this.#table
-    if (table) return this.#pick(table, alg, kid)
-    this.#loading ??= this.#load()
-    return this.#loading.then((t) => this.#pick(t, alg, kid))
-  }
-
-  #pick(
-    table: Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>,
-    alg: string,
-    kid: string | undefined,
-  ): readonly CryptoKey[] {
-    const list = table.get(alg)
-    // One configured key: the token's kid is irrelevant (there is nothing to choose between).
-    if (!this.#byKid) {
-      const single = this.#singles.get(alg)
-      if (single) return single
-    }
-    const keys: CryptoKey[] = []
-    for (const entry of list ?? []) {
-      if (kid !== undefined ? entry.kid === kid : keys.length < MAX_CANDIDATES) keys.push(entry.key)
-    }
-    if (keys.length === 0) {
-      throw new AuthError(
-        'key_not_found',
-        kid === undefined ? `no key for alg ${alg}` : 'no key matches the token kid',
-      )
-    }
-    return keys
-  }
-
-  async #load(): Promise<Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>> {
-    const table = new Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>()
-    for (const { prepared, kid, algs } of this.#entries) {
-      for (const alg of algs) {
-        const key = await importFor(prepared, alg)
-        const list = table.get(alg) ?? []
-        list.push({ kid, key })
-        table.set(alg, list)
-        if (!this.#singles.has(alg)) this.#singles.set(alg, [key])
-      }
-    }
-    this.#table = table
-    return table
-  }
 }
 
 function isCryptoKey(key: unknown): key is CryptoKey {

@@ -6,45 +6,42 @@ import type { CsrfConfig } from './csrf.js'
 import { resolveDecryptOptions, type Decryptor } from './decrypt.js'
 import { parseDuration } from './duration.js'
 import type { ExtractConfig } from './extract.js'
-import { checkRemoteUrl, RemoteKeySource } from './jwks-remote.js'
-import {
-  fittingAlgorithms,
-  JWS_ALGORITHMS,
-  misfit,
-  prepareJwk,
-  prepareKey,
-  StaticKeySource,
-  type KeySource,
-  type PreparedKey,
-} from './keys.js'
+import { JWS_ALGORITHMS, type KeySource } from './keys.js'
+import { resolveKeys } from './key-source.js'
 import { resolveRevocation, type Revocation } from './revocation.js'
-import type { AuthContext, AuthenticatorOptions, KeyMaterial } from './types.js'
+import type { AuthContext, AuthenticatorOptions } from './types.js'
 
+const bool = z.boolean({ message: 'must be true or false' })
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
   message: 'must be a function',
 })
 const duration = z.union([z.number(), z.string()], {
   message: "must be a number of seconds or a string such as '30s'",
 })
-const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
-  message: 'must be a non-empty string or a non-empty list of strings',
-})
+const listMessage = { message: 'must be a non-empty string or a non-empty list of strings' }
+const stringOrList = z.union(
+  [z.string().min(1, listMessage), z.array(z.string().min(1, listMessage)).min(1, listMessage)],
+  listMessage,
+)
 // RFC 6265 §4.1.1: cookie-name is an RFC 2616 token.
-const cookieName = z
-  .string()
-  .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, {
-    message: 'must be a valid cookie name (RFC 6265 token characters, e.g. "access_token")',
-  })
+const cookieName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, {
+  message: 'must be a valid cookie name (RFC 6265 token characters, e.g. "access_token")',
+})
 
 const schema = z.strictObject({
   from: z
     .strictObject({
-      header: z.boolean().optional(),
+      header: bool.optional(),
       cookie: cookieName.optional(),
       custom: fn.optional(),
     })
     .optional(),
-  algorithms: z.array(z.string(), { message: "must be a non-empty list such as ['RS256']" }),
+  algorithms: z.array(
+    z.string({ message: "must be a list of algorithm names such as ['RS256']" }),
+    {
+      message: "must be a non-empty list such as ['RS256']",
+    },
+  ),
   key: z.custom<unknown>((v) => v !== undefined && v !== null, {
     message: 'is required: a secret, PEM, JWK, CryptoKey, { jwks }, { jwksUri } or { discovery }',
   }),
@@ -52,9 +49,11 @@ const schema = z.strictObject({
   audience: stringOrList.optional(),
   clockTolerance: duration.optional(),
   maxTokenAge: duration.optional(),
-  typ: z.string().min(1).optional(),
-  requiredClaims: z.array(z.string().min(1)).optional(),
-  requireExp: z.boolean().optional(),
+  typ: z.string().min(1, { message: "must be a media type such as 'at+jwt'" }).optional(),
+  requiredClaims: z
+    .array(z.string().min(1), { message: "must be a list of claim names such as ['sub']" })
+    .optional(),
+  requireExp: bool.optional(),
   claims: z
     .custom<unknown>((v) => typeof v === 'object' && v !== null && '_zod' in v, {
       message: 'must be a zod schema (zod 4)',
@@ -63,26 +62,53 @@ const schema = z.strictObject({
   decrypt: z
     .custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'must be an object' })
     .optional(),
-  roles: z.strictObject({ claim: z.string().min(1).optional() }).optional(),
+  roles: z
+    .strictObject({
+      claim: z
+        .string()
+        .min(1, { message: "must be a claim name or dotted path such as 'realm_access.roles'" })
+        .optional(),
+    })
+    .optional(),
   cache: z
     .union(
       [
         z.literal(false),
-        z.strictObject({ max: z.number().int().positive().optional(), ttl: duration.optional() }),
+        z.strictObject({
+          max: z
+            .number()
+            .int()
+            .positive({ message: 'must be a positive integer (default 10000)' })
+            .optional(),
+          ttl: duration.optional(),
+        }),
       ],
       { message: 'must be false or { max?, ttl? }' },
     )
     .optional(),
   isRevoked: fn.optional(),
   revocation: z.unknown().optional(),
-  optional: z.boolean().optional(),
+  optional: bool.optional(),
   csrf: z
-    .union([z.literal(false), z.strictObject({ allowedOrigins: z.array(z.string()).optional() })], {
-      message: 'must be false or { allowedOrigins?: string[] }',
-    })
+    .union(
+      [
+        z.literal(false),
+        z.strictObject({
+          allowedOrigins: z.array(z.string(), { message: 'must be a list of origins' }).optional(),
+        }),
+      ],
+      {
+        message: 'must be false or { allowedOrigins?: string[] }',
+      },
+    )
     .optional(),
-  maxTokenLength: z.number().int().min(16).max(1_048_576).optional(),
-  realm: z.string().optional(),
+  maxTokenLength: z
+    .number()
+    .int({ message: 'must be an integer from 16 to 1048576 (default 8192)' })
+    .min(16, { message: 'must be an integer from 16 to 1048576 (default 8192)' })
+    .max(1_048_576, { message: 'must be an integer from 16 to 1048576 (default 8192)' })
+    .optional(),
+  realm: z.string({ message: 'must be a string' }).optional(),
 })
 
 /** Everything the pipeline needs, computed once. */
@@ -113,7 +139,7 @@ export function resolveOptions(options: AuthenticatorOptions<unknown>): Resolved
   if (typeof options !== 'object' || options === null)
     throw new TypeError('tokengate: options must be an object with at least algorithms and key')
   const parsed = schema.safeParse(options)
-  if (!parsed.success) throw new TypeError(describeIssue(parsed.error.issues[0]))
+  if (!parsed.success) throw new TypeError(describeIssue(parsed.error.issues[0], options))
   const o = options
   const algorithms = checkAlgorithms(o.algorithms)
   const discovery =
@@ -179,15 +205,16 @@ export function resolveOptions(options: AuthenticatorOptions<unknown>): Resolved
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+function describeIssue(issue: z.core.$ZodIssue | undefined, options: object): string {
   if (!issue) return 'tokengate: invalid options'
   const where = ['options', ...issue.path.map(String)].join('.')
   if (issue.code === 'unrecognized_keys') {
     const names = issue.keys.map((k) => `${where}.${k}`).join(', ')
     return `tokengate: unknown option ${names}: check the spelling against the documented options (README of @tokengate/core)`
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined)
-    return `tokengate: ${where} is required`
+  let value: unknown = options
+  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key]
+  if (issue.code === 'invalid_type' && value === undefined) return `tokengate: ${where} is required`
   return `tokengate: ${where} ${issue.message.replace(/^Invalid input: /, 'is invalid: ')}`
 }
 
@@ -234,109 +261,4 @@ function checkOrigin(origin: string): string {
     )
   }
   return normalised
-}
-
-function resolveKeys(key: unknown, algorithms: readonly string[]): KeySource {
-  const symmetric = JWS_ALGORITHMS[algorithms[0] as string]?.kty === 'oct'
-  if (typeof key === 'object' && key !== null && ('jwksUri' in key || 'discovery' in key)) {
-    const remote = key as {
-      jwksUri?: unknown
-      discovery?: unknown
-      timeout?: unknown
-      cooldown?: unknown
-      cacheMaxAge?: unknown
-      headers?: unknown
-    }
-    const name = 'jwksUri' in key ? 'options.key.jwksUri' : 'options.key.discovery'
-    const extra = Object.keys(key).filter(
-      (k) =>
-        ![
-          'jwksUri',
-          'discovery',
-          'timeout',
-          'cooldown',
-          'cacheMaxAge',
-          ...(name === 'options.key.jwksUri' ? ['headers'] : []),
-        ].includes(k),
-    )
-    if ('jwksUri' in key && 'discovery' in key)
-      throw new TypeError('tokengate: options.key takes either jwksUri or discovery, not both')
-    if (extra.length > 0)
-      throw new TypeError(
-        `tokengate: unknown option ${extra.map((k) => `options.key.${k}`).join(', ')}: a remote key takes { ${name.slice(12)}, timeout?, cooldown?, cacheMaxAge? }`,
-      )
-    const uri = remote.jwksUri ?? remote.discovery
-    if (typeof uri !== 'string')
-      throw new TypeError(`tokengate: ${name} must be an https URL string`)
-    checkRemoteUrl(uri, name)
-    if (symmetric)
-      throw new TypeError(
-        `tokengate: ${name} cannot be used with HMAC algorithms (${algorithms.join(', ')}): a key set from a URL holds public keys; use RS256, ES256, EdDSA, ...`,
-      )
-    if (
-      remote.headers !== undefined &&
-      (typeof remote.headers !== 'object' || remote.headers === null)
-    )
-      throw new TypeError(
-        'tokengate: options.key.headers must be a record of header names to values',
-      )
-    return new RemoteKeySource({
-      ...(typeof remote.jwksUri === 'string' ? { jwksUri: remote.jwksUri } : { discovery: uri }),
-      timeoutMs:
-        parseDuration((remote.timeout ?? 5) as string | number, 'options.key.timeout') * 1000,
-      cooldownMs:
-        parseDuration((remote.cooldown ?? 30) as string | number, 'options.key.cooldown') * 1000,
-      cacheMaxAgeMs:
-        parseDuration((remote.cacheMaxAge ?? 600) as string | number, 'options.key.cacheMaxAge') *
-        1000,
-      ...(remote.headers !== undefined && { headers: remote.headers as Record<string, string> }),
-      algorithms,
-    })
-  }
-  if (typeof key === 'object' && key !== null && 'jwks' in key) {
-    const jwks = (key as { jwks: unknown }).jwks
-    const list = (jwks as { keys?: unknown } | null)?.keys
-    if (!Array.isArray(list))
-      throw new TypeError(
-        'tokengate: options.key.jwks must be a JWK Set: { keys: [...] } (RFC 7517 §5)',
-      )
-    const entries: Array<{ prepared: PreparedKey; kid: string | undefined; algs: string[] }> = []
-    for (const [i, jwk] of list.entries()) {
-      let prepared: PreparedKey
-      try {
-        prepared = prepareJwk(jwk, `options.key.jwks.keys.${i}`)
-      } catch {
-        continue // encryption keys and the like share sets with signing keys: skip, do not fail
-      }
-      const algs = fittingAlgorithms(prepared, algorithms)
-      if (algs.length > 0)
-        entries.push({ prepared, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, algs })
-    }
-    for (const alg of algorithms) {
-      if (!entries.some((e) => e.algs.includes(alg)))
-        throw new TypeError(
-          `tokengate: options.algorithms lists ${alg}, but no key in options.key.jwks can verify it; remove ${alg} or add a fitting key`,
-        )
-    }
-    return new StaticKeySource(entries, true)
-  }
-  const prepared = prepareKey(key as KeyMaterial, 'options.key')
-  if (prepared.form === 'spki' || prepared.form === 'x509' ? symmetric : false) {
-    throw new TypeError(
-      `tokengate: options.key is a public-key PEM, and ${algorithms.join(', ')} needs a shared secret: a public key must never be used as an HMAC secret (RFC 8725 §3.1)`,
-    )
-  }
-  for (const alg of algorithms) {
-    const why = misfit(prepared.desc, alg)
-    if (why)
-      throw new TypeError(
-        `tokengate: options.key cannot verify ${alg}: ${why}; change options.algorithms or options.key`,
-      )
-    if (prepared.form === 'jwk' && prepared.jwkAlg !== undefined && prepared.jwkAlg !== alg) {
-      throw new TypeError(
-        `tokengate: options.key is a JWK for alg ${prepared.jwkAlg}, so it cannot verify ${alg}; change options.algorithms`,
-      )
-    }
-  }
-  return new StaticKeySource([{ prepared, kid: undefined, algs: [...algorithms] }], false)
 }

@@ -1,0 +1,198 @@
+// Key sources: the `key` option resolved at start-up into the keys a token may be verified with.
+import { AuthError } from './errors.js'
+import { checkRemoteUrl, RemoteKeySource } from './jwks-remote.js'
+import {
+  fittingAlgorithms,
+  importFor,
+  JWS_ALGORITHMS,
+  MAX_CANDIDATES,
+  misfit,
+  prepareJwk,
+  prepareKey,
+  type KeySource,
+  type PreparedKey,
+} from './keys.js'
+import { parseDuration } from './duration.js'
+import type { KeyMaterial } from './types.js'
+
+/**
+ * Resolves `options.key` against the allowlist: throws a configuration error when a key cannot
+ * verify an allowed algorithm (RFC 8725 §3.1), and returns the source the pipeline asks per token.
+ *
+ * @example
+ * const keys = resolveKeys({ jwksUri: 'https://idp.example/jwks' }, ['RS256'])
+ */
+export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySource {
+  const symmetric = JWS_ALGORITHMS[algorithms[0] as string]?.kty === 'oct'
+  if (typeof key === 'object' && key !== null && ('jwksUri' in key || 'discovery' in key)) {
+    const remote = key as {
+      jwksUri?: unknown
+      discovery?: unknown
+      timeout?: unknown
+      cooldown?: unknown
+      cacheMaxAge?: unknown
+      headers?: unknown
+    }
+    const name = 'jwksUri' in key ? 'options.key.jwksUri' : 'options.key.discovery'
+    const extra = Object.keys(key).filter(
+      (k) =>
+        ![
+          'jwksUri',
+          'discovery',
+          'timeout',
+          'cooldown',
+          'cacheMaxAge',
+          ...(name === 'options.key.jwksUri' ? ['headers'] : []),
+        ].includes(k),
+    )
+    if ('jwksUri' in key && 'discovery' in key)
+      throw new TypeError('tokengate: options.key takes either jwksUri or discovery, not both')
+    if (extra.length > 0)
+      throw new TypeError(
+        `tokengate: unknown option ${extra.map((k) => `options.key.${k}`).join(', ')}: a remote key takes { ${name.slice(12)}, timeout?, cooldown?, cacheMaxAge? }`,
+      )
+    const uri = remote.jwksUri ?? remote.discovery
+    if (typeof uri !== 'string')
+      throw new TypeError(`tokengate: ${name} must be an https URL string`)
+    checkRemoteUrl(uri, name)
+    if (symmetric)
+      throw new TypeError(
+        `tokengate: ${name} cannot be used with HMAC algorithms (${algorithms.join(', ')}): a key set from a URL holds public keys; use RS256, ES256, EdDSA, ...`,
+      )
+    if (
+      remote.headers !== undefined &&
+      (typeof remote.headers !== 'object' || remote.headers === null)
+    )
+      throw new TypeError(
+        'tokengate: options.key.headers must be a record of header names to values',
+      )
+    return new RemoteKeySource({
+      ...(typeof remote.jwksUri === 'string' ? { jwksUri: remote.jwksUri } : { discovery: uri }),
+      timeoutMs:
+        parseDuration((remote.timeout ?? 5) as string | number, 'options.key.timeout') * 1000,
+      cooldownMs:
+        parseDuration((remote.cooldown ?? 30) as string | number, 'options.key.cooldown') * 1000,
+      cacheMaxAgeMs:
+        parseDuration((remote.cacheMaxAge ?? 600) as string | number, 'options.key.cacheMaxAge') *
+        1000,
+      ...(remote.headers !== undefined && { headers: remote.headers as Record<string, string> }),
+      algorithms,
+    })
+  }
+  if (typeof key === 'object' && key !== null && 'jwks' in key) {
+    const jwks = (key as { jwks: unknown }).jwks
+    const list = (jwks as { keys?: unknown } | null)?.keys
+    if (!Array.isArray(list))
+      throw new TypeError(
+        'tokengate: options.key.jwks must be a JWK Set: { keys: [...] } (RFC 7517 §5)',
+      )
+    const entries: Array<{ prepared: PreparedKey; kid: string | undefined; algs: string[] }> = []
+    for (const [i, jwk] of list.entries()) {
+      let prepared: PreparedKey
+      try {
+        prepared = prepareJwk(jwk, `options.key.jwks.keys.${i}`)
+      } catch {
+        continue // encryption keys and the like share sets with signing keys: skip, do not fail
+      }
+      const algs = fittingAlgorithms(prepared, algorithms)
+      if (algs.length > 0)
+        entries.push({ prepared, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, algs })
+    }
+    for (const alg of algorithms) {
+      if (!entries.some((e) => e.algs.includes(alg)))
+        throw new TypeError(
+          `tokengate: options.algorithms lists ${alg}, but no key in options.key.jwks can verify it; remove ${alg} or add a fitting key`,
+        )
+    }
+    return new StaticKeySource(entries, true)
+  }
+  const prepared = prepareKey(key as KeyMaterial, 'options.key')
+  if (prepared.form === 'spki' || prepared.form === 'x509' ? symmetric : false) {
+    throw new TypeError(
+      `tokengate: options.key is a public-key PEM, and ${algorithms.join(', ')} needs a shared secret: a public key must never be used as an HMAC secret (RFC 8725 §3.1)`,
+    )
+  }
+  for (const alg of algorithms) {
+    const why = misfit(prepared.desc, alg)
+    if (why)
+      throw new TypeError(
+        `tokengate: options.key cannot verify ${alg}: ${why}; change options.algorithms or options.key`,
+      )
+    if (prepared.form === 'jwk' && prepared.jwkAlg !== undefined && prepared.jwkAlg !== alg) {
+      throw new TypeError(
+        `tokengate: options.key is a JWK for alg ${prepared.jwkAlg}, so it cannot verify ${alg}; change options.algorithms`,
+      )
+    }
+  }
+  return new StaticKeySource([{ prepared, kid: undefined, algs: [...algorithms] }], false)
+}
+
+/** A key source over keys known at start-up: one key (any `kid` accepted) or a local JWKS (by `kid`). */
+export class StaticKeySource implements KeySource {
+  readonly #entries: ReadonlyArray<{
+    prepared: PreparedKey
+    kid: string | undefined
+    algs: string[]
+  }>
+  readonly #byKid: boolean
+  #table: Map<string, Array<{ kid: string | undefined; key: CryptoKey }>> | undefined
+  readonly #singles = new Map<string, readonly CryptoKey[]>()
+  #loading: Promise<Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>> | undefined
+
+  constructor(
+    entries: ReadonlyArray<{ prepared: PreparedKey; kid: string | undefined; algs: string[] }>,
+    byKid: boolean,
+  ) {
+    this.#entries = entries
+    this.#byKid = byKid
+  }
+
+  select(
+    alg: string,
+    kid: string | undefined,
+  ): readonly CryptoKey[] | Promise<readonly CryptoKey[]> {
+    const table = this.#table
+    if (table) return this.#pick(table, alg, kid)
+    this.#loading ??= this.#load()
+    return this.#loading.then((t) => this.#pick(t, alg, kid))
+  }
+
+  #pick(
+    table: Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>,
+    alg: string,
+    kid: string | undefined,
+  ): readonly CryptoKey[] {
+    const list = table.get(alg)
+    // One configured key: the token's kid is irrelevant (there is nothing to choose between).
+    if (!this.#byKid) {
+      const single = this.#singles.get(alg)
+      if (single) return single
+    }
+    const keys: CryptoKey[] = []
+    for (const entry of list ?? []) {
+      if (kid !== undefined ? entry.kid === kid : keys.length < MAX_CANDIDATES) keys.push(entry.key)
+    }
+    if (keys.length === 0) {
+      throw new AuthError(
+        'key_not_found',
+        kid === undefined ? `no key for alg ${alg}` : 'no key matches the token kid',
+      )
+    }
+    return keys
+  }
+
+  async #load(): Promise<Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>> {
+    const table = new Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>()
+    for (const { prepared, kid, algs } of this.#entries) {
+      for (const alg of algs) {
+        const key = await importFor(prepared, alg)
+        const list = table.get(alg) ?? []
+        list.push({ kid, key })
+        table.set(alg, list)
+        if (!this.#singles.has(alg)) this.#singles.set(alg, [key])
+      }
+    }
+    this.#table = table
+    return table
+  }
+}
