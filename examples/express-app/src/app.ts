@@ -32,7 +32,9 @@ export type { ExampleConfig } from '@tokengate/example-shared'
  * const app = await createApp({ insecureDevCookies: true })
  * app.listen(3000)
  */
-export async function createApp(config: ExampleConfig = {}): Promise<Express & { keysGenerated: boolean }> {
+export async function createApp(
+  config: ExampleConfig = {},
+): Promise<Express & { keysGenerated: boolean }> {
   const auth = await createExampleAuth(config)
   const authenticate = tokengate(auth.authenticator)
   const app = express()
@@ -57,7 +59,8 @@ export async function createApp(config: ExampleConfig = {}): Promise<Express & {
   const json = express.json({ limit: '4kb', strict: false })
 
   app.post('/login', form, json, async (req, res) => {
-    const isForm = req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded'
+    const isForm =
+      req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded'
     if (!isForm && !req.is('application/json')) {
       res.status(415).json({ error: 'invalid_request', error_description: 'Send a form or JSON.' })
       return
@@ -130,14 +133,20 @@ const errorHandler: ErrorRequestHandler = (err, _req, res, next) => {
     res.status(status).set(headers).json(body)
     return
   }
-  const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500
+  const status =
+    typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500
   if (status === 500) console.error(err)
   res.status(status).json({
     error: status === 500 ? 'server_error' : 'invalid_request',
-    error_description: status === 500 ? 'Something went wrong.' : 'The request body could not be read.',
+    error_description:
+      status === 500 ? 'Something went wrong.' : 'The request body could not be read.',
   })
 }
 
 function toRequestLike(req: Request) {
-  return { method: req.method, url: `${req.protocol}://${req.get('host')}${req.originalUrl}`, headers: req.headersDistinct }
+  return {
+    method: req.method,
+    url: `${req.protocol}://${req.get('host')}${req.originalUrl}`,
+    headers: req.headersDistinct,
+  }
 }

@@ -49,7 +49,11 @@ export async function createApp(config: ExampleConfig = {}): Promise<App> {
   // Small bodies only: a sign-in form is a few hundred bytes.
   const limit = bodyLimit({
     maxSize: 4 * 1024,
-    onError: (c) => c.json({ error: 'invalid_request', error_description: 'The request body is too large.' }, 413),
+    onError: (c) =>
+      c.json(
+        { error: 'invalid_request', error_description: 'The request body is too large.' },
+        413,
+      ),
   })
 
   app.post('/login', limit, async (c) => {
@@ -66,17 +70,24 @@ export async function createApp(config: ExampleConfig = {}): Promise<App> {
     c.header('cache-control', 'no-store')
     if (!result.ok) return c.json(result.body, result.status)
     setAuthCookie(c, auth.cookie.name, result.token, auth.cookie.options)
-    return type === 'form' ? c.redirect('/', 303) : c.json(auth.profile(result.user, result.expiresIn))
+    return type === 'form'
+      ? c.redirect('/', 303)
+      : c.json(auth.profile(result.user, result.expiresIn))
   })
 
   app.post('/token', limit, async (c) => {
     c.header('cache-control', 'no-store')
-    if (mediaType(c) !== 'json') return c.json({ error: 'invalid_request', error_description: 'Send JSON.' }, 415)
+    if (mediaType(c) !== 'json')
+      return c.json({ error: 'invalid_request', error_description: 'Send JSON.' }, 415)
     const body = await readBody(c, 'json')
     if (body === INVALID) return unreadable(c)
     const result = await auth.signIn(body)
     if (!result.ok) return c.json(result.body, result.status)
-    return c.json({ access_token: result.token, token_type: 'Bearer', expires_in: result.expiresIn })
+    return c.json({
+      access_token: result.token,
+      token_type: 'Bearer',
+      expires_in: result.expiresIn,
+    })
   })
 
   // Logout is an authenticated, CSRF-checked request like any other unsafe cookie request.
@@ -92,7 +103,9 @@ export async function createApp(config: ExampleConfig = {}): Promise<App> {
   })
   app.get('/api/me', (c) => c.json(auth.me(c.get('auth')!)))
   app.get('/api/admin', requireRoles('admin'), (c) => c.json(auth.admin(c.get('auth')!)))
-  app.get('/api/reports', requireScopes('reports:read'), (c) => c.json(auth.reports(c.get('auth')!)))
+  app.get('/api/reports', requireScopes('reports:read'), (c) =>
+    c.json(auth.reports(c.get('auth')!)),
+  )
 
   app.notFound((c) => c.json({ error: 'not_found', error_description: 'No such route.' }, 404))
   return Object.assign(app, { keysGenerated: auth.keysGenerated })
@@ -109,12 +122,17 @@ function mediaType(c: Context): 'form' | 'json' | undefined {
 
 async function readBody(c: Context, type: 'form' | 'json'): Promise<unknown> {
   try {
-    return type === 'form' ? Object.fromEntries(new URLSearchParams(await c.req.text())) : await c.req.json()
+    return type === 'form'
+      ? Object.fromEntries(new URLSearchParams(await c.req.text()))
+      : await c.req.json()
   } catch {
     return INVALID
   }
 }
 
 function unreadable(c: Context) {
-  return c.json({ error: 'invalid_request', error_description: 'The request body could not be read.' }, 400)
+  return c.json(
+    { error: 'invalid_request', error_description: 'The request body could not be read.' },
+    400,
+  )
 }

@@ -12,9 +12,13 @@ import { createApp } from './app.js'
  */
 export const serve: Serve = async (config: ExampleConfig, port = 0, host = '127.0.0.1') => {
   const app = await createApp(config)
-  const { server, port: actual } = await new Promise<{ server: ServerType; port: number }>((resolve) => {
-    const server = listen({ fetch: app.fetch, port, hostname: host }, (info) => resolve({ server, port: info.port }))
-  })
+  const { server, port: actual } = await new Promise<{ server: ServerType; port: number }>(
+    (resolve) => {
+      const server = listen({ fetch: app.fetch, port, hostname: host }, (info) =>
+        resolve({ server, port: info.port }),
+      )
+    },
+  )
   return {
     url: `http://localhost:${actual}`,
     keysGenerated: app.keysGenerated,

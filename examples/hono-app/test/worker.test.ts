@@ -35,7 +35,11 @@ describe('Hono example on Cloudflare Workers (miniflare)', () => {
   const signIn = async (user: { username: string; password: string }) => {
     const res = await mf.dispatchFetch(`${ORIGIN}/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: ORIGIN, 'sec-fetch-site': 'same-origin' },
+      headers: {
+        'content-type': 'application/json',
+        origin: ORIGIN,
+        'sec-fetch-site': 'same-origin',
+      },
       body: JSON.stringify({ username: user.username, password: user.password }),
     })
     expect(res.status).toBe(200)
@@ -67,9 +71,13 @@ describe('Hono example on Cloudflare Workers (miniflare)', () => {
   })
 
   it('guards /api/admin by role: alice 200, bob 403 insufficient_role', async () => {
-    const asAlice = await mf.dispatchFetch(`${ORIGIN}/api/admin`, { headers: { cookie: await signIn(alice) } })
+    const asAlice = await mf.dispatchFetch(`${ORIGIN}/api/admin`, {
+      headers: { cookie: await signIn(alice) },
+    })
     expect(asAlice.status).toBe(200)
-    const asBob = await mf.dispatchFetch(`${ORIGIN}/api/admin`, { headers: { cookie: await signIn(bob) } })
+    const asBob = await mf.dispatchFetch(`${ORIGIN}/api/admin`, {
+      headers: { cookie: await signIn(bob) },
+    })
     expect(asBob.status).toBe(403)
     expect(await asBob.json()).toMatchObject({ code: 'insufficient_role' })
   })
@@ -82,8 +90,13 @@ describe('Hono example on Cloudflare Workers (miniflare)', () => {
     })
     const { access_token } = (await res.json()) as { access_token: string }
     const authorization = `Bearer ${access_token}`
-    expect((await mf.dispatchFetch(`${ORIGIN}/api/reports`, { headers: { authorization } })).status).toBe(200)
-    const out = await mf.dispatchFetch(`${ORIGIN}/logout`, { method: 'POST', headers: { authorization } })
+    expect(
+      (await mf.dispatchFetch(`${ORIGIN}/api/reports`, { headers: { authorization } })).status,
+    ).toBe(200)
+    const out = await mf.dispatchFetch(`${ORIGIN}/logout`, {
+      method: 'POST',
+      headers: { authorization },
+    })
     expect(out.status).toBe(204)
     const after = await mf.dispatchFetch(`${ORIGIN}/api/me`, { headers: { authorization } })
     expect(after.status).toBe(401)

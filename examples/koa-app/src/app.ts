@@ -30,14 +30,20 @@ type State = OptionalAuthState<ExampleClaims>
  * const app = await createApp({ insecureDevCookies: true })
  * app.listen(3001)
  */
-export async function createApp(config: ExampleConfig = {}): Promise<Koa<State> & { keysGenerated: boolean }> {
+export async function createApp(
+  config: ExampleConfig = {},
+): Promise<Koa<State> & { keysGenerated: boolean }> {
   const auth = await createExampleAuth(config)
   const authenticate = tokengate(auth.authenticator)
   const app = new Koa<State>()
   const router = new Router<State>()
 
   // Small bodies only: a sign-in form is a few hundred bytes.
-  const parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '4kb', formLimit: '4kb' })
+  const parseBody = bodyParser({
+    enableTypes: ['json', 'form'],
+    jsonLimit: '4kb',
+    formLimit: '4kb',
+  })
 
   app.use(async (ctx, next) => {
     ctx.set(SECURITY_HEADERS)
@@ -49,7 +55,10 @@ export async function createApp(config: ExampleConfig = {}): Promise<Koa<State> 
       const status = (err as { status?: unknown }).status
       if (typeof status !== 'number' || status < 400 || status >= 500) throw err
       ctx.status = status
-      ctx.body = { error: 'invalid_request', error_description: 'The request body could not be read.' }
+      ctx.body = {
+        error: 'invalid_request',
+        error_description: 'The request body could not be read.',
+      }
     }
     if (ctx.status === 404 && ctx.body === undefined) {
       ctx.status = 404
@@ -69,14 +78,19 @@ export async function createApp(config: ExampleConfig = {}): Promise<Koa<State> 
   })
 
   router.post('/login', parseBody, async (ctx) => {
-    const isForm = ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded'
+    const isForm =
+      ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded'
     if (!isForm && !ctx.is('application/json')) {
       ctx.status = 415
       ctx.body = { error: 'invalid_request', error_description: 'Send a form or JSON.' }
       return
     }
     // Login CSRF: a sign-in from another site would log the victim into the attacker's account.
-    const refused = auth.checkSignInOrigin({ method: ctx.method, url: ctx.href, headers: ctx.req.headersDistinct })
+    const refused = auth.checkSignInOrigin({
+      method: ctx.method,
+      url: ctx.href,
+      headers: ctx.req.headersDistinct,
+    })
     if (refused) {
       ctx.status = refused.status
       ctx.set(refused.headers)

@@ -6,8 +6,10 @@ import {
   createTokenIssuer,
   publicJwks,
   type AuthContext,
+  type AuthCookieOptions,
   type Authenticator,
   type AuthErrorResponse,
+  type ClearAuthCookieOptions,
   type RequestLike,
   type RevocationStore,
 } from '@tokengate/core'
@@ -77,11 +79,7 @@ export type SignInResult =
 export interface ExampleAuth {
   authenticator: Authenticator<ExampleClaims>
   /** The auth cookie's name and the options for `setAuthCookie` / `clearAuthCookie`. */
-  cookie: {
-    name: string
-    options: { secure: boolean; sameSite: 'lax'; path: '/'; maxAge: number }
-    clearOptions: { secure: boolean; sameSite: 'lax'; path: '/' }
-  }
+  cookie: { name: string; options: AuthCookieOptions; clearOptions: ClearAuthCookieOptions }
   /** The JWKS document for `/.well-known/jwks.json`: the public signing key only. */
   jwks: { keys: JWK[] }
   /** True when a key was generated here rather than given. */
@@ -145,6 +143,11 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
   // `__Host-` (RFC 6265bis §4.1.3.2): the browser only accepts the cookie when Secure, Path=/ and
   // without Domain, so no subdomain can plant or overwrite it. It needs Secure, hence the switch.
   const cookieName = secure ? '__Host-tokengate' : 'tokengate'
+  const cookieAttributes: ClearAuthCookieOptions = {
+    path: '/',
+    sameSite: 'lax',
+    ...(!secure && { insecure: true }),
+  }
 
   const authenticator = createAuthenticator({
     from: { header: true, cookie: cookieName },
@@ -169,8 +172,9 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
     authenticator,
     cookie: {
       name: cookieName,
-      options: { secure, sameSite: 'lax', path: '/', maxAge: lifetime },
-      clearOptions: { secure, sameSite: 'lax', path: '/' },
+      // A JWE's exp cannot be read without the key, so the cookie's Max-Age is given explicitly.
+      options: { ...cookieAttributes, maxAge: lifetime },
+      clearOptions: cookieAttributes,
     },
     jwks: await publicJwks([keys.signing.publicJwk]),
     keysGenerated: keys.generated,
@@ -197,7 +201,12 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
       const user = await users.verify(parsed.data.username, parsed.data.password)
       if (!user) return { ok: false, status: 401, body: SIGN_IN_FAILED }
       // The issuer adds iss, aud, iat, exp and a fresh jti (what logout revokes).
-      const token = await issuer.issue({ sub: user.id, name: user.name, roles: user.roles, scope: user.scope })
+      const token = await issuer.issue({
+        sub: user.id,
+        name: user.name,
+        roles: user.roles,
+        scope: user.scope,
+      })
       return { ok: true, user, token, expiresIn: lifetime }
     },
 
@@ -206,7 +215,13 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
     },
 
     profile(user, expiresIn) {
-      return { sub: user.id, name: user.name, roles: user.roles, scopes: user.scope.split(' '), expires_in: expiresIn }
+      return {
+        sub: user.id,
+        name: user.name,
+        roles: user.roles,
+        scopes: user.scope.split(' '),
+        expires_in: expiresIn,
+      }
     },
 
     me(ctx) {
@@ -239,4 +254,3 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
     },
   }
 }
-

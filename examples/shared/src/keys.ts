@@ -24,7 +24,10 @@ const PRIVATE_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'])
  * @example
  * const keys = await loadKeys({ signingJwk: JSON.parse(process.env.TOKENGATE_SIGNING_JWK!) })
  */
-export async function loadKeys(given: { signingJwk?: JWK; encryptionJwk?: JWK }): Promise<ExampleKeys> {
+export async function loadKeys(given: {
+  signingJwk?: JWK
+  encryptionJwk?: JWK
+}): Promise<ExampleKeys> {
   const signing = await keyPair(given.signingJwk, 'ES256', 'sig', 'signingJwk')
   const encryption = await keyPair(given.encryptionJwk, 'ECDH-ES+A256KW', 'enc', 'encryptionJwk')
   return { signing, encryption, generated: !given.signingJwk || !given.encryptionJwk }
@@ -44,9 +47,13 @@ async function keyPair(
   }
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') {
     // Never echo the JWK: it is a private key.
-    throw new TypeError(`${option} must be a private P-256 EC JWK (kty "EC", crv "P-256", with "d") for ${alg}.`)
+    throw new TypeError(
+      `${option} must be a private P-256 EC JWK (kty "EC", crv "P-256", with "d") for ${alg}.`,
+    )
   }
-  const publicJwk = Object.fromEntries(Object.entries(jwk).filter(([name]) => !PRIVATE_MEMBERS.has(name))) as JWK
+  const publicJwk = Object.fromEntries(
+    Object.entries(jwk).filter(([name]) => !PRIVATE_MEMBERS.has(name)),
+  ) as JWK
   const kid = jwk.kid ?? (await calculateJwkThumbprint(publicJwk))
   return {
     privateKey: (await importJWK({ ...jwk, alg }, alg)) as CryptoKey,

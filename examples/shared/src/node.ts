@@ -52,7 +52,9 @@ export async function configFromEnv(
   const publicUrl = env.PUBLIC_URL ? new URL(env.PUBLIC_URL).origin : undefined
   if (publicUrl !== undefined && !publicUrl.startsWith('https:') && !isLoopbackHttp(publicUrl)) {
     // Secure cookies are never stored over plain http: sign-in would silently fail.
-    throw new Error(`PUBLIC_URL must be https, or http on localhost for development; got ${publicUrl}.`)
+    throw new Error(
+      `PUBLIC_URL must be https, or http on localhost for development; got ${publicUrl}.`,
+    )
   }
   const signingJwk = await jwkFromEnv(env, 'TOKENGATE_SIGNING_JWK')
   const encryptionJwk = await jwkFromEnv(env, 'TOKENGATE_ENCRYPTION_JWK')
@@ -99,7 +101,11 @@ async function jwkFromEnv(env: NodeJS.ProcessEnv, name: string): Promise<JWK | u
  * @example
  * await runExample('Express', 3000, serve)
  */
-export async function runExample(appName: string, defaultPort: number, serve: Serve): Promise<void> {
+export async function runExample(
+  appName: string,
+  defaultPort: number,
+  serve: Serve,
+): Promise<void> {
   let server: RunningServer
   let revocation: RedisRevocationStore | undefined
   try {
@@ -115,14 +121,18 @@ export async function runExample(appName: string, defaultPort: number, serve: Se
       env.port,
       env.host,
     )
-    console.log(banner(appName, env.publicUrl ?? server.url, env.insecureDevCookies, server.keysGenerated))
+    console.log(
+      banner(appName, env.publicUrl ?? server.url, env.insecureDevCookies, server.keysGenerated),
+    )
     console.log(
       revocation
         ? '  Revocation: Redis (REDIS_URL), shared by every instance.\n'
         : '  Revocation: in memory, this process only (set REDIS_URL to share it).\n',
     )
   } catch (err) {
-    console.error(`tokengate ${appName} example: ${err instanceof Error ? err.message : String(err)}`)
+    console.error(
+      `tokengate ${appName} example: ${err instanceof Error ? err.message : String(err)}`,
+    )
     process.exit(1)
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -132,14 +142,20 @@ export async function runExample(appName: string, defaultPort: number, serve: Se
 }
 
 /** The lines printed on start-up: where to go and how to sign in. */
-export function banner(appName: string, url: string, insecureDevCookies: boolean, keysGenerated: boolean): string {
+export function banner(
+  appName: string,
+  url: string,
+  insecureDevCookies: boolean,
+  keysGenerated: boolean,
+): string {
   const lines = [
     '',
     `  tokengate ${appName} example: open ${url}`,
     '',
     '  Demo users (username / password):',
     ...DEMO_USERS.map(
-      (u) => `    ${u.username.padEnd(6)} / ${u.password.padEnd(11)} roles: ${u.roles.join(', ')}; scope: ${u.scope}`,
+      (u) =>
+        `    ${u.username.padEnd(6)} / ${u.password.padEnd(11)} roles: ${u.roles.join(', ')}; scope: ${u.scope}`,
     ),
     '',
     keysGenerated

@@ -20,7 +20,10 @@ const SCHEME = 'pbkdf2-sha256'
  * const stored = await hashPassword('wonderland')
  * await verifyPassword('wonderland', stored) // true
  */
-export async function hashPassword(password: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
+export async function hashPassword(
+  password: string,
+  iterations = PBKDF2_ITERATIONS,
+): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES))
   const hash = await derive(password, salt, iterations)
   return [SCHEME, String(iterations), base64url.encode(salt), base64url.encode(hash)].join('$')
@@ -34,10 +37,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const parts = stored.split('$')
   if (parts.length !== 4 || parts[0] !== SCHEME) return false
   const iterations = Number(parts[1])
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > PBKDF2_ITERATIONS) return false
+  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > PBKDF2_ITERATIONS)
+    return false
   const salt = fromBase64url(parts[2] ?? '')
   const expected = fromBase64url(parts[3] ?? '')
-  if (salt === undefined || expected === undefined || expected.length !== HASH_BITS / 8) return false
+  if (salt === undefined || expected === undefined || expected.length !== HASH_BITS / 8)
+    return false
   return timingSafeEqual(await derive(password, salt, iterations), expected)
 }
 

@@ -9,7 +9,11 @@ const bob = DEMO_USERS.find((u) => u.username === 'bob')!
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']
 
 /** Splits `name=value; attrs` into the pair and the lower-cased attribute names and values. */
-export function parseSetCookie(line: string): { name: string; value: string; attributes: Map<string, string> } {
+export function parseSetCookie(line: string): {
+  name: string
+  value: string
+  attributes: Map<string, string>
+} {
   const [pair = '', ...attrs] = line.split(';').map((part) => part.trim())
   const eq = pair.indexOf('=')
   const attributes = new Map<string, string>()
@@ -59,9 +63,13 @@ export function describeExampleApi(appName: string, start: StartApp): void {
       const { name, value } = parseSetCookie(line!)
       return `${name}=${value}`
     }
-    const get = (path: string, headers: Record<string, string> = {}) => request(app.url, path, { headers })
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      request(app.url, path, { headers })
     const expectAuthError = (reply: Reply, status: number, code: string) => {
-      expect({ status: reply.status, code: (reply.body as { code?: string }).code }).toEqual({ status, code })
+      expect({ status: reply.status, code: (reply.body as { code?: string }).code }).toEqual({
+        status,
+        code,
+      })
     }
 
     beforeAll(async () => {
@@ -94,7 +102,10 @@ export function describeExampleApi(appName: string, start: StartApp): void {
       expect(cookie.attributes.has('secure')).toBe(false)
       // A nested token: five segments (RFC 7516 §7.1), encrypted to the app's own key.
       expect(cookie.value.split('.')).toHaveLength(5)
-      expect(decodeProtectedHeader(cookie.value)).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' })
+      expect(decodeProtectedHeader(cookie.value)).toMatchObject({
+        alg: 'ECDH-ES+A256KW',
+        enc: 'A256GCM',
+      })
     })
 
     it('JSON sign-in: 200 with the profile, the cookie set, and no token in the body', async () => {
@@ -172,7 +183,9 @@ export function describeExampleApi(appName: string, start: StartApp): void {
       const viaCookie = await get('/api/me', { cookie })
       expect(viaCookie.status).toBe(200)
       expect(viaCookie.body).toMatchObject({ sub: alice.id, name: alice.name, source: 'cookie' })
-      const viaHeader = await get('/api/me', { authorization: `Bearer ${await token('alice', 'wonderland')}` })
+      const viaHeader = await get('/api/me', {
+        authorization: `Bearer ${await token('alice', 'wonderland')}`,
+      })
       expect(viaHeader.status).toBe(200)
       expect(viaHeader.body).toMatchObject({
         sub: alice.id,
@@ -197,16 +210,24 @@ export function describeExampleApi(appName: string, start: StartApp): void {
     })
 
     it('role guard: /api/admin lets alice in and refuses bob with 403 insufficient_role', async () => {
-      const asAlice = await get('/api/admin', { authorization: `Bearer ${await token('alice', 'wonderland')}` })
+      const asAlice = await get('/api/admin', {
+        authorization: `Bearer ${await token('alice', 'wonderland')}`,
+      })
       expect(asAlice.status).toBe(200)
-      const asBob = await get('/api/admin', { authorization: `Bearer ${await token('bob', 'builder')}` })
+      const asBob = await get('/api/admin', {
+        authorization: `Bearer ${await token('bob', 'builder')}`,
+      })
       expectAuthError(asBob, 403, 'insufficient_role')
     })
 
     it('scope guard: /api/reports lets bob in and refuses alice with 403 insufficient_scope', async () => {
-      const asBob = await get('/api/reports', { authorization: `Bearer ${await token('bob', 'builder')}` })
+      const asBob = await get('/api/reports', {
+        authorization: `Bearer ${await token('bob', 'builder')}`,
+      })
       expect(asBob.status).toBe(200)
-      const asAlice = await get('/api/reports', { authorization: `Bearer ${await token('alice', 'wonderland')}` })
+      const asAlice = await get('/api/reports', {
+        authorization: `Bearer ${await token('alice', 'wonderland')}`,
+      })
       expectAuthError(asAlice, 403, 'insufficient_scope')
       expect(asAlice.headers.get('www-authenticate')).toContain('scope="reports:read"')
     })
@@ -219,7 +240,10 @@ export function describeExampleApi(appName: string, start: StartApp): void {
         {}, // neither Origin nor Sec-Fetch-Site: refused too
       ]
       for (const headers of attempts) {
-        const reply = await request(app.url, '/logout', { method: 'POST', headers: { ...headers, cookie } })
+        const reply = await request(app.url, '/logout', {
+          method: 'POST',
+          headers: { ...headers, cookie },
+        })
         expectAuthError(reply, 403, 'csrf_rejected')
         expect(reply.setCookies).toEqual([])
       }
@@ -230,13 +254,20 @@ export function describeExampleApi(appName: string, start: StartApp): void {
     it('logout: clears the cookie, revokes the token, and the old token is refused everywhere', async () => {
       const cookie = cookieOf(await loginForm(alice.username, alice.password))
       const captured = cookie.slice(cookie.indexOf('=') + 1)
-      const out = await request(app.url, '/logout', { method: 'POST', headers: { ...sameOrigin(), cookie } })
+      const out = await request(app.url, '/logout', {
+        method: 'POST',
+        headers: { ...sameOrigin(), cookie },
+      })
       expect(out.status).toBe(204)
       const cleared = parseSetCookie(out.setCookies[0]!)
       expect(cleared.value).toBe('')
       expect(cleared.attributes.get('max-age')).toBe('0')
       expectAuthError(await get('/api/me', { cookie }), 401, 'token_revoked')
-      expectAuthError(await get('/api/me', { authorization: `Bearer ${captured}` }), 401, 'token_revoked')
+      expectAuthError(
+        await get('/api/me', { authorization: `Bearer ${captured}` }),
+        401,
+        'token_revoked',
+      )
     })
 
     it('logout by form post: 303 to /', async () => {
@@ -253,9 +284,16 @@ export function describeExampleApi(appName: string, start: StartApp): void {
 
     it('logout with the Authorization header revokes that token (no CSRF check for headers)', async () => {
       const bearer = await token('bob', 'builder')
-      const out = await request(app.url, '/logout', { method: 'POST', headers: { authorization: `Bearer ${bearer}` } })
+      const out = await request(app.url, '/logout', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}` },
+      })
       expect(out.status).toBe(204)
-      expectAuthError(await get('/api/me', { authorization: `Bearer ${bearer}` }), 401, 'token_revoked')
+      expectAuthError(
+        await get('/api/me', { authorization: `Bearer ${bearer}` }),
+        401,
+        'token_revoked',
+      )
     })
 
     it('logout needs an authenticated request: 401 without a token', async () => {
@@ -302,7 +340,9 @@ export function describeExampleApi(appName: string, start: StartApp): void {
     afterAll(() => app?.close())
 
     it('publishes the configured signing key in the JWKS', async () => {
-      const { keys } = (await request(app.url, '/.well-known/jwks.json')).body as { keys: { kid: string }[] }
+      const { keys } = (await request(app.url, '/.well-known/jwks.json')).body as {
+        keys: { kid: string }[]
+      }
       expect(keys.map((k) => k.kid)).toEqual(['configured-sig'])
     })
 
@@ -316,12 +356,16 @@ export function describeExampleApi(appName: string, start: StartApp): void {
       expect(cookie.name.startsWith('__Host-')).toBe(true)
       expect(cookie.attributes.has('secure')).toBe(true)
       expect(cookie.attributes.has('domain')).toBe(false)
-      const me = await request(app.url, '/api/me', { headers: { cookie: `${cookie.name}=${cookie.value}` } })
+      const me = await request(app.url, '/api/me', {
+        headers: { cookie: `${cookie.name}=${cookie.value}` },
+      })
       expect(me.status).toBe(200)
     })
 
     it('refuses a token signed with its key but not encrypted (401 encryption_required)', async () => {
-      const reply = await request(app.url, '/api/me', { headers: { authorization: `Bearer ${foreignSigned}` } })
+      const reply = await request(app.url, '/api/me', {
+        headers: { authorization: `Bearer ${foreignSigned}` },
+      })
       expect({ status: reply.status, code: (reply.body as { code: string }).code }).toEqual({
         status: 401,
         code: 'encryption_required',

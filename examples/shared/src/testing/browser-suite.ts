@@ -49,7 +49,9 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
 
     beforeAll(async () => {
       if (!existsSync(CHROMIUM_PATH)) {
-        throw new Error(`No Chromium at ${CHROMIUM_PATH}: run .ci/ensure-chromium (apt-get install chromium).`)
+        throw new Error(
+          `No Chromium at ${CHROMIUM_PATH}: run .ci/ensure-chromium (apt-get install chromium).`,
+        )
       }
       await mkdir(SCREENSHOTS, { recursive: true })
       app = await start({ insecureDevCookies: true })
@@ -81,7 +83,10 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
     }
     afterEach(async (test) => {
       if (page) {
-        const name = test.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 60)
+        const name = test.task.name
+          .replace(/[^a-z0-9]+/gi, '-')
+          .toLowerCase()
+          .slice(0, 60)
         await page.screenshot({ path: join(SCREENSHOTS, `${slug}-${name}.png`), fullPage: true })
       }
       await context?.close()
@@ -99,7 +104,10 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       await expect.poll(() => status.textContent()).toContain(`GET ${path}`)
       return {
         status: Number(await status.getAttribute('data-status')),
-        body: JSON.parse((await page.locator('#api-body').textContent()) ?? 'null') as Record<string, unknown>,
+        body: JSON.parse((await page.locator('#api-body').textContent()) ?? 'null') as Record<
+          string,
+          unknown
+        >,
       }
     }
     const tokenCookie = async () => {
@@ -180,7 +188,9 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       await open()
       await signIn(alice.username, alice.password)
       const captured = (await tokenCookie()).value
-      const before = await request(app.url, '/api/me', { headers: { authorization: `Bearer ${captured}` } })
+      const before = await request(app.url, '/api/me', {
+        headers: { authorization: `Bearer ${captured}` },
+      })
       expect(before.status).toBe(200)
       await page.click('#logout-button')
       await page.locator('body[data-state="signed-out"]').waitFor()
@@ -188,7 +198,9 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       const me = await callApi('/api/me')
       expect(me).toMatchObject({ status: 401, body: { code: 'token_missing' } })
       expect((await callApi('/api/admin')).status).toBe(401)
-      const replay = await request(app.url, '/api/me', { headers: { authorization: `Bearer ${captured}` } })
+      const replay = await request(app.url, '/api/me', {
+        headers: { authorization: `Bearer ${captured}` },
+      })
       expect({ status: replay.status, body: replay.body }).toMatchObject({
         status: 401,
         body: { code: 'token_revoked' },

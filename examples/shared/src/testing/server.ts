@@ -26,5 +26,11 @@ export async function request(
   const text = await res.text()
   let body: unknown = text
   if (res.headers.get('content-type')?.includes('application/json')) body = JSON.parse(text)
-  return { status: res.status, headers: res.headers, setCookies: res.headers.getSetCookie(), body, text }
+  return {
+    status: res.status,
+    headers: res.headers,
+    setCookies: res.headers.getSetCookie(),
+    body,
+    text,
+  }
 }
