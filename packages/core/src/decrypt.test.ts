@@ -681,6 +681,12 @@ describe('interpretPlaintext (RFC 7519 §5.2: cty is not relied on)', () => {
     ['claims accepted with allowUnsignedPayload', '{"sub":"a"}', true, { sub: 'a' }],
     ['arbitrary text is not signed', 'hello', false, 'signature_required'],
     ['arbitrary text is not claims', 'hello', true, 'token_malformed'],
+    [
+      'an unsecured JWT (alg none, empty signature) is not signed',
+      'eyJhbGciOiJub25lIn0.e30.',
+      false,
+      'signature_required',
+    ],
     ['a JSON array is not claims', '["a"]', true, 'token_malformed'],
     ['JSON null is not claims', 'null', true, 'token_malformed'],
   ])('%s', (_name, plaintext, allow, expected) => {

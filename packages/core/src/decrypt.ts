@@ -135,7 +135,7 @@ export function interpretPlaintext(
   } catch (cause) {
     throw new AuthError('token_malformed', 'the decrypted payload is not UTF-8', { cause })
   }
-  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(text)) return { jws: text }
+  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text)) return { jws: text }
   if (!allowUnsignedPayload)
     throw new AuthError('signature_required', 'the encrypted token does not contain a signed JWT')
   let claims: unknown
