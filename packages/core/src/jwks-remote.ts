@@ -101,14 +101,12 @@ export class RemoteKeySource implements KeySource {
   /** Starts (or joins) the one fetch in flight; respects the cooldown after a failure. */
   #refresh(): Promise<void> {
     if (this.#inflight) return this.#inflight
-    if (Date.now() - this.#lastAttempt < this.#config.cooldownMs && this.#entries === undefined) {
-      return Promise.reject(new Error('cooling down after a failed fetch'))
-    }
-    if (
-      Date.now() - this.#lastAttempt < this.#config.cooldownMs &&
-      Date.now() - this.#fetchedAt < this.#config.cacheMaxAgeMs
-    ) {
-      return Promise.resolve()
+    // At most one attempt per cooldown, also when a refresh of stale keys fails: meanwhile the stale
+    // keys are used (stale-if-error) instead of sending every request to a failing server.
+    if (Date.now() - this.#lastAttempt < this.#config.cooldownMs) {
+      return this.#entries === undefined
+        ? Promise.reject(new Error('cooling down after a failed fetch'))
+        : Promise.resolve()
     }
     this.#lastAttempt = Date.now()
     const inflight = this.#load(AbortSignal.timeout(this.#config.timeoutMs)).finally(() => {
