@@ -26,6 +26,11 @@ describe('hono on workerd (miniflare)', () => {
     expect(onWorkers.length).toBeGreaterThanOrEqual(30)
   })
 
+  it('really runs inside workerd', async () => {
+    const app = await workers.get('jws', fixtures!)
+    expect((await app.request({ path: '/__runtime' })).body).toBe('Cloudflare-Workers')
+  })
+
   it.each(onWorkers)('$name', async (scenario) => {
     const request = await requests.of(scenario)
     const res = await (await workers.get(scenario.setup, fixtures!)).request(request)

@@ -11,6 +11,12 @@ let app: ReturnType<typeof buildHonoApp> | undefined
 
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
+    // Proof of where this runs: workerd answers 'Cloudflare-Workers'.
+    if (new URL(request.url).pathname === '/__runtime') {
+      return new Response(
+        String((globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent),
+      )
+    }
     app ??= buildHonoApp(JSON.parse(env.SPEC) as AppSpec)
     return app.fetch(request, env)
   },

@@ -1,0 +1,113 @@
+// Hono-specific behaviour, driven by app.request() with no server: Hono's own error handling, Fetch headers.
+import { keysFor, signToken } from '@tokengate/testkit'
+import type { TestKeys } from '@tokengate/testkit'
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { isAuthError, tokengate } from './index.js'
+import type { AdapterOptions } from './index.js'
+
+let keys: TestKeys
+beforeAll(async () => {
+  keys = await keysFor('ES256')
+})
+const options = () => ({
+  algorithms: ['ES256'],
+  key: keys.publicJwk,
+  realm: 'api',
+  from: { cookie: 'tg' },
+})
+const token = (claims = {}) => signToken({ sub: 'alice', ...claims }, { alg: 'ES256', key: keys })
+
+async function wire(res: Response) {
+  return { status: res.status, headers: [...res.headers.entries()], body: await res.text() }
+}
+
+describe('@tokengate/hono', () => {
+  it('refuses a bad adapter option at start-up, naming it', () => {
+    expect(() => tokengate(options(), { onError: 'throw' } as unknown as AdapterOptions)).toThrow(
+      /adapterOptions\.onError/,
+    )
+  })
+
+  it("delegate with Hono's default handler answers exactly as respond mode", async () => {
+    const respond = new Hono().get('/', tokengate(options()), (c) => c.text('ok'))
+    const delegate = new Hono().get('/', tokengate(options(), { onError: 'delegate' }), (c) =>
+      c.text('ok'),
+    )
+    for (const headers of [
+      {},
+      { authorization: 'Bearer a.b' },
+      { authorization: 'Basic eDp5' },
+    ] as Record<string, string>[]) {
+      expect(await wire(await delegate.request('/', { headers }))).toEqual(
+        await wire(await respond.request('/', { headers })),
+      )
+    }
+  })
+
+  it('delegate throws an HTTPException whose cause is the AuthError', async () => {
+    let seen: unknown
+    const app = new Hono().get('/', tokengate(options(), { onError: 'delegate' }), (c) =>
+      c.text('ok'),
+    )
+    app.onError((err, c) => {
+      seen = err
+      return c.text('handled', 418)
+    })
+    expect((await app.request('/')).status).toBe(418)
+    expect(seen).toBeInstanceOf(HTTPException)
+    const cause = (seen as HTTPException).cause
+    expect(isAuthError(cause) && cause.code).toBe('token_missing')
+    expect((seen as HTTPException).status).toBe(401)
+  })
+
+  it('repeated Authorization lines, joined by Fetch Headers, are refused (400)', async () => {
+    const app = new Hono().get('/', tokengate(options()), (c) => c.text('ok'))
+    const headers = new Headers()
+    headers.append('authorization', `Bearer ${await token()}`)
+    headers.append('authorization', `Bearer ${await token({ sub: 'mallory' })}`)
+    const res = await app.request('/', { headers })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request')
+  })
+
+  it("a cookie token on POST: c.req.url's origin is the request's own origin (CSRF)", async () => {
+    const app = new Hono().post('/', tokengate(options()), (c) => c.text('ok'))
+    const send = async (origin: string) =>
+      (
+        await app.request('http://api.example.test/', {
+          method: 'POST',
+          headers: { cookie: `tg=${await token()}`, origin },
+        })
+      ).status
+    expect(await send('http://api.example.test')).toBe(200)
+    expect(await send('http://evil.example.test')).toBe(403)
+  })
+
+  it('an error that is not an AuthError reaches app.onError untouched', async () => {
+    const bug = new Error('extractor bug')
+    let seen: unknown
+    const custom = () => {
+      throw bug
+    }
+    const app = new Hono().get('/', tokengate({ ...options(), from: { custom } }), (c) =>
+      c.text('ok'),
+    )
+    app.onError((err, c) => {
+      seen = err
+      return c.text('Internal Server Error', 500)
+    })
+    expect((await app.request('/')).status).toBe(500)
+    expect(seen).toBe(bug)
+  })
+
+  it("optional mode without a token leaves c.get('auth') undefined", async () => {
+    const app = new Hono().get('/', tokengate({ ...options(), optional: true }), (c) =>
+      c.json({ sub: c.get('auth')?.payload.sub ?? null }),
+    )
+    expect(await (await app.request('/')).json()).toEqual({ sub: null })
+    const res = await app.request('/', { headers: { authorization: `Bearer ${await token()}` } })
+    expect(await res.json()).toEqual({ sub: 'alice' })
+  })
+})

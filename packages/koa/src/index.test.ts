@@ -1,0 +1,90 @@
+// Koa-specific behaviour the conformance suite cannot see: start-up errors, Koa's own error handling.
+import { keysFor, signToken } from '@tokengate/testkit'
+import type { TestKeys } from '@tokengate/testkit'
+import Koa from 'koa'
+import request from 'supertest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { isAuthError, requireScopes, tokengate } from './index.js'
+import type { AdapterOptions } from './index.js'
+
+let keys: TestKeys
+beforeAll(async () => {
+  keys = await keysFor('ES256')
+})
+const options = () => ({ algorithms: ['ES256'], key: keys.publicJwk, realm: 'api' })
+const token = (claims = {}) => signToken({ sub: 'alice', ...claims }, { alg: 'ES256', key: keys })
+
+function quiet(app: Koa): Koa {
+  app.silent = true
+  return app
+}
+
+describe('@tokengate/koa', () => {
+  it('refuses a bad adapter option at start-up, naming it', () => {
+    expect(() => tokengate(options(), { onError: 'throw' } as unknown as AdapterOptions)).toThrow(
+      /adapterOptions\.onError/,
+    )
+  })
+
+  it("delegate with Koa's default handler: status, challenge and the description as text", async () => {
+    const app = quiet(new Koa()).use(tokengate(options(), { onError: 'delegate' }))
+    const res = await request(app.callback()).get('/').set('authorization', 'Bearer a.b')
+    expect(res.status).toBe(401)
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token"/)
+    expect(res.headers['cache-control']).toBe('no-store')
+    expect(res.headers['content-type']).toMatch(/^text\/plain/)
+    expect(res.text).not.toContain('a.b')
+  })
+
+  it("delegate: the thrown error is the AuthError, with Koa's status, expose and headers", async () => {
+    let seen: unknown
+    const app = new Koa()
+    app.use(async (ctx, next) => {
+      try {
+        await next()
+      } catch (err) {
+        seen = err
+        ctx.status = 418
+      }
+    })
+    app.use(tokengate(options(), { onError: 'delegate' })).use(requireScopes('reports:read'))
+    await request(app.callback())
+      .get('/')
+      .set('authorization', `Bearer ${await token()}`)
+    expect(isAuthError(seen)).toBe(true)
+    expect(seen).toMatchObject({
+      code: 'insufficient_scope',
+      status: 403,
+      expose: true,
+      headers: { 'www-authenticate': expect.stringContaining('scope="reports:read"') },
+    })
+  })
+
+  it('an error that is not an AuthError is rethrown untouched: Koa answers 500', async () => {
+    const bug = new Error('extractor bug')
+    const app = quiet(new Koa())
+    let seen: unknown
+    app.on('error', (err) => {
+      seen = err
+    })
+    const custom = () => {
+      throw bug
+    }
+    app.use(tokengate({ ...options(), from: { custom } }))
+    const res = await request(app.callback()).get('/')
+    expect(res.status).toBe(500)
+    expect(res.text).not.toContain('extractor bug')
+    expect(seen).toBe(bug)
+  })
+
+  it('optional mode without a token leaves ctx.state.auth unset', async () => {
+    const app = new Koa().use(tokengate({ ...options(), optional: true })).use((ctx) => {
+      ctx.body = { has: 'auth' in ctx.state, sub: ctx.state.auth?.payload.sub ?? null }
+    })
+    expect((await request(app.callback()).get('/')).body).toEqual({ has: false, sub: null })
+    const res = await request(app.callback())
+      .get('/')
+      .set('authorization', `Bearer ${await token()}`)
+    expect(res.body).toEqual({ has: true, sub: 'alice' })
+  })
+})
