@@ -1,5 +1,5 @@
 // Keys, token builders and app setups shared by the conformance table (keys are made at test time).
-import { createAuthenticator } from '@tokengate/core'
+import { createAuthenticator, createTokenIssuer } from '@tokengate/core'
 import type { AuthenticatorOptions } from '@tokengate/core'
 import { encryptToken, keysFor, nestedToken, nowSeconds, signToken } from '@tokengate/testkit'
 import type { EncryptOptions, SignOptions, TestKeys } from '@tokengate/testkit'
@@ -27,6 +27,9 @@ export interface Fixtures {
   nested(claims?: JWTPayload, options?: Partial<EncryptOptions>): Promise<string>
   /** An encrypted-only token: the claims straight in the JWE, no inner signature. */
   encryptedClaims(claims?: JWTPayload): Promise<string>
+  /** tokengate's own issuer (`createTokenIssuer`): a JWS, and a nested JWE encrypted to `enc`. */
+  issued(claims?: JWTPayload): Promise<string>
+  issuedNested(claims?: JWTPayload): Promise<string>
 }
 
 export async function makeFixtures(): Promise<Fixtures> {
@@ -43,7 +46,21 @@ export async function makeFixtures(): Promise<Fixtures> {
     sub: 'alice',
     ...claims,
   })
+  const issuer = {
+    signingKey: sig.privateJwk,
+    alg: 'ES256',
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    expiresIn: '1h',
+  }
+  const plain = createTokenIssuer(issuer)
+  const encrypted = createTokenIssuer({
+    ...issuer,
+    encryptTo: { key: enc.publicJwk, alg: 'ECDH-ES+A256KW', enc: 'A256GCM' },
+  })
   return {
+    issued: (claims = {}) => plain.issue({ sub: 'alice', ...claims }),
+    issuedNested: (claims = {}) => encrypted.issue({ sub: 'alice', ...claims }),
     sig,
     forger,
     hmac,

@@ -574,6 +574,21 @@ export const scenarios: Scenario[] = [
     expect: { ...ok, encrypted: true, claims: claims(), roles: ['admin'] },
   },
   {
+    name: 'a JWS from createTokenIssuer is accepted (issuer and verifier agree)',
+    setup: 'jwe',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.issued({ roles: ['editor'] })),
+    }),
+    expect: { ...ok, encrypted: false, claims: claims(), roles: ['editor'] },
+  },
+  {
+    name: 'a nested JWE from createTokenIssuer (encryptTo) is accepted (RFC 7519 §5.2)',
+    setup: 'jwe',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.issuedNested()) }),
+    expect: { ...ok, encrypted: true, claims: claims() },
+  },
+  {
     name: 'nested JWE labelled cty "at+jwt": cty is not relied on',
     setup: 'jwe',
     request: async (f) => ({

@@ -11,7 +11,7 @@
 //   POST /logout         clears `other` then clearAuthCookie('tg')
 // With adapterOptions.onError 'delegate', the framework's own error handler (Express error
 // middleware, Koa try/catch middleware, Hono app.onError) renders the AuthError and adds the
-// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|hono`).
+// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono`).
 //
 // Transport: the Node drivers listen on 127.0.0.1 and are called with node:http, so a string[]
 // header goes out as repeated header lines (Hono through @hono/node-server, which, like every
@@ -24,6 +24,8 @@ import { createAdaptorServer } from '@hono/node-server'
 import type { Authenticator, AuthenticatorOptions } from '@tokengate/core'
 import express5 from 'express'
 import express4 from 'express4'
+import type Koa from 'koa'
+import koa2 from 'koa2'
 import { buildExpressApp } from './apps/express.js'
 import type { ExpressFactory } from './apps/express.js'
 import { buildHonoApp } from './apps/hono.js'
@@ -89,10 +91,13 @@ export const express4Driver = nodeDriver('express4', (spec) =>
   createServer(buildExpressApp(express4 as unknown as ExpressFactory, spec, 'express4')),
 )
 export const koaDriver = nodeDriver('koa', (spec) => createServer(buildKoaApp(spec).callback()))
+export const koa2Driver = nodeDriver('koa2', (spec) =>
+  createServer(buildKoaApp(spec, koa2 as unknown as typeof Koa, 'koa2').callback()),
+)
 export const honoDriver = nodeDriver(
   'hono',
   (spec) => createAdaptorServer({ fetch: buildHonoApp(spec).fetch }) as Server,
 )
 
-/** express5, express4, koa, hono (on Node). The Workers driver lives in workers.ts. */
-export const drivers: Driver[] = [express5Driver, express4Driver, koaDriver, honoDriver]
+/** express5, express4, koa (3), koa2, hono (on Node). The Workers driver lives in workers.ts. */
+export const drivers: Driver[] = [express5Driver, express4Driver, koaDriver, koa2Driver, honoDriver]

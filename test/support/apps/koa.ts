@@ -21,8 +21,9 @@ import {
   protectedBody,
 } from '../routes.js'
 
-export function buildKoaApp(spec: AppSpec): Koa {
-  const app = new Koa()
+// Koa 3 by default; the Koa 2 driver passes its own class (the `koa2` alias of koa@2).
+export function buildKoaApp(spec: AppSpec, App: typeof Koa = Koa, marker = 'koa'): Koa {
+  const app = new App()
   // The default 500 handler logs every error; the suite provokes some on purpose.
   app.silent = true
   const auth = tokengate(spec.options, spec.adapterOptions)
@@ -38,7 +39,7 @@ export function buildKoaApp(spec: AppSpec): Koa {
       const { status, headers, body } = err.toResponse()
       ctx.status = status
       ctx.set(headers)
-      ctx.set(DELEGATE_MARKER, 'koa')
+      ctx.set(DELEGATE_MARKER, marker)
       ctx.body = JSON.stringify(body)
     }
   })
