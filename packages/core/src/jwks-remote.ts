@@ -42,6 +42,8 @@ export class RemoteKeySource implements KeySource {
   #fetchedAt = Number.NEGATIVE_INFINITY
   #lastAttempt = Number.NEGATIVE_INFINITY
   #inflight: Promise<void> | undefined
+  /** Imported keys per `alg` or `alg kid`, for the current set only (cleared when it is replaced). */
+  readonly #resolved = new Map<string, readonly CryptoKey[]>()
   #jwksUri: string | undefined
 
   constructor(config: RemoteKeysConfig) {
@@ -53,6 +55,10 @@ export class RemoteKeySource implements KeySource {
     const { cooldownMs, cacheMaxAgeMs } = this.#config
     if (this.#entries === undefined || Date.now() - this.#fetchedAt >= cacheMaxAgeMs) {
       await this.#refresh().catch(() => undefined)
+    } else {
+      // Hot path: keys already imported for this (alg, kid) in the current set.
+      const known = this.#resolved.get(kid === undefined ? alg : `${alg} ${kid}`)
+      if (known) return known
     }
     if (this.#entries === undefined) {
       const wait = Math.max(1, Math.ceil((this.#lastAttempt + cooldownMs - Date.now()) / 1000))
@@ -86,6 +92,8 @@ export class RemoteKeySource implements KeySource {
     }
     if (keys.length === 0)
       throw new AuthError('key_not_found', 'the matching key in the key set cannot be used')
+    // Bounded: only kids present in the set (times the allowed algs) ever get an entry.
+    this.#resolved.set(kid === undefined ? alg : `${alg} ${kid}`, keys)
     return keys
   }
 
@@ -127,6 +135,7 @@ export class RemoteKeySource implements KeySource {
       if (entry) entries.push(entry)
     }
     this.#entries = entries
+    this.#resolved.clear()
     this.#fetchedAt = Date.now()
   }
 }
