@@ -42,7 +42,7 @@ describe('resolveDecryptOptions: start-up refusals', () => {
       /keyManagementAlgorithms is required/,
     ],
     [
-      'RSA1_5 refused (Bleichenbacher, RFC 8725 §3.4)',
+      'RSA1_5 refused (Bleichenbacher, RFC 8725 §3.2)',
       async () => ({
         keys: (await keysFor('RSA-OAEP')).privatePem!,
         keyManagementAlgorithms: ['RSA1_5'],

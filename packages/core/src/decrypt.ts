@@ -101,7 +101,7 @@ export function resolveDecryptOptions(o: DecryptOptions): Decryptor {
             })
             return { plaintext: result.plaintext, protectedHeader: result.protectedHeader }
           } catch (cause) {
-            // Wrong key, tampered part, invalid epk point: all look the same from outside (no oracle).
+            // Wrong key, tampered part, invalid epk point (RFC 8725 §3.4): all look the same from outside.
             lastError = cause
           }
         }
@@ -167,7 +167,7 @@ function checkAlgorithms(list: unknown): string[] {
   for (const alg of list) {
     if (alg === 'RSA1_5') {
       throw new TypeError(
-        `tokengate: ${opt} must not contain 'RSA1_5': RSAES-PKCS1-v1_5 key transport is open to Bleichenbacher's padding-oracle attack (RFC 8725 §3.4); use 'RSA-OAEP-256'.`,
+        `tokengate: ${opt} must not contain 'RSA1_5': RSAES-PKCS1-v1_5 key transport is open to Bleichenbacher's padding-oracle attack (RFC 8725 §3.2); use 'RSA-OAEP-256'.`,
       )
     }
     if (typeof alg !== 'string' || !SUPPORTED.has(alg)) {
@@ -232,7 +232,8 @@ function checkHeader(
     throw new AuthError('alg_not_allowed', 'the JWE key management algorithm is not allowed')
   if (!allowedEnc.has(enc))
     throw new AuthError('alg_not_allowed', 'the JWE content encryption algorithm is not allowed')
-  // jose would inflate a `zip: DEF` plaintext: refused outright (decompression bombs, CRIME-style leaks).
+  // jose would inflate a `zip: DEF` plaintext: refused outright (decompression bombs; compressed
+  // plaintext leaks through the ciphertext length, RFC 8725 §3.6).
   if ('zip' in header)
     throw new AuthError('alg_not_allowed', 'compressed JWE (zip) is not accepted')
   // RFC 7516 §4.1.13: a recipient must reject a JWE whose `crit` names an extension it does not process; we process none.

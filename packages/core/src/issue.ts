@@ -244,7 +244,7 @@ function resolveEncryptTo(e: NonNullable<TokenIssuerOptions['encryptTo']>) {
   const opt = 'tokengate: createTokenIssuer options.encryptTo'
   if (e.alg === 'RSA1_5')
     throw new TypeError(
-      `${opt}.alg 'RSA1_5' is not supported: it is open to Bleichenbacher's padding-oracle attack (RFC 8725 §3.4); use 'RSA-OAEP-256'`,
+      `${opt}.alg 'RSA1_5' is not supported: it is open to Bleichenbacher's padding-oracle attack (RFC 8725 §3.2); use 'RSA-OAEP-256'`,
     )
   if (!ENCRYPTION_ALGS.includes(e.alg))
     throw new TypeError(
