@@ -168,7 +168,8 @@ function toRequestLike(req: Request): RequestLike {
     // honours Express's `trust proxy` setting for X-Forwarded-Proto.
     url: host ? `${req.protocol}://${host}${req.originalUrl}` : req.originalUrl,
     // headersDistinct keeps a repeated Authorization header, which req.headers silently drops.
-    headers: req.headersDistinct,
+    // (A request object that is not Node's, from a serverless shim, may lack it: fall back.)
+    headers: req.headersDistinct ?? req.headers,
   }
 }
 

@@ -176,7 +176,8 @@ function toRequestLike(ctx: AnyContext): RequestLike {
     // honours `app.proxy` for X-Forwarded-Proto.
     url: host ? `${ctx.protocol}://${host}${ctx.originalUrl}` : ctx.originalUrl,
     // headersDistinct keeps a repeated Authorization header, which req.headers silently drops.
-    headers: ctx.req.headersDistinct,
+    // (A request object that is not Node's, from a serverless shim, may lack it: fall back.)
+    headers: ctx.req.headersDistinct ?? ctx.req.headers,
   }
 }
 
