@@ -4,11 +4,12 @@ import { attackerKeys } from '@tokengate/testkit'
 import { describe, expect, it } from 'vitest'
 import { looksLikePem, readPem } from './pem.js'
 
-const spki = (type: Parameters<typeof generateKeyPairSync>[0], options: object) =>
-  generateKeyPairSync(type as 'rsa', options as { modulusLength: number }).publicKey.export({
-    type: 'spki',
-    format: 'pem',
-  }) as string
+type KeyType = 'rsa' | 'rsa-pss' | 'ec' | 'ed25519' | 'ed448' | 'x25519'
+const spki = (type: KeyType, options: object): string =>
+  (generateKeyPairSync as (t: string, o: object) => { publicKey: { export(o: object): unknown } })(
+    type,
+    options,
+  ).publicKey.export({ type: 'spki', format: 'pem' }) as string
 
 describe('readPem', () => {
   it.each<[string, () => string, unknown]>([
