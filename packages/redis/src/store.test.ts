@@ -19,8 +19,10 @@ const jti = () => `jti-${process.pid}-${++counter}`
 const now = () => Date.now() / 1000
 
 function store(options: Partial<RedisRevocationStoreOptions> = {}): RedisRevocationStore {
+  // A generous timeout: a loaded CI machine must not turn a healthy Redis into a failure.
   const created = createRedisRevocationStore({
     url: server.url,
+    timeout: '2s',
     onUnavailable: () => undefined,
     ...options,
   })
@@ -247,9 +249,9 @@ describe('failure policy', () => {
   })
 
   it('Redis stopped, then back: fail-closed refuses, fail-open accepts, both recover', async () => {
-    const closed = store({ timeout: '300ms' })
-    const open = store({ timeout: '300ms', onError: 'fail-open' })
-    const cold = store({ timeout: '300ms' }) // has never seen the revoked id
+    const closed = store()
+    const open = store({ onError: 'fail-open' })
+    const cold = store() // has never seen the revoked id
     const revokedId = jti()
     await closed.revoke(revokedId, now() + 600)
 
@@ -271,28 +273,31 @@ describe('failure policy', () => {
   })
 
   it('Redis hung (SIGSTOP): every call ends within the timeout, then recovers on SIGCONT', async () => {
-    const closed = store({ timeout: '200ms' })
-    const open = store({ timeout: '200ms', onError: 'fail-open' })
+    const closed = store({ timeout: '500ms' })
+    const open = store({ timeout: '500ms', onError: 'fail-open' })
     await untilAnswering(closed)
     await untilAnswering(open)
     server.pause()
     try {
       const errors = await Promise.all([1, 2, 3].map(() => failure(closed.isRevoked(jti()))))
       expect(errors.map((e) => e.code)).toEqual(Array(3).fill('revocation_unavailable'))
-      expect(String((errors[0]?.cause as Error).message)).toMatch(/did not answer within 200 ms/)
+      expect(String((errors[0]?.cause as Error).message)).toMatch(/did not answer within 500 ms/)
       expect(await open.isRevoked(jti())).toBe(false)
     } finally {
       server.resume()
     }
     await untilAnswering(closed)
     const id = jti()
-    await closed.revoke(id, now() + 60)
-    expect(await open.isRevoked(id)).toBe(true)
+    await store().revoke(id, now() + 60)
+    // fail-open answers false on any failure, so poll (bounded) for the true answer.
+    let answer = false
+    for (let i = 0; i < 50 && !answer; i++) answer = await open.isRevoked(id)
+    expect(answer).toBe(true)
   })
 
   it('a store created while Redis is down answers 503 (not a crash) until Redis starts', async () => {
     await server.stop()
-    const s = store({ timeout: '300ms' })
+    const s = store()
     expect((await failure(s.isRevoked(jti()))).code).toBe('revocation_unavailable')
     await server.start()
     await untilAnswering(s)

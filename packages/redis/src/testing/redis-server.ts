@@ -98,6 +98,10 @@ export async function startRedisServer(): Promise<RedisServer> {
     clearTimeout(timer)
   }
 
+  // Never outlive the test process, even when afterAll does not run.
+  const killOnExit = () => child?.kill('SIGKILL')
+  process.once('exit', killOnExit)
+
   await start()
   return {
     port,
@@ -107,6 +111,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),
     async dispose() {
+      process.off('exit', killOnExit)
       await stop()
       rmSync(dir, { recursive: true, force: true })
     },
