@@ -223,6 +223,23 @@ describe('resolveDecryptOptions: start-up refusals', () => {
     ).toThrow(/does not fit/)
   })
 
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'a misspelt option is not ignored (require: true would silently accept plain JWS)',
+      { require: true },
+      /unknown option options\.decrypt\.require/,
+    ],
+    ['required must be a boolean', { required: 'yes' }, /required must be true or false/],
+    [
+      'allowUnsignedPayload must be a boolean',
+      { allowUnsignedPayload: 1 },
+      /allowUnsignedPayload must be true or false/,
+    ],
+  ])('%s', (_name, extra, message) => {
+    const options = { keys: randomSecret('A256KW'), keyManagementAlgorithms: ['A256KW'], ...extra }
+    expect(() => resolveDecryptOptions(options as DecryptOptions)).toThrow(message)
+  })
+
   it('configuration errors name the option', () => {
     expect(() =>
       resolveDecryptOptions({ keys: randomSecret('A128KW'), keyManagementAlgorithms: ['A256KW'] }),

@@ -38,6 +38,14 @@ const SUPPORTED = new Set([...SYMMETRIC, ...PUBLIC_KEY, ...PBES2])
 const DIRECT = new Set(['dir', 'ECDH-ES'])
 const SEGMENT = /^[A-Za-z0-9_-]*$/
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const OPTION_NAMES = [
+  'keys',
+  'keyManagementAlgorithms',
+  'contentEncryptionAlgorithms',
+  'required',
+  'allowUnsignedPayload',
+  'maxPbes2Count',
+]
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
@@ -54,6 +62,17 @@ export function resolveDecryptOptions(o: DecryptOptions): Decryptor {
     throw new TypeError(
       `tokengate: ${opt} must be an object with keys and keyManagementAlgorithms.`,
     )
+  // A misspelt option (`require: true`) must not silently weaken the policy.
+  const unknown = Object.keys(o).filter((name) => !OPTION_NAMES.includes(name))
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `tokengate: unknown option ${unknown.map((n) => `${opt}.${n}`).join(', ')}; the options are ${OPTION_NAMES.join(', ')}.`,
+    )
+  }
+  for (const name of ['required', 'allowUnsignedPayload'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean')
+      throw new TypeError(`tokengate: ${opt}.${name} must be true or false.`)
+  }
   const algs = checkAlgorithms(o.keyManagementAlgorithms)
   const encs = checkEncryptions(o.contentEncryptionAlgorithms)
   const maxPbes2Count = o.maxPbes2Count ?? DEFAULT_MAX_PBES2_COUNT
