@@ -1,10 +1,11 @@
 // @tokengate/core inside a real Workers runtime (workerd via miniflare): bundled for the browser-like
 // conditions, verifying tokens there and returning the results to the test.
 import { fileURLToPath } from 'node:url'
-import { encryptToken, keysFor, signToken } from '@tokengate/testkit'
+import { encryptToken, foreignEncrypt, keysFor, signToken, tamper } from '@tokengate/testkit'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTokenIssuer } from '../src/issue.js'
 
 // The worker: POST { options, token, method?, headers? } -> the context, or the AuthError's code/status.
 const WORKER = `
@@ -130,6 +131,52 @@ describe('@tokengate/core on workerd', () => {
         encryption: { protectedHeader: { alg: 'ECDH-ES+A256KW' } },
       },
     })
+  })
+
+  it('decrypts a createTokenIssuer nested token with a PKCS#8 PEM (RSA-OAEP-256, A128CBC-HS256), cty at+jwt from node-jose too, and refuses tampering and zip', async () => {
+    const [es, rsa] = await Promise.all([keysFor('ES256'), keysFor('RSA-OAEP-256')])
+    const issuer = createTokenIssuer({
+      signingKey: es.privatePem!,
+      alg: 'ES256',
+      expiresIn: '5m',
+      encryptTo: { key: rsa.publicPem!, alg: 'RSA-OAEP-256', enc: 'A128CBC-HS256', kid: rsa.kid },
+    })
+    const options = {
+      algorithms: ['ES256'],
+      key: es.publicPem,
+      decrypt: { keys: rsa.privatePem, keyManagementAlgorithms: ['RSA-OAEP-256'], required: true },
+    }
+    const token = await issuer.issue({ sub: 'dana' })
+    expect(await inWorker({ options, token })).toMatchObject({
+      ok: true,
+      ctx: {
+        payload: { sub: 'dana' },
+        encryption: { protectedHeader: { alg: 'RSA-OAEP-256', enc: 'A128CBC-HS256', cty: 'JWT' } },
+      },
+    })
+    const foreign = await foreignEncrypt(
+      await signToken({ sub: 'ed' }, { alg: 'ES256', key: es }),
+      {
+        alg: 'RSA-OAEP-256',
+        jwk: rsa.publicJwk,
+        cty: 'at+jwt',
+      },
+    )
+    expect(await inWorker({ options, token: foreign })).toMatchObject({
+      ok: true,
+      ctx: { payload: { sub: 'ed' } },
+    })
+    const zipped = await encryptToken(await signToken({ sub: 'z' }, { alg: 'ES256', key: es }), {
+      alg: 'RSA-OAEP-256',
+      key: rsa,
+      zip: 'DEF',
+    })
+    for (const [bad, code] of [
+      [tamper(token, 3), 'decryption_failed'],
+      [zipped, 'alg_not_allowed'],
+    ] as const) {
+      expect(await inWorker({ options, token: bad })).toEqual({ ok: false, code, status: 401 })
+    }
   })
 
   it.each<[string, () => Promise<[unknown, string]>, string, number]>([
