@@ -14,7 +14,7 @@ import type {
   RequestLike,
   TokenSource,
 } from './types.js'
-import { tokenShape, verifyJws } from './verify.js'
+import { joseSignatureCheck, tokenShape, verifyJws, type SignatureCheck } from './verify.js'
 
 /**
  * Validates the options once (throwing a TypeError that names the option and the fix), prepares
@@ -26,6 +26,17 @@ import { tokenShape, verifyJws } from './verify.js'
  */
 export function createAuthenticator<Claims = JWTPayload>(
   options: AuthenticatorOptions<Claims>,
+): Authenticator<Claims> {
+  return createAuthenticatorWith(options, joseSignatureCheck)
+}
+
+/**
+ * {@link createAuthenticator} with its JWS signature check chosen: jose (Web Crypto) by default,
+ * node:crypto from the `node` entry (authenticate.node.ts). Internal: not exported by index.ts.
+ */
+export function createAuthenticatorWith<Claims = JWTPayload>(
+  options: AuthenticatorOptions<Claims>,
+  checkSignature: SignatureCheck,
 ): Authenticator<Claims> {
   const r = resolveOptions(options as AuthenticatorOptions<unknown>)
   const cache = r.cache ? new TokenCache(r.cache) : undefined
@@ -95,7 +106,7 @@ export function createAuthenticator<Claims = JWTPayload>(
   async function verified(
     jws: string,
   ): Promise<{ claims: Record<string, unknown>; protectedHeader: JWSHeaderParameters }> {
-    const { payload, protectedHeader } = await verifyJws(jws, r.keys, r.algorithms)
+    const { payload, protectedHeader } = await verifyJws(jws, r.keys, r.algorithms, checkSignature)
     return { claims: parsePayload(payload), protectedHeader }
   }
 

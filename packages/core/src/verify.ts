@@ -68,6 +68,21 @@ export interface VerifiedJws {
 }
 
 /**
+ * The signature step alone, for one candidate key: returns the decoded payload, throws jose's
+ * JWSSignatureVerificationFailed when the key does not verify, anything else for fromJoseError.
+ * jose (Web Crypto) here; the Node entry passes node:crypto's (verify.node.ts, measured in bench/).
+ */
+export type SignatureCheck = (
+  token: string,
+  key: CryptoKey,
+  alg: string,
+) => Uint8Array | Promise<Uint8Array>
+
+/** The portable signature check: jose's compactVerify, one algorithm allowed. */
+export const joseSignatureCheck: SignatureCheck = async (token, key, alg) =>
+  (await compactVerify(token, key, { algorithms: [alg] })).payload
+
+/**
  * Verifies a compact JWS against the allowlist and the key source. Header rules, in order:
  * `alg` allowlisted (case-sensitive; `none` never, RFC 8725 §3.1); any `crit` is refused as
  * token_malformed, since tokengate implements no JWS extension (RFC 7515 §4.1.11); `b64: false`
@@ -78,6 +93,7 @@ export async function verifyJws(
   token: string,
   keys: KeySource,
   algorithms: ReadonlySet<string>,
+  checkSignature: SignatureCheck = joseSignatureCheck,
 ): Promise<VerifiedJws> {
   const header = decodeHeader(token.slice(0, token.indexOf('.')))
   const alg = header.alg
@@ -111,7 +127,7 @@ export async function verifyJws(
   let failure: unknown
   for (const key of candidates) {
     try {
-      const { payload } = await compactVerify(token, key, { algorithms: [alg] })
+      const payload = await checkSignature(token, key, alg)
       return { payload, protectedHeader: header as JWSHeaderParameters }
     } catch (err) {
       if (!(err instanceof errors.JWSSignatureVerificationFailed)) throw fromJoseError(err)
