@@ -1,0 +1,35 @@
+// The Node entry (the `node` export condition) against the portable one: the same public API, a
+// different signature path, and the entry that Node-side suites (adapters, conformance) really load.
+import { describe, expect, it } from 'vitest'
+import * as nodeAuthenticate from './authenticate.node.js'
+import * as portableAuthenticate from './authenticate.js'
+import * as nodeEntry from './index.node.js'
+import * as portableEntry from './index.js'
+import * as nodeVerify from './verify.node.js'
+import * as portableVerify from './verify.js'
+
+describe('index.node.ts: the Node entry', () => {
+  it.each([
+    ['index', nodeEntry, portableEntry],
+    ['authenticate', nodeAuthenticate, portableAuthenticate],
+    ['verify', nodeVerify, portableVerify],
+  ] as const)('%s.node.ts exports every name of %s.ts', (_name, node, portable) => {
+    for (const name of Object.keys(portable)) expect(Object.keys(node)).toContain(name)
+  })
+
+  it('swaps in only the node:crypto createAuthenticator and verifyJws', () => {
+    expect(nodeEntry.createAuthenticator).toBe(nodeAuthenticate.createAuthenticator)
+    expect(nodeEntry.createAuthenticator).not.toBe(portableEntry.createAuthenticator)
+    expect(nodeVerify.verifyJws).not.toBe(portableVerify.verifyJws)
+    const shared = Object.keys(portableEntry).filter((name) => name !== 'createAuthenticator')
+    for (const name of shared)
+      expect(nodeEntry[name as keyof typeof nodeEntry]).toBe(
+        portableEntry[name as keyof typeof portableEntry],
+      )
+  })
+
+  it("'@tokengate/core' resolves to the Node entry under Node's conditions (adapter suites run this path)", async () => {
+    const pkg = await import('@tokengate/core')
+    expect(pkg.createAuthenticator).toBe(nodeAuthenticate.createAuthenticator)
+  })
+})
