@@ -176,7 +176,7 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
       options: { ...cookieAttributes, maxAge: lifetime },
       clearOptions: cookieAttributes,
     },
-    jwks: await publicJwks([keys.signing.publicJwk]),
+    jwks: publicJwks([keys.signing.publicJwk]),
     keysGenerated: keys.generated,
 
     checkSignInOrigin(request) {

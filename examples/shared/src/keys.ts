@@ -1,5 +1,6 @@
 // The examples' keys: an ES256 signing pair and a P-256 encryption pair, given as private JWKs or generated.
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import { generateKeys } from '@tokengate/core'
+import { calculateJwkThumbprint, importJWK, type JWK } from 'jose'
 
 export interface KeyPair {
   privateKey: CryptoKey
@@ -40,10 +41,14 @@ async function keyPair(
   option: string,
 ): Promise<KeyPair> {
   if (jwk === undefined) {
-    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
-    const exported = await exportJWK(publicKey)
-    const kid = await calculateJwkThumbprint(exported)
-    return { privateKey, publicKey, publicJwk: { ...exported, kid, alg, use }, kid }
+    // Never exported, so not exportable: the private half stays inside Web Crypto.
+    const generated = await generateKeys(alg, { extractable: false })
+    return {
+      privateKey: generated.privateKey as CryptoKey,
+      publicKey: generated.publicKey as CryptoKey,
+      publicJwk: generated.publicJwk,
+      kid: generated.kid,
+    }
   }
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') {
     // Never echo the JWK: it is a private key.
