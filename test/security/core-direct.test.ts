@@ -13,7 +13,7 @@ beforeAll(async () => {
 })
 
 async function refusal(
-  options: Partial<Parameters<typeof createAuthenticator>[0]>,
+  options: { maxTokenLength?: number },
   authorization: string | string[],
 ): Promise<{ status: number; code: AuthErrorCode }> {
   const authenticator = createAuthenticator({

@@ -34,6 +34,8 @@ const RUNS = Math.max(1, Math.floor(TOTAL_RUNS / (drivers.length * PROPERTIES)))
 /** A request that takes longer than this is a hang (generous: 2 shared cores under load). */
 const REQUEST_DEADLINE_MS = 10_000
 const COOKIE = 'tg'
+/** Per-test timeout that grows with the run count (pnpm fuzz runs 10x the default). */
+const TEST_TIMEOUT_MS = Math.max(30_000, RUNS * 25)
 
 const secret = new Uint8Array(randomBytes(32))
 const jweKey = new Uint8Array(randomBytes(32))
@@ -202,100 +204,126 @@ describe.each(drivers)('fuzz on $name', (driver) => {
     await app.close()
   })
 
-  it(`Authorization: scheme, separator, token (${RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(repeated(fc.tuple(scheme, separator, anyToken)), async (values) => {
-        const headers = values.map(([s, sep, token]) => `${s}${sep}${token}`.trim())
-        const response = await guarded(app, {
-          path: '/protected',
-          headers: { authorization: headers.length === 1 ? (headers[0] as string) : headers },
-        })
-        check(response, nowSeconds())
-      }),
-      params,
-    )
-  })
-
-  it(`Bearer with genuine signatures over fuzzed headers and claims (${RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(genuineToken, async (token) => {
-        check(
-          await guarded(app, { path: '/protected', headers: { authorization: `Bearer ${token}` } }),
-          nowSeconds(),
-        )
-      }),
-      params,
-    )
-  })
-
-  it(`Cookie headers on safe and unsafe methods, with CSRF headers (${RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        repeated(cookieHeader(COOKIE, anyToken)),
-        fc.constantFrom('GET', 'POST', 'HEAD'),
-        fc.record(
-          {
-            origin: fc.constantFrom(
-              'http://api.example.test',
-              'https://evil.example',
-              'null',
-              '',
-              'garbage',
-            ),
-            referer: fc.constantFrom('http://api.example.test/x', 'https://evil.example/', '::'),
-            'sec-fetch-site': fc.constantFrom(
-              'same-origin',
-              'cross-site',
-              'same-site',
-              'none',
-              'bogus',
-            ),
-          },
-          { requiredKeys: [] },
-        ),
-        async (cookies, method, extra) => {
-          const headers: Record<string, string | string[]> = { ...extra }
-          headers.cookie = cookies.length === 1 ? (cookies[0] as string) : cookies
-          const response = await guarded(app, { method, path: '/protected', headers })
-          if (method === 'HEAD') {
-            if (response.status >= 500) throw new Error(`HEAD status ${response.status}`)
-            return
-          }
+  it(
+    `Authorization: scheme, separator, token (${RUNS} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(repeated(fc.tuple(scheme, separator, anyToken)), async (values) => {
+          const headers = values.map(([s, sep, token]) => `${s}${sep}${token}`.trim())
+          const response = await guarded(app, {
+            path: '/protected',
+            headers: { authorization: headers.length === 1 ? (headers[0] as string) : headers },
+          })
           check(response, nowSeconds())
-        },
-      ),
-      params,
-    )
-  })
+        }),
+        params,
+      )
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  it(`token segments: 1-6 segments, valid and broken base64url (${RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(tokenShape, async (token) => {
-        check(
-          await guarded(app, { path: '/protected', headers: { authorization: `Bearer ${token}` } }),
-          nowSeconds(),
-        )
-      }),
-      params,
-    )
-  })
+  it(
+    `Bearer with genuine signatures over fuzzed headers and claims (${RUNS} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(genuineToken, async (token) => {
+          check(
+            await guarded(app, {
+              path: '/protected',
+              headers: { authorization: `Bearer ${token}` },
+            }),
+            nowSeconds(),
+          )
+        }),
+        params,
+      )
+    },
+    TEST_TIMEOUT_MS,
+  )
 
-  it(`Authorization and Cookie together: junk, tokens, both (${RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          headerValue(300),
-          anyToken.map((t) => `Bearer ${t}`),
+  it(
+    `Cookie headers on safe and unsafe methods, with CSRF headers (${RUNS} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          repeated(cookieHeader(COOKIE, anyToken)),
+          fc.constantFrom('GET', 'POST', 'HEAD'),
+          fc.record(
+            {
+              origin: fc.constantFrom(
+                'http://api.example.test',
+                'https://evil.example',
+                'null',
+                '',
+                'garbage',
+              ),
+              referer: fc.constantFrom('http://api.example.test/x', 'https://evil.example/', '::'),
+              'sec-fetch-site': fc.constantFrom(
+                'same-origin',
+                'cross-site',
+                'same-site',
+                'none',
+                'bogus',
+              ),
+            },
+            { requiredKeys: [] },
+          ),
+          async (cookies, method, extra) => {
+            const headers: Record<string, string | string[]> = { ...extra }
+            headers.cookie = cookies.length === 1 ? (cookies[0] as string) : cookies
+            const response = await guarded(app, { method, path: '/protected', headers })
+            if (method === 'HEAD') {
+              if (response.status >= 500) throw new Error(`HEAD status ${response.status}`)
+              return
+            }
+            check(response, nowSeconds())
+          },
         ),
-        fc.oneof(headerValue(300), cookieHeader(COOKIE, anyToken)),
-        async (authorization, cookie) => {
-          const headers: Record<string, string> = {}
-          if (authorization !== '') headers.authorization = authorization
-          if (cookie !== '') headers.cookie = cookie
-          check(await guarded(app, { path: '/protected', headers }), nowSeconds())
-        },
-      ),
-      params,
-    )
-  })
+        params,
+      )
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
+    `token segments: 1-6 segments, valid and broken base64url (${RUNS} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(tokenShape, async (token) => {
+          check(
+            await guarded(app, {
+              path: '/protected',
+              headers: { authorization: `Bearer ${token}` },
+            }),
+            nowSeconds(),
+          )
+        }),
+        params,
+      )
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
+    `Authorization and Cookie together: junk, tokens, both (${RUNS} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            headerValue(300),
+            anyToken.map((t) => `Bearer ${t}`),
+          ),
+          fc.oneof(headerValue(300), cookieHeader(COOKIE, anyToken)),
+          async (authorization, cookie) => {
+            const headers: Record<string, string> = {}
+            if (authorization !== '') headers.authorization = authorization
+            if (cookie !== '') headers.cookie = cookie
+            check(await guarded(app, { path: '/protected', headers }), nowSeconds())
+          },
+        ),
+        params,
+      )
+    },
+    TEST_TIMEOUT_MS,
+  )
 })

@@ -33,9 +33,9 @@ describe('hostile builders', () => {
 
   it('hmacWithPublicKey signs with the PEM text of the public key as the HMAC secret', async () => {
     const keys = await keysFor('RS256')
-    const token = hmacWithPublicKey(keys.publicKey, 'pem', { sub: 'x' })
+    const token = hmacWithPublicKey(keys.publicKey as CryptoKey, 'pem', { sub: 'x' })
     const [h, p, s] = token.split('.')
-    const pem = KeyObject.from(keys.publicKey).export({ type: 'spki', format: 'pem' })
+    const pem = KeyObject.from(keys.publicKey as CryptoKey).export({ type: 'spki', format: 'pem' })
     const mac = createHmac('sha256', pem).update(`${h}.${p}`).digest('base64url')
     expect(s).toBe(mac)
   })
@@ -62,14 +62,14 @@ describe('hostile builders', () => {
 
   it('rsa15Jwe is a five-part JWE with alg RSA1_5', async () => {
     const keys = await keysFor('RSA-OAEP-256')
-    const token = rsa15Jwe(keys.publicKey, 'x')
+    const token = rsa15Jwe(keys.publicKey as CryptoKey, 'x')
     expect(token.split('.')).toHaveLength(5)
     expect(decodeProtectedHeader(token).alg).toBe('RSA1_5')
   })
 
   it('pbes2Jwe, offCurveEcdhJwe and forgedJwe set the protected header they are asked for', () => {
     expect(decodeProtectedHeader(pbes2Jwe(1e9)).p2c).toBe(1e9)
-    const epk = decodeProtectedHeader(offCurveEcdhJwe()).epk
+    const epk = decodeProtectedHeader(offCurveEcdhJwe()).epk as { crv?: string } | undefined
     expect(epk?.crv).toBe('P-256')
     expect(forgedJwe({ alg: 'dir', enc: 'A128GCM' }).split('.')).toHaveLength(5)
   })
