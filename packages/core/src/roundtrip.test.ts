@@ -16,7 +16,7 @@ import { createAuthenticator as webCreate } from './authenticate.js'
 import { createAuthenticator as nodeCreate } from './authenticate.node.js'
 import { AuthError, type AuthErrorCode } from './errors.js'
 import { createTokenIssuer } from './issue.js'
-import type { AuthenticatorOptions, DecryptOptions } from './types.js'
+import type { DecryptOptions } from './types.js'
 
 const ISSUER = 'https://auth.example.com'
 const AUDIENCE = 'https://api.example.com'
@@ -38,7 +38,7 @@ function authenticator(
   sig: TestKeys,
   decrypt?: DecryptOptions,
   create = webCreate,
-  extra: Partial<AuthenticatorOptions> = {},
+  extra: { typ?: string } = {},
 ) {
   return create({
     algorithms: [sig.alg],
