@@ -80,23 +80,37 @@ function floorOf(material: Material, alg: Alg): Op {
   }
 }
 
-/** Mean microseconds per call over `tokens`, median of three batches after a warm-up. */
-async function measure(op: Op, tokens: string[], iterations: number): Promise<number> {
-  let i = 0
-  const batch = async (n: number): Promise<number> => {
+/**
+ * Microseconds per call for each case, measured interleaved: every round runs one batch of each case
+ * in turn, so a noisy neighbour slows all cases alike; the median round counts.
+ */
+async function measureAll(
+  cases: Record<string, { op: Op; tokens: string[] }>,
+  iterations: number,
+): Promise<Record<string, number>> {
+  const rounds = 7
+  const perRound = Math.max(100, Math.floor(iterations / rounds))
+  const cursor: Record<string, number> = {}
+  const batch = async (name: string, n: number): Promise<number> => {
+    const { op, tokens } = cases[name]!
+    let i = cursor[name] ?? 0
     const start = process.hrtime.bigint()
     for (let k = 0; k < n; k++) {
       const r = op(tokens[i]!)
       if (r instanceof Promise) await r
       i = i + 1 === tokens.length ? 0 : i + 1
     }
+    cursor[name] = i
     return Number(process.hrtime.bigint() - start) / 1000 / n
   }
-  await batch(Math.max(200, Math.floor(iterations / 5)))
-  const results = [await batch(iterations), await batch(iterations), await batch(iterations)].sort(
-    (a, b) => a - b,
-  )
-  return results[1]!
+  const samples: Record<string, number[]> = {}
+  for (const name of Object.keys(cases)) await batch(name, perRound) // warm-up
+  for (let r = 0; r < rounds; r++)
+    for (const name of Object.keys(cases)) (samples[name] ??= []).push(await batch(name, perRound))
+  const out: Record<string, number> = {}
+  for (const [name, xs] of Object.entries(samples))
+    out[name] = xs.sort((a, b) => a - b)[xs.length >> 1]!
+  return out
 }
 
 interface CoreModule {
@@ -138,22 +152,20 @@ export async function runMicro(
   const rows: MicroRow[] = []
   for (const alg of algs) {
     const tokens = readTokens(dir, alg)
-    const floor = floorOf(material, alg)
     const joseVerify = await joseVerifier(material, alg)
-    const row: MicroRow = {
-      alg,
-      floor: await measure(floor, tokens, iterations),
-      jose: await measure((t) => joseVerify(`Bearer ${t}`), tokens, iterations),
+    const cases: Record<string, { op: Op; tokens: string[] }> = {
+      floor: { op: floorOf(material, alg), tokens },
+      jose: { op: (t) => joseVerify(`Bearer ${t}`), tokens },
     }
+    const row: MicroRow = { alg, floor: 0, jose: 0 }
     try {
       if (typeof core !== 'string') {
-        row.core = await measure(coreOp(core, material, alg, false), tokens, iterations)
-        const cached = coreOp(core, material, alg, true)
-        const one = tokens.slice(0, 1)
-        row.coreCached = await measure(cached, one, iterations)
+        cases.core = { op: coreOp(core, material, alg, false), tokens }
+        cases.coreCached = { op: coreOp(core, material, alg, true), tokens: tokens.slice(0, 1) }
       } else row.error = core
       if (typeof portable !== 'string')
-        row.corePortable = await measure(coreOp(portable, material, alg, false), tokens, iterations)
+        cases.corePortable = { op: coreOp(portable, material, alg, false), tokens }
+      Object.assign(row, await measureAll(cases, iterations))
     } catch (err) {
       row.error = `core failed: ${(err as Error).message.split('\n')[0]}`
     }

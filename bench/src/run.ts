@@ -35,9 +35,21 @@ const hasTaskset = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true'
 const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '0'
 const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '1'
 
+// BENCH_PROFILE=1: every server writes a V8 CPU profile (summarise one with `pnpm bench:profile FILE`).
+const profileDir = process.env.BENCH_PROFILE === '1' ? join(resultsDir, 'profiles') : undefined
+
 /** `node --import tsx file`, under `taskset -c cpu` when available. */
-function spawnNode(file: string, cpu: string, env: Record<string, string>): ChildProcess {
-  const args = ['--import', 'tsx', join(here, file)]
+function spawnNode(
+  file: string,
+  cpu: string,
+  env: Record<string, string>,
+  profileName?: string,
+): ChildProcess {
+  const profile =
+    profileDir && profileName
+      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}.cpuprofile`]
+      : []
+  const args = [...profile, '--import', 'tsx', join(here, file)]
   const [cmd, argv] = hasTaskset
     ? ['taskset', ['-c', cpu, process.execPath, ...args]]
     : [process.execPath, args]
@@ -117,11 +129,12 @@ async function measure(
     ...(mode && { mode }),
     runs: [],
   }
-  const server = spawnNode(`servers/${fw}.ts`, SERVER_CPU, {
-    BENCH_DIR: dir,
-    BENCH_VARIANT: variant,
-    BENCH_ALG: alg ?? 'HS256',
-  })
+  const server = spawnNode(
+    `servers/${fw}.ts`,
+    SERVER_CPU,
+    { BENCH_DIR: dir, BENCH_VARIANT: variant, BENCH_ALG: alg ?? 'HS256' },
+    [fw, variant, alg, mode].filter(Boolean).join('-'),
+  )
   try {
     const port = await waitFor(server, 'LISTENING ', 30_000)
     const url = `http://127.0.0.1:${port}/`
@@ -227,6 +240,7 @@ try {
   writeFileSync(join(resultsDir, 'chart.svg'), svg(report))
   console.log(md)
   console.error(`written: bench/results/latest.md, latest.json, chart.svg (${report.seconds}s)`)
+  if (profileDir) console.error(`CPU profiles of the servers: ${profileDir}`)
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -21,6 +21,9 @@ export function serverConfig(): ServerConfig {
   return { variant, alg, material: readMaterial(dir) }
 }
 
+// A clean exit on SIGTERM, so that `--cpu-prof` (BENCH_PROFILE=1) gets to write its profile.
+process.on('SIGTERM', () => process.exit(0))
+
 /** The parent waits for this line before it starts the load. */
 export function reportListening(server: Server | { address(): AddressInfo | string | null }): void {
   const address = server.address()
