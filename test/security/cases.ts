@@ -27,6 +27,7 @@ import type { DriverRequest } from '../support/drivers.js'
 export const ISSUER = 'https://issuer.example.test/'
 export const AUDIENCE = 'https://api.example.test'
 export const COOKIE = 'tg'
+export const OTHER_ISSUER = 'https://other-issuer.example.test/'
 
 /** Server configurations the corpus runs against; each case names one. */
 export type Profile =
@@ -39,6 +40,7 @@ export type Profile =
   | 'jwe-dir' // dir A256GCM, signature required
   | 'jwe-pbes2' // PBES2-HS256+A128KW allowed, default p2c bound
   | 'jwe-required' // decrypt.required
+  | 'issuers' // two issuers: RS256 PEM, and ES256 from a remote JWKS that must never be fetched here
 
 export interface Fixtures {
   rsa: TestKeys
@@ -117,6 +119,24 @@ export function profileOptions(profile: Profile, fx: Fixtures): AuthenticatorOpt
       return {
         ...nested,
         decrypt: { keys: fx.password, keyManagementAlgorithms: ['PBES2-HS256+A128KW'] },
+      }
+    case 'issuers':
+      return {
+        from: { header: true, cookie: COOKIE },
+        issuers: [
+          {
+            issuer: ISSUER,
+            key: fx.rsa.publicPem as string,
+            algorithms: ['RS256'],
+            audience: AUDIENCE,
+          },
+          {
+            issuer: OTHER_ISSUER,
+            key: { jwksUri: `${fx.attackerOrigin}/jwks.json` },
+            algorithms: ['ES256'],
+            audience: AUDIENCE,
+          },
+        ],
       }
     case 'jwe-required':
       return {
@@ -1105,6 +1125,56 @@ export const corpus: CorpusCase[] = [
     code: 'encryption_required',
   },
 
+  // Several issuers: the token's iss picks the keys, before any key is fetched (DESIGN.md issuers)
+  {
+    name: 'iss of an issuer that is not configured',
+    ref: 'RFC 8725 §3.8, DESIGN.md issuers',
+    profile: 'issuers',
+    request: (fx) => bearer(rs(fx, claims(fx, { iss: 'https://attacker.example/' }))),
+    status: U,
+    code: 'issuer_unknown',
+  },
+  {
+    name: 'no iss with several issuers configured',
+    ref: 'RFC 8725 §3.8',
+    profile: 'issuers',
+    request: (fx) => bearer(rs(fx, raw(claimsText(fx, [], ['iss'])))),
+    status: U,
+    code: 'issuer_unknown',
+  },
+  {
+    name: 'iss of the remote-JWKS issuer on a token signed with the other issuer key (RS256)',
+    ref: 'RFC 8725 §3.8 (cross-issuer confusion)',
+    profile: 'issuers',
+    request: (fx) => bearer(rs(fx, claims(fx, { iss: OTHER_ISSUER }))),
+    status: U,
+    code: 'alg_not_allowed',
+  },
+  {
+    name: 'iss of the PEM issuer on an ES256 token from the attacker',
+    ref: 'RFC 8725 §3.8',
+    profile: 'issuers',
+    request: (fx) => bearer(signJws('ES256', fx.attacker.privateKey, { alg: 'ES256' }, claims(fx))),
+    status: U,
+    code: 'alg_not_allowed',
+  },
+  {
+    name: 'iss of the PEM issuer, HS256 keyed with that issuer RSA public key',
+    ref: 'CVE-2022-23541 with several issuers',
+    profile: 'issuers',
+    request: (fx) => bearer(hmacWithPublicKey(fx.rsa.publicKey as CryptoKey, 'pem', claims(fx))),
+    status: U,
+    code: 'alg_not_allowed',
+  },
+  {
+    name: 'iss of the PEM issuer, signed by another RSA key',
+    ref: 'RFC 7515 §5.2',
+    profile: 'issuers',
+    request: (fx) => bearer(signJws('RS256', fx.rsaOther.privateKey, { alg: 'RS256' }, claims(fx))),
+    status: U,
+    code: 'signature_invalid',
+  },
+
   // Extraction (RFC 6750 §2.1; Hono CVE-2026-47673 class)
   {
     name: 'token in the Authorization header and in the cookie',
@@ -1274,6 +1344,12 @@ export interface ControlCase {
 }
 
 export const controls: ControlCase[] = [
+  {
+    name: 'the PEM issuer among several',
+    ref: 'DESIGN.md issuers',
+    profile: 'issuers',
+    request: (fx) => bearer(rs(fx, claims(fx))),
+  },
   {
     name: 'RS256, PEM key',
     ref: 'RFC 7515',
