@@ -200,6 +200,7 @@ label { display: grid; gap: 0.25rem; font-weight: 600; font-size: 0.9rem; }
 input { font: inherit; padding: 0.45rem 0.6rem; border: 1px solid var(--muted); border-radius: 0.4rem; }
 button { font: inherit; cursor: pointer; padding: 0.45rem 0.9rem; border-radius: 0.4rem;
   border: 1px solid var(--accent); background: var(--accent); color: white; }
+form button { justify-self: start; }
 .buttons { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 .buttons button { background: transparent; color: var(--accent); font-family: ui-monospace, monospace; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.35rem 1rem; margin: 0 0 1rem; }

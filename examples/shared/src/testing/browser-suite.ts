@@ -81,14 +81,11 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       await page.locator('body[data-state="signed-out"]').waitFor()
       return page
     }
+    const screenshot = (name: string) =>
+      page.screenshot({ path: join(SCREENSHOTS, `${slug}-${name}.png`), fullPage: true })
     afterEach(async (test) => {
-      if (page) {
-        const name = test.task.name
-          .replace(/[^a-z0-9]+/gi, '-')
-          .toLowerCase()
-          .slice(0, 60)
-        await page.screenshot({ path: join(SCREENSHOTS, `${slug}-${name}.png`), fullPage: true })
-      }
+      const name = test.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()
+      if (page) await screenshot(name.slice(0, 60))
       await context?.close()
     })
 
@@ -170,6 +167,7 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       expect((await refused.request().allHeaders())['cookie']).toContain(`${name}=`)
       expect(refused.status()).toBe(403)
       expect(await refused.json()).toMatchObject({ code: 'csrf_rejected' })
+      await screenshot('csrf-refused-response')
       // Cross site (127.0.0.1 is another site than localhost): the browser withholds the Lax cookie,
       // and the request arrives without credentials.
       const crossSite = page.waitForResponse((res) => res.url() === `${app.url}/logout`)
