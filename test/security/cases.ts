@@ -293,9 +293,9 @@ export const corpus: CorpusCase[] = [
       ['rs', 'rsa', 'jwk', 'HS256', 'CVE-2023-48223 (fast-jwt)'],
       ['rs', 'rsa', 'der', 'HS512', 'CVE-2015-9235'],
       ['es', 'ec', 'pem', 'HS256', 'CVE-2023-48223 (fast-jwt)'],
-      ['es', 'ec', 'jwk', 'HS384', 'CVE-2026-22817 class (hono/jwt)'],
-      ['jwks', 'rsa', 'pem', 'HS512', 'CVE-2026-22818 class (JWKS kid lookup)'],
-      ['jwks', 'ec', 'jwk', 'HS256', 'CVE-2026-22818 class (JWKS kid lookup)'],
+      ['es', 'ec', 'jwk', 'HS384', 'Hono CVE-2026-22817/22818 class'],
+      ['jwks', 'rsa', 'pem', 'HS512', 'Hono CVE-2026-22817/22818 class (JWKS)'],
+      ['jwks', 'ec', 'jwk', 'HS256', 'Hono CVE-2026-22817/22818 class (JWKS)'],
     ] as const
   ).map(([profile, which, form, alg, cve]): CorpusCase => ({
     name: `${alg} signed with the ${which.toUpperCase()} public key as the HMAC secret (${form})`,
@@ -460,7 +460,7 @@ export const corpus: CorpusCase[] = [
     code: 'signature_invalid',
   },
 
-  // Hostile kid values against a JWKS (RFC 7515 §4.1.4; CVE-2018-1000531 class)
+  // Hostile kid values against a JWKS (RFC 7515 §4.1.4; RFC 8725 §3.10: kid must not become a path or a query)
   ...(
     [
       ['path traversal', '../../../../etc/passwd'],
@@ -578,7 +578,7 @@ export const corpus: CorpusCase[] = [
   },
   {
     name: 'missing exp',
-    ref: 'RFC 8725 §3.10; requireExp default',
+    ref: 'RFC 7519 §4.1.4; requireExp (default true)',
     profile: 'rs',
     request: (fx) => bearer(rs(fx, raw(claimsText(fx, [], ['exp'])))),
     status: U,
@@ -797,7 +797,7 @@ export const corpus: CorpusCase[] = [
   },
   {
     name: 'huge payload (12 KB) under the default maxTokenLength',
-    ref: 'RFC 8725 §3.x (DoS), maxTokenLength 8192',
+    ref: 'maxTokenLength 8192 (work bound before verification)',
     profile: 'rs',
     request: (fx) => bearer(rs(fx, claims(fx, { pad: 'x'.repeat(9_000) }))),
     status: U,
@@ -1040,7 +1040,7 @@ export const corpus: CorpusCase[] = [
   },
   {
     name: 'JWE ECDH-ES with an ephemeral key off the curve',
-    ref: 'RFC 8725 §3.4, CVE-2017-16007 class',
+    ref: 'RFC 8725 §3.4; JWE invalid-curve attack (Sanso, Nguyen 2017)',
     profile: 'jwe',
     request: () => bearer(offCurveEcdhJwe()),
     status: U,

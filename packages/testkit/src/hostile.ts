@@ -309,7 +309,7 @@ export function pbes2Jwe(p2c: number, alg = 'PBES2-HS256+A128KW', enc = 'A128GCM
 
 /**
  * ECDH-ES with an ephemeral key that is not on the curve (invalid-curve attack, RFC 8725 §3.4,
- * CVE-2017-16007 class): (1, 1) is not a P-256 point.
+ * the 2017 JWE invalid-curve attack): (1, 1) is not a P-256 point.
  */
 export function offCurveEcdhJwe(alg = 'ECDH-ES', enc = 'A128GCM'): string {
   const one = new Uint8Array(32)
