@@ -1,9 +1,18 @@
 // The pipeline: extract -> csrf -> cache -> decrypt -> verify -> claims -> revocation -> AuthContext.
 import type { JWSHeaderParameters, JWTPayload } from 'jose'
 import { TokenCache } from './cache.js'
-import { applySchema, checkClaims, parsePayload, readPath, toRoles, toScopes } from './claims.js'
+import {
+  applySchema,
+  checkClaims,
+  parsePayload,
+  readPath,
+  toRoles,
+  toScopes,
+  type ClaimRules,
+} from './claims.js'
 import { checkCsrf } from './csrf.js'
 import { interpretPlaintext } from './decrypt.js'
+import type { CheckedProof } from './dpop.js'
 import { AuthError, isAuthError } from './errors.js'
 import { extractToken } from './extract.js'
 import { resolveOptions } from './options.js'
@@ -52,17 +61,20 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     const { token, source } = found
     // Cheap, and before any cryptography: a cross-site request never gets as far as a verification.
     if (source === 'cookie' && r.csrf) checkCsrf(request, r.csrf)
+    // RFC 9449 §4.3: a DPoP proof is checked before the token, its binding to the token after.
+    const proof = r.dpop ? await r.dpop.checkProof(request, found) : undefined
 
     const hit = cache?.get(token)
     if (hit) {
       const ctx = hit.ctx.source === source ? hit.ctx : Object.freeze({ ...hit.ctx, source })
       await checkRevoked(ctx, hit.claims)
-      return ctx as AuthContext<Claims>
+      return (await bound(ctx, hit.claims, proof)) as AuthContext<Claims>
     }
 
     let claims: Record<string, unknown>
     let protectedHeader: JWSHeaderParameters
     let encryption: AuthContext['encryption']
+    let rules = r.claims
     if (tokenShape(token) === 'jwe') {
       if (!r.decryptor)
         throw new AuthError('token_malformed', 'encrypted tokens (JWE) are not accepted here')
@@ -75,19 +87,20 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
             'signature_required',
             'the encrypted token does not contain a signed JWT',
           )
-        ;({ claims, protectedHeader } = await verified(inner.jws))
+        ;({ claims, protectedHeader, rules } = await verified(inner.jws))
       } else {
         claims = inner.claims as Record<string, unknown>
+        if (r.issuers) rules = r.issuers.forClaims(claims).claims
         // An encrypted-only token: its JWE header is the one protected header there is.
         protectedHeader = decrypted.protectedHeader as JWSHeaderParameters
       }
     } else {
       if (r.decryptor?.required)
         throw new AuthError('encryption_required', 'only encrypted tokens (JWE) are accepted')
-      ;({ claims, protectedHeader } = await verified(token))
+      ;({ claims, protectedHeader, rules } = await verified(token))
     }
 
-    const notAfter = checkClaims(claims, protectedHeader.typ, r.claims, Date.now() / 1000)
+    const notAfter = checkClaims(claims, protectedHeader.typ, rules, Date.now() / 1000)
     const payload = r.schema ? await applySchema(r.schema, claims, schemaState) : claims
     const ctx = freeze<AuthContext<unknown>>({
       token,
@@ -100,14 +113,28 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     })
     await checkRevoked(ctx, claims)
     cache?.set(token, { ctx, claims }, notAfter)
-    return ctx as AuthContext<Claims>
+    return (await bound(ctx, claims, proof)) as AuthContext<Claims>
   }
 
-  async function verified(
-    jws: string,
-  ): Promise<{ claims: Record<string, unknown>; protectedHeader: JWSHeaderParameters }> {
-    const { payload, protectedHeader } = await verifyJws(jws, r.keys, r.algorithms, checkSignature)
-    return { claims: parsePayload(payload), protectedHeader }
+  // RFC 9449 §6.1, §7.2: the token's cnf.jkt against the proof key, then the replay check (§11.1).
+  async function bound(
+    ctx: AuthContext<unknown>,
+    claims: Readonly<Record<string, unknown>>,
+    proof: CheckedProof | undefined,
+  ): Promise<AuthContext<unknown>> {
+    const jkt = r.dpop ? await r.dpop.bind(proof, claims) : undefined
+    return jkt === undefined ? ctx : Object.freeze({ ...ctx, dpop: Object.freeze({ jkt }) })
+  }
+
+  async function verified(jws: string): Promise<{
+    claims: Record<string, unknown>
+    protectedHeader: JWSHeaderParameters
+    rules: ClaimRules
+  }> {
+    // Several issuers: the unverified iss picks the only keys and rules the token may pass with.
+    const v = r.issuers ? r.issuers.forToken(jws) : r
+    const { payload, protectedHeader } = await verifyJws(jws, v.keys, v.algorithms, checkSignature)
+    return { claims: parsePayload(payload), protectedHeader, rules: v.claims }
   }
 
   async function checkRevoked(
@@ -135,7 +162,9 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     realm,
     authenticate(request) {
       return run(request).catch((err: unknown) => {
-        throw isAuthError(err) ? err.withRealm(realm) : err
+        if (!isAuthError(err)) throw err
+        const error = err.withRealm(realm)
+        throw r.dpop ? r.dpop.challenge(error, request) : error
       })
     },
     async revoke(ctx) {

@@ -29,17 +29,25 @@ export type AuthErrorCode =
   | 'revocation_unavailable'
   // request binding
   | 'csrf_rejected'
+  // sender-constrained tokens (RFC 9449)
   | 'invalid_dpop_proof'
+  | 'dpop_required'
+  // DPoP replay cache unreachable or full: the proof may be fine, so 503 rather than 401
+  | 'replay_check_unavailable'
   // guards (RFC 6750 §3.1 insufficient_scope)
   | 'insufficient_scope'
   | 'insufficient_role'
 
-/** RFC 6750 §3.1 error attribute values (plus OAuth's temporarily_unavailable for 503). */
+/**
+ * RFC 6750 §3.1 error attribute values (plus OAuth's temporarily_unavailable for 503, and RFC 9449
+ * §7.1's invalid_dpop_proof for a DPoP proof that fails the checks of RFC 9449 §4.3).
+ */
 export type BearerError =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
   | 'temporarily_unavailable'
+  | 'invalid_dpop_proof'
 
 interface CodeInfo {
   readonly status: number
@@ -68,7 +76,9 @@ export const CODE_TABLE: Readonly<Record<AuthErrorCode, CodeInfo>> = {
   token_revoked: { status: 401, error: 'invalid_token' },
   revocation_unavailable: { status: 503, error: 'temporarily_unavailable' },
   csrf_rejected: { status: 403, error: 'invalid_request' },
-  invalid_dpop_proof: { status: 401, error: 'invalid_token' },
+  invalid_dpop_proof: { status: 401, error: 'invalid_dpop_proof' },
+  dpop_required: { status: 401, error: 'invalid_token' },
+  replay_check_unavailable: { status: 503, error: 'temporarily_unavailable' },
   insufficient_scope: { status: 403, error: 'insufficient_scope' },
   insufficient_role: { status: 403, error: 'insufficient_scope' },
 }
@@ -84,6 +94,19 @@ export interface AuthErrorOptions {
   realm?: string
   /** Extra challenge, e.g. a `DPoP` challenge alongside `Bearer` (RFC 9449 §7.1). */
   extraChallenges?: readonly string[]
+  /** Adds the `DPoP` challenge of an API that accepts DPoP (RFC 9449 §7.1, §7.2). */
+  dpop?: DpopChallenge
+}
+
+/**
+ * How the `DPoP` challenge is rendered (RFC 9449 §7.1): `algs` lists the accepted proof algorithms;
+ * `errorOn` names the challenge that carries `error`/`error_description`, the scheme the client
+ * used (RFC 9449 §7.2); `bearer: false` leaves the `Bearer` challenge out (a DPoP-only API).
+ */
+export interface DpopChallenge {
+  readonly algs: readonly string[]
+  readonly errorOn: 'Bearer' | 'DPoP'
+  readonly bearer: boolean
 }
 
 /** What an adapter writes to the wire: identical for every framework. */
@@ -110,6 +133,7 @@ export class AuthError extends Error {
   readonly retryAfter: number | undefined
   readonly realm: string | undefined
   readonly extraChallenges: readonly string[]
+  readonly dpop: DpopChallenge | undefined
 
   constructor(code: AuthErrorCode, description: string, options: AuthErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause })
@@ -122,12 +146,18 @@ export class AuthError extends Error {
     this.retryAfter = options.retryAfter
     this.realm = options.realm
     this.extraChallenges = options.extraChallenges ?? []
+    this.dpop = options.dpop
   }
 
   /** A copy with the realm set, for the challenge. */
   withRealm(realm: string | undefined): AuthError {
     if (realm === undefined || realm === this.realm) return this
     return new AuthError(this.code, this.description, { ...this.#options(), realm })
+  }
+
+  /** A copy that also renders the `DPoP` challenge (RFC 9449 §7.1). */
+  withDpop(dpop: DpopChallenge): AuthError {
+    return new AuthError(this.code, this.description, { ...this.#options(), dpop })
   }
 
   #options(): AuthErrorOptions {
@@ -137,6 +167,7 @@ export class AuthError extends Error {
       ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
       ...(this.realm !== undefined && { realm: this.realm }),
       extraChallenges: this.extraChallenges,
+      ...(this.dpop && { dpop: this.dpop }),
     }
   }
 
@@ -150,8 +181,17 @@ export class AuthError extends Error {
       params.push(`error_description=${quote(this.description)}`)
     }
     if (this.scope && this.scope.length > 0) params.push(`scope=${quote(this.scope.join(' '))}`)
-    const bearer = params.length > 0 ? `Bearer ${params.join(', ')}` : 'Bearer'
-    return [bearer, ...this.extraChallenges].join(', ')
+    const dpop = this.dpop
+    if (!dpop) return [scheme('Bearer', params), ...this.extraChallenges].join(', ')
+    // RFC 9449 §7.2: the error goes on the challenge of the scheme the client used; the other
+    // challenge keeps only the realm.
+    const bare = this.realm === undefined ? [] : [`realm=${quote(this.realm)}`]
+    const algs = `algs=${quote(dpop.algs.join(' '))}`
+    const challenges = [
+      scheme('DPoP', [...(dpop.errorOn === 'DPoP' || !dpop.bearer ? params : bare), algs]),
+    ]
+    if (dpop.bearer) challenges.unshift(scheme('Bearer', dpop.errorOn === 'Bearer' ? params : bare))
+    return [...challenges, ...this.extraChallenges].join(', ')
   }
 
   /** Status, headers and JSON body, byte-identical across adapters. */
@@ -179,6 +219,10 @@ export class AuthError extends Error {
 /** True for an AuthError, including one from another copy of the package. */
 export function isAuthError(value: unknown): value is AuthError {
   return value instanceof AuthError || (value instanceof Error && value.name === 'AuthError' && 'code' in value)
+}
+
+function scheme(name: string, params: readonly string[]): string {
+  return params.length > 0 ? `${name} ${params.join(', ')}` : name
 }
 
 // RFC 6750 §3: auth-param values are quoted-strings whose characters are limited to

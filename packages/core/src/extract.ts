@@ -8,11 +8,15 @@ export interface ExtractConfig {
   cookie: string | undefined
   custom: ((request: ExtractorRequest) => string | undefined) | undefined
   maxTokenLength: number
+  /** Also read `Authorization: DPoP` (RFC 9449 §7.1); set when options.dpop is on. */
+  dpop?: boolean
 }
 
 export interface Extracted {
   token: string
   source: TokenSource
+  /** `'DPoP'` when the token came with the DPoP scheme (RFC 9449 §7.1), else Bearer. */
+  scheme?: 'DPoP'
 }
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -21,6 +25,9 @@ const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 const BEARER_SCHEME = /^bearer(?:[ \t]|$)/i
 // A Fetch Headers object joins repeated headers with ", ": a Bearer credential after a comma means two headers.
 const JOINED_BEARER = /,\s*bearer(?: |$)/i
+// RFC 9449 §7.1: credentials = "DPoP" 1*SP token68, the same shape as a Bearer b64token.
+const DPOP = /^dpop +([A-Za-z0-9\-._~+/]+=*)$/i
+const DPOP_SCHEME = /^dpop(?:[ \t]|$)/i
 
 /**
  * Finds the one token of a request, or undefined when there is none. Throws 400 `invalid_request` for a
@@ -34,11 +41,16 @@ const JOINED_BEARER = /,\s*bearer(?: |$)/i
 export function extractToken(request: RequestLike, config: ExtractConfig): Extracted | undefined {
   let found: Extracted | undefined
   if (config.header) {
-    const token = fromAuthorization(
-      headerValues(request.headers, 'authorization'),
-      config.maxTokenLength,
-    )
+    const values = headerValues(request.headers, 'authorization')
+    const token = fromAuthorization(values, config.maxTokenLength)
     if (token !== undefined) found = { token, source: 'header' }
+    else if (config.dpop && values !== undefined && DPOP_SCHEME.test(values[0] as string)) {
+      found = {
+        token: fromDpop(values[0] as string, config.maxTokenLength),
+        source: 'header',
+        scheme: 'DPoP',
+      }
+    }
   }
   if (config.cookie !== undefined) {
     const token = fromCookie(
@@ -104,6 +116,23 @@ function fromAuthorization(values: string[] | undefined, max: number): string | 
   return token
 }
 
+function fromDpop(value: string, max: number): string {
+  if (value.length > max + 16)
+    throw new AuthError('token_too_large', `the token is longer than ${max} characters`)
+  const match = DPOP.exec(value)
+  if (!match) {
+    throw new AuthError(
+      'invalid_request',
+      value.includes(',')
+        ? 'the request has more than one Authorization header'
+        : 'the DPoP credential is malformed (RFC 9449 §7.1)',
+    )
+  }
+  const token = match[1] as string
+  checkLength(token, max)
+  return token
+}
+
 function fromCookie(values: string[] | undefined, name: string, max: number): string | undefined {
   if (values === undefined) return undefined
   const header = values.length === 1 ? (values[0] as string) : values.join('; ')
@@ -131,7 +160,7 @@ function isHeaders(headers: HeadersLike): headers is Headers {
 }
 
 /** All values of one header, names compared case-insensitively; undefined when absent or empty. */
-function headerValues(headers: HeadersLike, name: string): string[] | undefined {
+export function headerValues(headers: HeadersLike, name: string): string[] | undefined {
   if (isHeaders(headers)) {
     const value = headers.get(name)
     return value === null || value === '' ? undefined : [value]

@@ -4,12 +4,14 @@ import type { CacheConfig } from './cache.js'
 import { normalizeTyp, type ClaimRules } from './claims.js'
 import type { CsrfConfig } from './csrf.js'
 import { resolveDecryptOptions, type Decryptor } from './decrypt.js'
+import { resolveDpop, type Dpop } from './dpop.js'
 import { parseDuration } from './duration.js'
 import type { ExtractConfig } from './extract.js'
+import { NO_KEYS, resolveIssuers, type IssuerSet } from './issuers.js'
 import { JWS_ALGORITHMS, type KeySource } from './keys.js'
 import { resolveKeys } from './key-source.js'
 import { resolveRevocation, type Revocation } from './revocation.js'
-import type { AuthContext, AuthenticatorOptions } from './types.js'
+import type { AuthContext, AuthenticatorOptions, SingleIssuerOptions } from './types.js'
 
 const bool = z.boolean({ message: 'must be true or false' })
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
@@ -109,7 +111,13 @@ const schema = z.strictObject({
     .max(1_048_576, { message: 'must be an integer from 16 to 1048576 (default 8192)' })
     .optional(),
   realm: z.string({ message: 'must be a string' }).optional(),
+  // Checked by resolveDpop and resolveIssuers, which name the member and the fix.
+  dpop: z.unknown().optional(),
+  trustProxy: z.unknown().optional(),
+  issuers: z.unknown().optional(),
 })
+// With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
+const multiIssuerSchema = schema.partial({ algorithms: true, key: true })
 
 /** Everything the pipeline needs, computed once. */
 export interface ResolvedOptions {
@@ -126,6 +134,10 @@ export interface ResolvedOptions {
   csrf: CsrfConfig | undefined
   decryptor: Decryptor | undefined
   realm: string | undefined
+  /** Set with options.issuers: the token's `iss` picks the keys, algorithms and claim rules. */
+  issuers: IssuerSet | undefined
+  /** Set when options.dpop is on (RFC 9449). */
+  dpop: Dpop | undefined
 }
 
 /**
@@ -138,10 +150,12 @@ export interface ResolvedOptions {
 export function resolveOptions(options: AuthenticatorOptions<unknown>): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('tokengate: options must be an object with at least algorithms and key')
-  const parsed = schema.safeParse(options)
+  const multi = (options as { issuers?: unknown }).issuers !== undefined
+  const parsed = (multi ? multiIssuerSchema : schema).safeParse(options)
   if (!parsed.success) throw new TypeError(describeIssue(parsed.error.issues[0], options))
-  const o = options
-  const algorithms = checkAlgorithms(o.algorithms)
+  // Read as one-issuer options; with issuers, algorithms, key and issuer are absent (or refused).
+  const o = options as SingleIssuerOptions<unknown> & { issuers?: unknown }
+  const algorithms = multi ? [] : checkAlgorithms(o.algorithms)
   const discovery =
     typeof o.key === 'object' && o.key !== null && 'discovery' in o.key
       ? (o.key as { discovery: unknown }).discovery
@@ -164,32 +178,41 @@ export function resolveOptions(options: AuthenticatorOptions<unknown>): Resolved
               : parseDuration(o.cache.ttl, 'options.cache.ttl') * 1000,
         }
   const rolesPath = o.roles?.claim ?? 'roles'
+  const claims: ClaimRules = {
+    issuers: issuers ?? (typeof discovery === 'string' ? [discovery] : undefined),
+    audiences:
+      o.audience === undefined
+        ? undefined
+        : typeof o.audience === 'string'
+          ? [o.audience]
+          : [...o.audience],
+    clockTolerance: parseDuration(o.clockTolerance ?? 5, 'options.clockTolerance'),
+    maxTokenAge:
+      o.maxTokenAge === undefined ? undefined : parseDuration(o.maxTokenAge, 'options.maxTokenAge'),
+    typ: o.typ === undefined ? undefined : normalizeTyp(o.typ),
+    requiredClaims: o.requiredClaims ?? [],
+    requireExp: o.requireExp ?? true,
+  }
+  const extract: ExtractConfig = {
+    header: o.from?.header ?? true,
+    cookie: o.from?.cookie,
+    custom: o.from?.custom,
+    maxTokenLength: o.maxTokenLength ?? 8192,
+  }
+  const dpop = resolveDpop(o.dpop, o.trustProxy, {
+    ...extract,
+    clockTolerance: claims.clockTolerance,
+  })
   return {
-    extract: {
-      header: o.from?.header ?? true,
-      cookie: o.from?.cookie,
-      custom: o.from?.custom,
-      maxTokenLength: o.maxTokenLength ?? 8192,
-    },
+    extract: dpop ? { ...extract, dpop: true } : extract,
     algorithms: new Set(algorithms),
-    keys: resolveKeys(o.key as unknown, algorithms),
-    claims: {
-      issuers: issuers ?? (typeof discovery === 'string' ? [discovery] : undefined),
-      audiences:
-        o.audience === undefined
-          ? undefined
-          : typeof o.audience === 'string'
-            ? [o.audience]
-            : [...o.audience],
-      clockTolerance: parseDuration(o.clockTolerance ?? 5, 'options.clockTolerance'),
-      maxTokenAge:
-        o.maxTokenAge === undefined
-          ? undefined
-          : parseDuration(o.maxTokenAge, 'options.maxTokenAge'),
-      typ: o.typ === undefined ? undefined : normalizeTyp(o.typ),
-      requiredClaims: o.requiredClaims ?? [],
-      requireExp: o.requireExp ?? true,
-    },
+    // With several issuers these stay empty, so nothing verifies unless an issuer is chosen.
+    keys: multi ? NO_KEYS : resolveKeys(o.key as unknown, algorithms),
+    claims: multi ? { ...claims, issuers: [] } : claims,
+    issuers: multi
+      ? resolveIssuers(o.issuers, o as unknown as Record<string, unknown>, claims, checkAlgorithms)
+      : undefined,
+    dpop,
     schema: o.claims as z.ZodType | undefined,
     rolesClaim: { path: rolesPath, segments: rolesPath.split('.') },
     cache,

@@ -49,6 +49,11 @@ export interface AuthContext<Claims = DefaultClaims> {
   scopes: string[]
   /** From the configured roles claim (dotted path). */
   roles: string[]
+  /**
+   * Present when the request was sent with the DPoP scheme and a valid proof (RFC 9449 §7.1):
+   * `jkt` is the RFC 7638 thumbprint of the proof key, equal to the token's `cnf.jkt` (§6.1).
+   */
+  dpop?: { jkt: string }
 }
 
 /** Any key material jose accepts, plus PEM text. */
@@ -149,15 +154,58 @@ export interface RevocationOptions<Claims = DefaultClaims> {
 }
 
 /**
- * Options of {@link createAuthenticator}. Defaults are the secure choice.
- * `Claims` is inferred from the zod `claims` schema.
+ * Records DPoP proofs already seen (RFC 9449 §11.1). The default is in memory, per authenticator;
+ * several instances behind one endpoint share a store to refuse a proof replayed on another.
+ *
+ * @example
+ * const replayStore: DpopReplayStore = {
+ *   add: async (key, expiresAt) => (await redis.set(key, '1', { NX: true, EXAT: expiresAt })) === 'OK',
+ * }
  */
-export interface AuthenticatorOptions<Claims = DefaultClaims> {
-  from?: ExtractOptions
-  /** Required JWS `alg` allowlist. `none` is refused at start-up. */
-  algorithms: string[]
+export interface DpopReplayStore {
+  /**
+   * Records `key` (a hash of the proof's key, URI and `jti`) until `expiresAt` (epoch seconds);
+   * answers false when it was already recorded. Throwing or rejecting fails the request with 503.
+   */
+  add(key: string, expiresAt: number): boolean | Promise<boolean>
+}
+
+/** Sender-constrained tokens (RFC 9449): the `DPoP` scheme and proof header. */
+export interface DpopOptions {
+  /**
+   * `'required'`: only `Authorization: DPoP` with a proof; `'allowed'`: DPoP or unbound Bearer
+   * tokens (a token with `cnf.jkt` sent as Bearer is refused, RFC 9449 §7.2); `'disabled'`: no DPoP.
+   */
+  mode: 'allowed' | 'required' | 'disabled'
+  /** Proof `alg` allowlist, asymmetric only. Default ES256, ES384, EdDSA, RS256, PS256. */
+  algorithms?: string[]
+  /** How long after its `iat` a proof is accepted (RFC 9449 §11.1). Default 60 s. */
+  maxAge?: Duration
+  /**
+   * The public origins the API is served at (`https://api.example.com`): the `htu` of a proof must
+   * name one of them, so the check never trusts the `Host` header. Or set `trustProxy`.
+   */
+  origins?: string[]
+  /** Where seen proofs are recorded. Default: in memory, bounded. */
+  replayStore?: DpopReplayStore
+}
+
+/** One trusted issuer of {@link MultiIssuerOptions.issuers}. */
+export interface IssuerOptions {
+  /** The exact `iss` of its tokens. */
+  issuer: string
   key: KeyOption
-  issuer?: string | string[]
+  /** Its JWS `alg` allowlist. */
+  algorithms: string[]
+  /** Overrides the top-level `audience` for this issuer's tokens. */
+  audience?: string | string[]
+  /** Overrides the top-level `typ` for this issuer's tokens. */
+  typ?: string
+}
+
+/** Options shared by one-issuer and several-issuer configurations. */
+export interface CommonAuthenticatorOptions<Claims = DefaultClaims> {
+  from?: ExtractOptions
   audience?: string | string[]
   /** Default 5 s. */
   clockTolerance?: Duration
@@ -179,7 +227,39 @@ export interface AuthenticatorOptions<Claims = DefaultClaims> {
   csrf?: false | CsrfOptions
   maxTokenLength?: number
   realm?: string
+  /** Sender-constrained tokens (RFC 9449). Default: disabled. */
+  dpop?: DpopOptions
+  /**
+   * The app runs behind a proxy that sets `X-Forwarded-Proto` and `X-Forwarded-Host` (and drops
+   * any the client sent): they then define the request URL that DPoP's `htu` is checked against.
+   */
+  trustProxy?: boolean
 }
+
+/** One issuer (or a list of acceptable `iss` values) verified with one key configuration. */
+export interface SingleIssuerOptions<
+  Claims = DefaultClaims,
+> extends CommonAuthenticatorOptions<Claims> {
+  /** Required JWS `alg` allowlist. `none` is refused at start-up. */
+  algorithms: string[]
+  key: KeyOption
+  issuer?: string | string[]
+}
+
+/** Several issuers, each with its own keys: the token's `iss` picks one before verification. */
+export interface MultiIssuerOptions<
+  Claims = DefaultClaims,
+> extends CommonAuthenticatorOptions<Claims> {
+  /** One entry per trusted issuer; top-level `algorithms`, `key` and `issuer` are refused with it. */
+  issuers: IssuerOptions[]
+}
+
+/**
+ * Options of {@link createAuthenticator}: `algorithms` and `key` (one issuer), or `issuers`.
+ * Defaults are the secure choice. `Claims` is inferred from the zod `claims` schema.
+ */
+export type AuthenticatorOptions<Claims = DefaultClaims> =
+  SingleIssuerOptions<Claims> | MultiIssuerOptions<Claims>
 
 /** What {@link createAuthenticator} returns. */
 export interface Authenticator<Claims = DefaultClaims> {
