@@ -2,8 +2,8 @@
 import {
   checkCsrf,
   createAuthenticator,
-  isAuthError,
   createTokenIssuer,
+  isAuthError,
   publicJwks,
   type AuthContext,
   type AuthCookieOptions,
@@ -36,6 +36,12 @@ export interface ExampleConfig {
   revocation?: RevocationStore
   /** Token lifetime in seconds. Default 15 minutes. */
   tokenLifetime?: number
+  /**
+   * The origin users reach the app at (`https://demo.example.com`), when it differs from what the
+   * server sees itself, e.g. behind a proxy that terminates TLS. Cookie-borne POSTs from it pass
+   * the CSRF check even when the browser sends only `Origin`.
+   */
+  publicOrigin?: string
 }
 
 /**
@@ -121,6 +127,7 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
   const revocation = config.revocation ?? createRevocationStore()
   const lifetime = config.tokenLifetime ?? 15 * 60
   const secure = config.insecureDevCookies !== true
+  const csrf = { allowedOrigins: config.publicOrigin ? [new URL(config.publicOrigin).origin] : [] }
 
   // Sign with our key (ES256), then encrypt to our own key: only this app can read the claims,
   // and a token that was merely signed (or merely encrypted) is refused.
@@ -165,6 +172,7 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
     claims: claimsSchema,
     roles: { claim: 'roles' },
     revocation,
+    csrf,
     realm: 'tokengate-example',
   })
 
@@ -181,7 +189,7 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
 
     checkSignInOrigin(request) {
       try {
-        checkCsrf(request, { allowedOrigins: new Set() })
+        checkCsrf(request, { allowedOrigins: new Set(csrf.allowedOrigins) })
         return undefined
       } catch (err) {
         if (isAuthError(err)) return err.withRealm(authenticator.realm).toResponse()

@@ -114,6 +114,7 @@ export async function runExample(
     server = await serve(
       {
         insecureDevCookies: env.insecureDevCookies,
+        ...(env.publicUrl && { publicOrigin: env.publicUrl }),
         ...(revocation && { revocation }),
         ...(env.signingJwk && { signingJwk: env.signingJwk }),
         ...(env.encryptionJwk && { encryptionJwk: env.encryptionJwk }),

@@ -6,6 +6,7 @@ import { request, type Reply, type RunningApp, type StartApp } from './server.js
 
 const alice = DEMO_USERS.find((u) => u.username === 'alice')!
 const bob = DEMO_USERS.find((u) => u.username === 'bob')!
+const PUBLIC_ORIGIN = 'https://demo.example.com'
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']
 
 /** Splits `name=value; attrs` into the pair and the lower-cased attribute names and values. */
@@ -327,7 +328,7 @@ export function describeExampleApi(appName: string, start: StartApp): void {
     beforeAll(async () => {
       const signing = await generateKeyPair('ES256', { extractable: true })
       const signingJwk = { ...(await exportJWK(signing.privateKey)), kid: 'configured-sig' }
-      app = await start({ signingJwk, insecureDevCookies: false })
+      app = await start({ signingJwk, insecureDevCookies: false, publicOrigin: PUBLIC_ORIGIN })
       // Signed with the app's own key but not encrypted: the app requires encryption.
       foreignSigned = await new CompactSign(
         new TextEncoder().encode(
@@ -360,6 +361,27 @@ export function describeExampleApi(appName: string, start: StartApp): void {
         headers: { cookie: `${cookie.name}=${cookie.value}` },
       })
       expect(me.status).toBe(200)
+    })
+
+    it('behind a TLS proxy: accepts Origin of its public URL for cookie-borne POSTs and sign-in', async () => {
+      const login = await request(app.url, '/login', {
+        method: 'POST',
+        headers: { origin: PUBLIC_ORIGIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ username: bob.username, password: bob.password }),
+      })
+      expect(login.status).toBe(200)
+      const { name, value } = parseSetCookie(login.setCookies[0]!)
+      const out = await request(app.url, '/logout', {
+        method: 'POST',
+        headers: { origin: PUBLIC_ORIGIN, cookie: `${name}=${value}` },
+      })
+      expect(out.status).toBe(204)
+      // Any other origin is still refused.
+      const again = await request(app.url, '/logout', {
+        method: 'POST',
+        headers: { origin: 'https://evil.example', cookie: `${name}=${value}` },
+      })
+      expect(again.status).toBe(403)
     })
 
     it('refuses a token signed with its key but not encrypted (401 encryption_required)', async () => {
