@@ -40,12 +40,14 @@ const bob = DEMO_USERS.find((u) => u.username === 'bob')!
 export function describeBrowserFlow(appName: string, start: StartApp): void {
   const slug = appName.toLowerCase().replace(/[^a-z0-9]+/g, '-')
 
-  describe(`${appName} example in Chromium`, () => {
+  // Generous timeouts: CI runs these beside every other suite on two shared cores.
+  describe(`${appName} example in Chromium`, { timeout: 60_000 }, () => {
     let app: RunningApp
     let attacker: { sameSite: string; crossSite: string; close(): Promise<void> }
     let browser: Browser
-    let context: BrowserContext
+    let context: BrowserContext | undefined
     let page: Page
+    let opened = false
 
     beforeAll(async () => {
       if (!existsSync(CHROMIUM_PATH)) {
@@ -62,9 +64,9 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
         executablePath: CHROMIUM_PATH,
         headless: true,
         args: CHROMIUM_ARGS,
-        timeout: 30_000,
+        timeout: 60_000,
       })
-    })
+    }, 120_000)
 
     afterAll(async () => {
       await browser?.close()
@@ -76,7 +78,8 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
     const open = async () => {
       context = await browser.newContext()
       page = await context.newPage()
-      page.setDefaultTimeout(10_000)
+      opened = true
+      page.setDefaultTimeout(15_000)
       await page.goto(app.url)
       await page.locator('body[data-state="signed-out"]').waitFor()
       return page
@@ -85,8 +88,11 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       page.screenshot({ path: join(SCREENSHOTS, `${slug}-${name}.png`), fullPage: true })
     afterEach(async (test) => {
       const name = test.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()
-      if (page) await screenshot(name.slice(0, 60))
+      // Only a page this test opened: never a stale one from the test before.
+      if (opened) await screenshot(name.slice(0, 60))
       await context?.close()
+      context = undefined
+      opened = false
     })
 
     const signIn = async (username: string, password: string) => {
@@ -96,9 +102,15 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       await page.locator('body[data-state="signed-in"]').waitFor()
     }
     const callApi = async (path: string) => {
-      await page.click(`[data-call="${path}"]`)
       const status = page.locator('#api-status')
-      await expect.poll(() => status.textContent()).toContain(`GET ${path}`)
+      // Forget the previous answer first, so a repeated call cannot be read from stale text.
+      await status.evaluate((el: HTMLElement) => {
+        el.textContent = ''
+        delete el.dataset.status
+      })
+      await page.click(`[data-call="${path}"]`)
+      await page.locator('#api-status[data-status]').waitFor()
+      expect(await status.textContent()).toContain(`GET ${path}`)
       return {
         status: Number(await status.getAttribute('data-status')),
         body: JSON.parse((await page.locator('#api-body').textContent()) ?? 'null') as Record<
@@ -108,7 +120,7 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       }
     }
     const tokenCookie = async () => {
-      const cookies = await context.cookies(app.url)
+      const cookies = await context!.cookies(app.url)
       expect(cookies).toHaveLength(1)
       return cookies[0]!
     }
@@ -142,7 +154,7 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       await page.click('#login-button')
       await page.locator('#login-error').waitFor()
       expect(await page.locator('#login-error').textContent()).toMatch(/\S/)
-      expect(await context.cookies(app.url)).toEqual([])
+      expect(await context!.cookies(app.url)).toEqual([])
     })
 
     it("the page's JavaScript cannot read the token: the cookie is HttpOnly", async () => {
@@ -192,7 +204,7 @@ export function describeBrowserFlow(appName: string, start: StartApp): void {
       expect(before.status).toBe(200)
       await page.click('#logout-button')
       await page.locator('body[data-state="signed-out"]').waitFor()
-      expect(await context.cookies(app.url)).toEqual([])
+      expect(await context!.cookies(app.url)).toEqual([])
       const me = await callApi('/api/me')
       expect(me).toMatchObject({ status: 401, body: { code: 'token_missing' } })
       expect((await callApi('/api/admin')).status).toBe(401)
