@@ -292,7 +292,7 @@ describe('start-up refusals name the entry and the fix', () => {
       /options\.issuers\.0\.audience must be/,
     ],
   ])('%s', (_name, o, message) => {
-    expect(() => createAuthenticator(o() as AuthenticatorOptions)).toThrow(message)
+    expect(() => createAuthenticator(o() as unknown as AuthenticatorOptions)).toThrow(message)
   })
 
   it('no message carries key material', () => {
