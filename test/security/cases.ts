@@ -87,6 +87,13 @@ export async function buildFixtures(attackerOrigin: string): Promise<Fixtures> {
   }
 }
 
+/** A secret as a JWK: profiles are plain JSON so that they also run inside workerd. */
+const octJwk = (secret: Uint8Array) => ({
+  kty: 'oct',
+  k: Buffer.from(secret).toString('base64url'),
+})
+
+/** The options of a profile: plain JSON only (PEM, JWK), so the Workers driver can run them too. */
 export function profileOptions(profile: Profile, fx: Fixtures): AuthenticatorOptions {
   const base = { issuer: ISSUER, audience: AUDIENCE, from: { header: true, cookie: COOKIE } }
   const jwks = { jwks: { keys: [fx.rsa.publicJwk, fx.ec.publicJwk] } }
@@ -107,18 +114,18 @@ export function profileOptions(profile: Profile, fx: Fixtures): AuthenticatorOpt
         ...nested,
         decrypt: {
           keys: [
-            { key: fx.encRsa.privateKey as CryptoKey, kid: fx.encRsa.kid },
-            { key: fx.encEc.privateKey as CryptoKey, kid: fx.encEc.kid },
+            { key: fx.encRsa.privateJwk, kid: fx.encRsa.kid },
+            { key: fx.encEc.privateJwk, kid: fx.encEc.kid },
           ],
           keyManagementAlgorithms: ['RSA-OAEP-256', 'ECDH-ES'],
         },
       }
     case 'jwe-dir':
-      return { ...nested, decrypt: { keys: fx.dirKey, keyManagementAlgorithms: ['dir'] } }
+      return { ...nested, decrypt: { keys: octJwk(fx.dirKey), keyManagementAlgorithms: ['dir'] } }
     case 'jwe-pbes2':
       return {
         ...nested,
-        decrypt: { keys: fx.password, keyManagementAlgorithms: ['PBES2-HS256+A128KW'] },
+        decrypt: { keys: octJwk(fx.password), keyManagementAlgorithms: ['PBES2-HS256+A128KW'] },
       }
     case 'issuers':
       return {
@@ -142,7 +149,7 @@ export function profileOptions(profile: Profile, fx: Fixtures): AuthenticatorOpt
       return {
         ...nested,
         decrypt: {
-          keys: [{ key: fx.encRsa.privateKey as CryptoKey, kid: fx.encRsa.kid }],
+          keys: [{ key: fx.encRsa.privateJwk, kid: fx.encRsa.kid }],
           keyManagementAlgorithms: ['RSA-OAEP-256'],
           required: true,
         },

@@ -2,6 +2,7 @@
 import { CODE_TABLE } from '@tokengate/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { drivers, type RunningApp } from '../support/drivers.js'
+import { workersDriver } from '../support/workers.js'
 import {
   buildFixtures,
   controls,
@@ -43,7 +44,8 @@ it('has at least 60 cases, each naming its rule and reference', () => {
 
 const profiles = [...new Set([...corpus, ...controls].map((c) => c.profile))]
 
-describe.each(drivers)('corpus on $name', (driver) => {
+// Node drivers run the core's node:crypto fast path; workerd runs the portable Web Crypto path.
+describe.each([...drivers, workersDriver])('corpus on $name', (driver) => {
   const apps = new Map<Profile, RunningApp>()
 
   beforeAll(async () => {

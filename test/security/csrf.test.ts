@@ -9,6 +9,7 @@ import { signJws } from '@tokengate/testkit'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ORIGIN, drivers, type RunningApp } from '../support/drivers.js'
+import { workersDriver } from '../support/workers.js'
 
 const COOKIE = 'tg'
 const ALLOWED = 'https://app.example.test'
@@ -25,7 +26,8 @@ const token = () =>
 type AppName = 'default' | 'allowed' | 'off'
 const base: AuthenticatorOptions = {
   algorithms: ['HS256'],
-  key: secret,
+  // A JWK rather than bytes: options are plain JSON so that the Workers driver can run them.
+  key: { kty: 'oct', k: Buffer.from(secret).toString('base64url') },
   from: { header: true, cookie: COOKIE },
 }
 const appOptions: Record<AppName, AuthenticatorOptions> = {
@@ -268,7 +270,7 @@ const cases: CsrfCase[] = [
   },
 ]
 
-describe.each(drivers)('CSRF on $name', (driver) => {
+describe.each([...drivers, workersDriver])('CSRF on $name', (driver) => {
   const apps = new Map<AppName, RunningApp>()
 
   beforeAll(async () => {
