@@ -51,6 +51,8 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   const cache = r.cache ? new TokenCache(r.cache) : undefined
   const schemaState = { async: false }
   const realm = r.realm
+  // Hot path: no awaits (each a microtask) for hooks that are not configured.
+  const revocationChecks = r.isRevoked !== undefined || r.revocation !== undefined
 
   async function run(request: RequestLike): Promise<AuthContext<Claims> | null> {
     const found = extractToken(request, r.extract)
@@ -67,8 +69,8 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     const hit = cache?.get(token)
     if (hit) {
       const ctx = hit.ctx.source === source ? hit.ctx : Object.freeze({ ...hit.ctx, source })
-      await checkRevoked(ctx, hit.claims)
-      return (await bound(ctx, hit.claims, proof)) as AuthContext<Claims>
+      if (revocationChecks) await checkRevoked(ctx, hit.claims)
+      return (r.dpop ? await bound(ctx, hit.claims, proof) : ctx) as AuthContext<Claims>
     }
 
     let claims: Record<string, unknown>
@@ -111,9 +113,9 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       scopes: toScopes(claims),
       roles: toRoles(readPath(claims, r.rolesClaim.path, r.rolesClaim.segments)),
     })
-    await checkRevoked(ctx, claims)
+    if (revocationChecks) await checkRevoked(ctx, claims)
     cache?.set(token, { ctx, claims }, notAfter)
-    return (await bound(ctx, claims, proof)) as AuthContext<Claims>
+    return (r.dpop ? await bound(ctx, claims, proof) : ctx) as AuthContext<Claims>
   }
 
   // RFC 9449 §6.1, §7.2: the token's cnf.jkt against the proof key, then the replay check (§11.1).
