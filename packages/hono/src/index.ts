@@ -14,6 +14,7 @@ import type {
   Authenticator,
   AuthenticatorOptions,
   DefaultClaims,
+  RequestLike,
 } from '@tokengate/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
@@ -71,8 +72,7 @@ export function tokengate<Claims = DefaultClaims>(
     failureMode.set(c, mode)
     let auth: AuthContext<Claims> | null
     try {
-      // The Fetch Request as is: method, absolute URL (for CSRF) and Headers.
-      auth = await authenticator.authenticate(c.req.raw)
+      auth = await authenticator.authenticate(toRequestLike(c))
     } catch (err) {
       return fail(err, c)
     }
@@ -199,4 +199,16 @@ function resolveOnError(options: AdapterOptions): OnError {
     )
   }
   return onError
+}
+
+/**
+ * The request for the core. On @hono/node-server the Node request is at hand (`c.env.incoming`): its
+ * `headersDistinct` spares building a Fetch `Headers` on every request (about 2 µs of a bare Hono
+ * request's 20 µs, see bench/) and keeps a repeated Authorization header as two values. Elsewhere
+ * (Workers, Deno, Bun) the Fetch Request as is: method, absolute URL (for CSRF) and Headers.
+ */
+function toRequestLike(c: Context): RequestLike | Request {
+  const env = c.env as { incoming?: { headersDistinct?: Record<string, string[]> } } | undefined
+  const headers = env?.incoming?.headersDistinct
+  return headers ? { method: c.req.method, url: c.req.url, headers } : c.req.raw
 }
