@@ -65,7 +65,9 @@ function stats(result: Result): RunStats {
   }
 }
 
-if (warmup > 0) await autocannon(options(warmup))
+// Requests of the warm-up too: the parent divides the server's CPU time by every request it served.
+let warmupRequests = 0
+if (warmup > 0) warmupRequests = (await autocannon(options(warmup))).requests.total
 const out: RunStats[] = []
 for (let i = 0; i < runs; i++) out.push(stats(await autocannon(options(duration))))
-process.stdout.write(`RESULT ${JSON.stringify(out)}\n`)
+process.stdout.write(`RESULT ${JSON.stringify({ runs: out, warmupRequests })}\n`)

@@ -1,6 +1,7 @@
 // `pnpm bench:profile [alg] [cache|nocache] [n]`: where the core's time per token goes, from a V8 CPU
 // profile of authenticate() in a loop (self and total time per function), for a missed target.
-// `pnpm bench:profile FILE.cpuprofile` summarises a server profile written with BENCH_PROFILE=1.
+// `pnpm bench:profile FILE.cpuprofile` summarises a server profile written with BENCH_PROFILE=1 (the
+// larger of the two files in its directory: the other is tsx's module loader thread).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'

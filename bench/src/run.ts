@@ -1,7 +1,7 @@
 // `pnpm bench`: every framework x middleware x algorithm x mode, each server its own process,
 // autocannon in another, pinned to separate cores; then tables, JSON and a chart in bench/results/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -45,9 +45,11 @@ function spawnNode(
   env: Record<string, string>,
   profileName?: string,
 ): ChildProcess {
+  // One directory per server: the module loader thread of tsx writes a profile of its own next to
+  // the main thread's (the larger file).
   const profile =
     profileDir && profileName
-      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${profileName}.cpuprofile`]
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, profileName)}`]
       : []
   const args = [...profile, '--import', 'tsx', join(here, file)]
   const [cmd, argv] = hasTaskset
@@ -99,6 +101,22 @@ function stop(child: ChildProcess): Promise<void> {
   })
 }
 
+/**
+ * CPU seconds (user + system) a process has used, from /proc (Linux): the server's CPU time per
+ * request is far less sensitive to other load on the machine than requests per second.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100
+
 /** A served request must succeed with the token and fail without it: never benchmark 401s. */
 async function sanity(url: string, token: string | undefined): Promise<void> {
   const ok = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {})
@@ -149,8 +167,16 @@ async function measure(
       BENCH_CONNECTIONS: String(k.connections),
     })
     const timeout = (k.warmup + k.runs * (k.duration + 2)) * 1000 + 30_000
-    const runs = JSON.parse(await waitFor(load, 'RESULT ', timeout)) as RunStats[]
+    const cpuBefore = cpuSeconds(server.pid)
+    const { runs, warmupRequests } = JSON.parse(await waitFor(load, 'RESULT ', timeout)) as {
+      runs: RunStats[]
+      warmupRequests: number
+    }
+    const cpuAfter = cpuSeconds(server.pid)
     await stop(load)
+    const served = warmupRequests + runs.reduce((s, r) => s + r.requests, 0)
+    if (cpuBefore !== undefined && cpuAfter !== undefined && served > 0)
+      cell.cpuUs = ((cpuAfter - cpuBefore) * 1e6) / served
     const failed = runs.find((r) => r.non2xx > 0 || r.errors > 0)
     if (failed) throw new Error(`load: ${failed.non2xx} non-2xx responses, ${failed.errors} errors`)
     return summarize({ ...cell, runs })
