@@ -19,7 +19,8 @@ export interface CsrfConfig {
  * checkCsrf({ method: 'POST', url: 'https://app.example/x', headers: { origin: 'https://app.example' } }, config)
  */
 export function checkCsrf(request: RequestLike, config: CsrfConfig): void {
-  if (SAFE_METHODS.has(request.method.toUpperCase())) return
+  // String(): a request without a method (a broken adapter) is treated as unsafe, never a crash.
+  if (SAFE_METHODS.has(String(request.method).toUpperCase())) return
   const site = header(request.headers, 'sec-fetch-site')
   // Fetch Metadata §2.1: 'none' is a user-initiated navigation (address bar, bookmark).
   if (site === 'same-origin' || site === 'none') return
@@ -40,7 +41,8 @@ export function checkCsrf(request: RequestLike, config: CsrfConfig): void {
 }
 
 function isOwnOrigin(origin: string, request: RequestLike): boolean {
-  if (request.url.startsWith('/')) {
+  const url = String(request.url)
+  if (url.startsWith('/')) {
     // A path-only URL: compare the host (and port) with Host. The scheme is unknown here, which is
     // acceptable: the same host on another scheme is the same site (RFC 6454 §4 aside).
     const host = header(request.headers, 'host')
@@ -51,7 +53,7 @@ function isOwnOrigin(origin: string, request: RequestLike): boolean {
       return false
     }
   }
-  return originOf(request.url) === origin
+  return originOf(url) === origin
 }
 
 function originOf(url: string): string | undefined {
