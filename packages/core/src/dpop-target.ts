@@ -82,9 +82,9 @@ function normalizePath(path: string): string {
  * origin is not one the configuration vouches for.
  *
  * - `origins` alone: the one listed origin; with several, the one whose host is the request's
- *   `Host` (which then only chooses among trusted values, never adds one).
+ *   (its URL's, else `Host`), which then only chooses among trusted values, never adds one.
  * - `trustProxy`: `X-Forwarded-Proto` and `X-Forwarded-Host` (first values, as Express and Koa
- *   read them), else the request's own scheme and `Host`; with `origins` too, it must be listed.
+ *   read them), else the request URL's own scheme and host; with `origins` too, it must be listed.
  */
 export function requestTargets(request: RequestLike, config: TargetConfig): string[] {
   const url = request.url
@@ -99,7 +99,8 @@ export function requestTargets(request: RequestLike, config: TargetConfig): stri
   const host = single(request, 'host')
   if (host !== undefined && !AUTHORITY.test(host))
     throw new AuthError('invalid_request', 'the Host header is not a valid host[:port]')
-  const authority = host ?? absolute?.[2]
+  // An absolute URL is the runtime's own (Fetch) or built from Host (Node adapters): it wins.
+  const authority = absolute?.[2] || host
 
   let origins: readonly string[]
   if (config.trustProxy) {
