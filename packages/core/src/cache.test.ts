@@ -63,4 +63,14 @@ describe('TokenCache', () => {
     expect(cache.get('c')?.ctx.token).toBe('c')
     expect(cache.get('c.')).toBeUndefined()
   })
+
+  it("a token sharing another token's last segment never gets its context, and can only replace it", () => {
+    const cache = new TokenCache({ max: 10, ttlMs: undefined })
+    cache.set('h1.p1.sig', entry('h1.p1.sig'), NOW + 60)
+    expect(cache.get('h2.p2.sig')).toBeUndefined()
+    expect(cache.get('h1.p1.sig')?.ctx.token).toBe('h1.p1.sig')
+    cache.set('h2.p2.sig', entry('h2.p2.sig'), NOW + 60)
+    expect(cache.get('h2.p2.sig')?.ctx.token).toBe('h2.p2.sig')
+    expect(cache.get('h1.p1.sig')).toBeUndefined()
+  })
 })
