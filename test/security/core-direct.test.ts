@@ -81,6 +81,29 @@ describe('the core refuses inputs no HTTP server would pass on', () => {
     expect(await refusal({}, `Bearer\t${token}`)).toEqual({ status: 400, code: 'invalid_request' })
   })
 
+  it('optional: no token gives null, but a bad or ambiguous token is still refused (DESIGN.md optional)', async () => {
+    const authenticator = createAuthenticator({
+      algorithms: ['RS256'],
+      key: rsa.publicPem as string,
+      optional: true,
+      from: { header: true, cookie: 'tg' },
+    })
+    const run = (headers: Record<string, string>) =>
+      authenticator.authenticate({ method: 'GET', url: '/', headers }).then(
+        (ctx) => ctx,
+        (err: unknown) => (isAuthError(err) ? err.code : 'crashed'),
+      )
+    expect(await run({})).toBeNull()
+    expect(await run({ authorization: 'Basic YTpi' })).toBeNull()
+    expect(await run({ authorization: 'Bearer not-a-token' })).toBe('token_malformed')
+    expect(await run({ authorization: `Bearer ${rs(claims(''))}` })).toBe('token_expired')
+    const live = rs(`{"iss":"${ISSUER}","exp":${now + 600}}`)
+    expect(await run({ authorization: `Bearer ${live}`, cookie: `tg=${live}` })).toBe(
+      'multiple_tokens',
+    )
+    expect(await run({ authorization: 'Bearer' })).toBe('invalid_request')
+  })
+
   it('two Authorization values in a header record are refused (RFC 9110 §5.3)', async () => {
     const token = rs(claims(''))
     expect(await refusal({}, [`Bearer ${token}`, `Bearer ${token}`])).toEqual({
