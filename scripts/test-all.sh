@@ -16,6 +16,10 @@ echo "== tests"
 mkdir -p artifacts
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json || status=$?
+echo "== demo smoke: the Quick start's first command, for each framework"
+for demo in demo demo:koa demo:hono; do
+  bash examples/shared/scripts/demo-smoke.sh "$demo" || status=1
+done
 # One plain closing line, 'N passed, N failed', for CI's summary.
 node -e '
   const r = JSON.parse(require("fs").readFileSync("artifacts/vitest.json", "utf8"))
