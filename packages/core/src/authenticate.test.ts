@@ -253,12 +253,7 @@ describe('authenticate: failures, each with its code and status', () => {
       () => bearer(sign({}, { alg: 'HS256', typ: 1 })),
       'token_malformed 401',
     ],
-    [
-      'tampered payload',
-      hsOpts,
-      () => bearer(tamper(sign(), 1)),
-      'signature_invalid 401',
-    ],
+    ['tampered payload', hsOpts, () => bearer(tamper(sign(), 1)), 'signature_invalid 401'],
     ['tampered signature', hsOpts, () => bearer(tamper(sign(), 2)), 'signature_invalid 401'],
     [
       'another secret',
