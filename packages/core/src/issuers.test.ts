@@ -11,6 +11,7 @@ import {
 } from '@tokengate/testkit'
 import type { JWTPayload } from 'jose'
 import { afterEach, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
+import { z } from 'zod'
 import { createAuthenticator } from './authenticate.js'
 import { AuthError } from './errors.js'
 import type { Authenticator, AuthenticatorOptions, RequestLike } from './types.js'
@@ -98,8 +99,17 @@ describe('the token iss picks the issuer', () => {
     await expect(outcome(token())).resolves.toBe(expected)
   })
 
-  it('the claims type is inferred as with one issuer', () => {
+  it('takes issuers instead of algorithms and key; the claims type is inferred as with one issuer', () => {
     expectTypeOf(createAuthenticator(options())).toEqualTypeOf<Authenticator<JWTPayload>>()
+    const typed = createAuthenticator({
+      issuers: [{ issuer: A, key: hs.secret as Uint8Array, algorithms: ['HS256'] }],
+      claims: z.object({ sub: z.string() }),
+    })
+    expectTypeOf(typed).toEqualTypeOf<Authenticator<{ sub: string }>>()
+    const noAlgorithms = () =>
+      // @ts-expect-error an issuer needs its algorithms
+      createAuthenticator({ issuers: [{ issuer: A, key: 'k'.repeat(32) }] })
+    expect(noAlgorithms).toThrow(/options\.issuers\.0\.algorithms/)
   })
 })
 
