@@ -4,15 +4,31 @@ import tseslint from 'typescript-eslint'
 
 const neutralImports = {
   patterns: [
-    { group: ['node:*'], message: 'packages/core is runtime-neutral: node:* only in *.node.ts files.' },
+    {
+      group: ['node:*'],
+      message: 'packages/core is runtime-neutral: node:* only in *.node.ts files.',
+    },
     {
       group: ['express', 'express/*', 'koa', 'koa/*', 'hono', 'hono/*', '@hono/*', '@koa/*'],
       message: 'packages/core is framework-neutral: framework code belongs in an adapter.',
     },
   ],
-  paths: ['fs', 'path', 'crypto', 'http', 'https', 'buffer', 'util', 'os', 'stream', 'events', 'url'].map(
-    (name) => ({ name, message: 'packages/core is runtime-neutral: use Web APIs or a *.node.ts file.' }),
-  ),
+  paths: [
+    'fs',
+    'path',
+    'crypto',
+    'http',
+    'https',
+    'buffer',
+    'util',
+    'os',
+    'stream',
+    'events',
+    'url',
+  ].map((name) => ({
+    name,
+    message: 'packages/core is runtime-neutral: use Web APIs or a *.node.ts file.',
+  })),
 }
 
 export default tseslint.config(

@@ -14,7 +14,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     typecheck: {
       enabled: true,
-      include: ['packages/*/src/**/*.test-d.ts', 'packages/*/test/**/*.test-d.ts', 'test/**/*.test-d.ts'],
+      include: [
+        'packages/*/src/**/*.test-d.ts',
+        'packages/*/test/**/*.test-d.ts',
+        'test/**/*.test-d.ts',
+      ],
       tsconfig: './tsconfig.typetests.json',
     },
   },

@@ -202,7 +202,8 @@ export class AuthError extends Error {
     }
     const challenge = this.challenge
     if (challenge !== undefined) headers['www-authenticate'] = challenge
-    if (this.status === 503) headers['retry-after'] = String(Math.max(1, Math.ceil(this.retryAfter ?? 30)))
+    if (this.status === 503)
+      headers['retry-after'] = String(Math.max(1, Math.ceil(this.retryAfter ?? 30)))
     const body: AuthErrorResponse['body'] = {
       ...(this.error !== undefined && { error: this.error }),
       error_description: this.description,
@@ -218,7 +219,10 @@ export class AuthError extends Error {
 
 /** True for an AuthError, including one from another copy of the package. */
 export function isAuthError(value: unknown): value is AuthError {
-  return value instanceof AuthError || (value instanceof Error && value.name === 'AuthError' && 'code' in value)
+  return (
+    value instanceof AuthError ||
+    (value instanceof Error && value.name === 'AuthError' && 'code' in value)
+  )
 }
 
 function scheme(name: string, params: readonly string[]): string {

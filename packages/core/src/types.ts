@@ -1,11 +1,5 @@
 // Public types of @tokengate/core: the request it reads, the options it takes, the context it returns.
-import type {
-  JWEHeaderParameters,
-  JWK,
-  JWSHeaderParameters,
-  JWTPayload,
-  KeyObject,
-} from 'jose'
+import type { JWEHeaderParameters, JWK, JWSHeaderParameters, JWTPayload, KeyObject } from 'jose'
 import type { ZodType } from 'zod'
 
 /** A number of seconds, or a string with a unit: `'500ms'`, `'30s'`, `'10m'`, `'1h'`, `'1d'`. */
@@ -81,10 +75,7 @@ export interface DiscoveryOptions {
 
 /** Verification key: secret, PEM (SPKI or X.509), JWK, CryptoKey, a JWKS, a remote JWKS or discovery. */
 export type KeyOption =
-  | KeyMaterial
-  | { jwks: { keys: JWK[] } }
-  | RemoteJwksOptions
-  | DiscoveryOptions
+  KeyMaterial | { jwks: { keys: JWK[] } } | RemoteJwksOptions | DiscoveryOptions
 
 export interface ExtractOptions {
   /** Read `Authorization: Bearer` (RFC 6750 §2.1). Default true. */
