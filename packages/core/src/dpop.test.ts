@@ -273,6 +273,21 @@ describe('broken proofs: each refused with invalid_dpop_proof 401 (RFC 9449 §4.
   })
 })
 
+describe('proof keys the client chooses cannot make verification expensive', () => {
+  it.each<[string, Record<string, string>]>([
+    ['an RSA modulus above 4096 bits', { n: '_'.repeat(1366) }],
+    ['a huge RSA public exponent', { e: '_'.repeat(342) }],
+  ])('%s is refused before any verification', async (_name, members) => {
+    const err = await createAuthenticator(options())
+      .authenticate(await dpopRequest(rsaJwk(members)))
+      .catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'invalid_dpop_proof', status: 401 })
+    expect((err as AuthError).description).toMatch(
+      /RSA key above 4096 bits or with a large exponent/,
+    )
+  })
+})
+
 describe('the binding and the schemes (RFC 9449 §6.1, §7.1, §7.2)', () => {
   it.each<[string, () => Promise<RequestLike>, Partial<DpopOptions>, string]>([
     [
@@ -729,6 +744,12 @@ describe('start-up refusals', () => {
     expect(() => createAuthenticator(o)).not.toThrow()
   })
 })
+
+/** A proof signed by the RSA client whose jwk has its members replaced. */
+function rsaJwk(members: Record<string, string>): Proof {
+  const key = clients.RS256 as TestKeys
+  return { key, header: { jwk: { ...proofJwk(key), ...members } } }
+}
 
 function bearer(accessToken: string): RequestLike {
   return { method: 'GET', url: '/orders', headers: { authorization: `Bearer ${accessToken}` } }

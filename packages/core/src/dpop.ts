@@ -16,6 +16,8 @@ export const DEFAULT_DPOP_ALGORITHMS = ['ES256', 'ES384', 'EdDSA', 'RS256', 'PS2
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 /** RFC 9449 §11.1: an unnecessarily large `jti` is refused, not stored. */
 const MAX_JTI_LENGTH = 256
+/** Proof keys are the client's choice: RSA up to 4096 bits, as clients generate them. */
+const MAX_RSA_BITS = 4096
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -309,6 +311,15 @@ async function proofKey(jwk: unknown, alg: string): Promise<{ cryptoKey: CryptoK
   const why = misfit(prepared.desc, alg)
   if (why !== undefined || (prepared.jwkAlg !== undefined && prepared.jwkAlg !== alg))
     throw invalid(`the DPoP proof jwk cannot verify ${safe(alg)}`)
+  // The client chooses this key: an RSA modulus or exponent far beyond any real key would make
+  // each verification cost as much as a private-key operation, or more (a CPU exhaustion lever).
+  if (
+    prepared.desc.kty === 'RSA' &&
+    (prepared.desc.bits > MAX_RSA_BITS || String(prepared.jwk.e).length > 8)
+  )
+    throw invalid(
+      `the DPoP proof jwk is an RSA key above ${MAX_RSA_BITS} bits or with a large exponent`,
+    )
   try {
     const cryptoKey = await importFor(prepared, alg)
     // RFC 7638 §3.2: the thumbprint covers the required members only, which prepareJwk kept.
