@@ -231,6 +231,8 @@ function scheme(name: string, params: readonly string[]): string {
 
 // RFC 6750 §3: auth-param values are quoted-strings whose characters are limited to
 // %x20-21 / %x23-5B / %x5D-7E; anything else (quotes, backslashes, controls, non-ASCII) is replaced.
+// Descriptions cite RFC sections with '§', which is outside that set: spell it out instead.
 function quote(value: string): string {
-  return `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?')}"`
+  const ascii = value.replace(/§\s?/g, 'section ')
+  return `"${ascii.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?')}"`
 }
