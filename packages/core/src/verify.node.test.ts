@@ -204,3 +204,47 @@ describe('a CryptoKey that does not fit the algorithm is refused by both, never 
     expect(results).toEqual(['token_malformed 401', 'token_malformed 401'])
   })
 })
+
+describe('a decoded header reused across tokens is still checked on every token', () => {
+  it('the same header segment under another allowlist: alg_not_allowed 401', async () => {
+    const keys = await keysFor('HS256')
+    const token = await sign('HS256', keys)
+    const [portable, node] = await both('HS256', keys, token)
+    expect([portable.ok, node.ok]).toEqual([true, true])
+    const other = nodeAuthenticator({
+      algorithms: ['HS384'],
+      key: new Uint8Array(48),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    })
+    const request = { method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } }
+    expect(await outcome(other.authenticate(request))).toEqual({
+      ok: false,
+      code: 'alg_not_allowed',
+      status: 401,
+    })
+  })
+
+  it('a shared header is frozen with its members (RFC 7515 §4: any JSON member)', async () => {
+    const keys = await keysFor('ES256')
+    const token = await signToken(
+      { sub: 'alice', iss: ISSUER, aud: AUDIENCE },
+      { alg: 'ES256', key: keys, header: { ext: { nested: ['a'] } } },
+    )
+    for (const create of [portableAuthenticator, nodeAuthenticator]) {
+      const authenticator = create({
+        algorithms: ['ES256'],
+        key: keys.publicJwk,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      })
+      const request = { method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } }
+      for (let i = 0; i < 2; i++) {
+        const ctx = await authenticator.authenticate(request)
+        const ext = (ctx?.protectedHeader as { ext?: { nested: string[] } }).ext
+        expect(Object.isFrozen(ctx?.protectedHeader)).toBe(true)
+        expect(Object.isFrozen(ext) && Object.isFrozen(ext?.nested)).toBe(true)
+      }
+    }
+  })
+})
