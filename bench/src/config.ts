@@ -13,6 +13,7 @@ export type Mode = (typeof MODES)[number]
 
 export const VARIANTS = [
   'bare',
+  'noop',
   'tokengate',
   'tokengate-nocache',
   'jose',
@@ -31,6 +32,7 @@ export const PEERS: Record<Framework, Variant[]> = {
 
 export const LABELS: Record<Variant, string> = {
   bare: 'bare framework (no auth)',
+  noop: 'one no-op middleware (no auth)',
   tokengate: 'tokengate (cache on)',
   'tokengate-nocache': 'tokengate (cache off)',
   jose: 'thin jose middleware',
@@ -45,7 +47,7 @@ export const LABELS: Record<Variant, string> = {
  * EdDSA; no peer opens a JWE.
  */
 export function unsupported(variant: Variant, alg: Alg): string | undefined {
-  const peer = variant !== 'bare' && variant !== 'jose' && !variant.startsWith('tokengate')
+  const peer = !['bare', 'noop', 'jose'].includes(variant) && !variant.startsWith('tokengate')
   if (!peer) return undefined
   if (alg === 'JWE') return 'no JWE support'
   if (alg === 'EdDSA' && (variant === 'express-jwt' || variant === 'koa-jwt'))

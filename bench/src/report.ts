@@ -93,7 +93,7 @@ function find(
     (c) =>
       c.framework === framework &&
       c.variant === variant &&
-      (variant === 'bare' || (c.alg === alg && c.mode === mode)),
+      (variant === 'bare' || variant === 'noop' || (c.alg === alg && c.mode === mode)),
   )
 }
 
@@ -169,6 +169,14 @@ export function markdown(report: Report): string {
       `Bare framework: **${bare?.rps !== undefined ? fmtInt(bare.rps) : bare?.error ? 'error' : '–'} req/s**, p99 ${bare?.p99 ?? '–'} ms, server CPU ${bare?.cpuUs !== undefined ? fmtInt(bare.cpuUs) : '–'} µs per request`,
       '',
     )
+    const noop = find(cells, fw, 'noop')
+    if (noop?.rps !== undefined)
+      lines.push(
+        `With one no-op middleware (the framework's own cost of a middleware, no auth): ${fmtInt(noop.rps)} req/s ` +
+          `(${fmtX(bare?.rps ? noop.rps / bare.rps : undefined)} bare), p99 ${noop.p99} ms, server CPU ` +
+          `${noop.cpuUs !== undefined ? fmtInt(noop.cpuUs) : '–'} µs per request`,
+        '',
+      )
     const header = ['alg', 'middleware']
     const align = ['---', '---']
     for (const mode of k.modes) {
@@ -282,6 +290,7 @@ export function targets(report: Report): string[] {
 
 const COLORS: Record<Variant, string> = {
   bare: '#444',
+  noop: '#999',
   tokengate: '#1b7f3b',
   'tokengate-nocache': '#7cc48f',
   jose: '#d08a1c',

@@ -156,11 +156,11 @@ async function measure(
   try {
     const port = await waitFor(server, 'LISTENING ', 30_000)
     const url = `http://127.0.0.1:${port}/`
-    await sanity(url, variant === 'bare' ? undefined : firstToken)
+    await sanity(url, alg === undefined ? undefined : firstToken)
     const load = spawnNode('load.ts', LOAD_CPU, {
       BENCH_URL: url,
       BENCH_MODE: mode ?? 'repeat',
-      ...(alg && variant !== 'bare' && { BENCH_ALG: alg, BENCH_DIR: dir }),
+      ...(alg && { BENCH_ALG: alg, BENCH_DIR: dir }),
       BENCH_DURATION: String(k.duration),
       BENCH_WARMUP: String(k.warmup),
       BENCH_RUNS: String(k.runs),
@@ -191,6 +191,7 @@ function plan(): Array<[Framework, Variant, Alg | undefined, Mode | undefined]> 
   const out: Array<[Framework, Variant, Alg | undefined, Mode | undefined]> = []
   for (const fw of k.frameworks) {
     if (k.variants.includes('bare')) out.push([fw, 'bare', undefined, undefined])
+    if (k.variants.includes('noop')) out.push([fw, 'noop', undefined, undefined])
     for (const alg of k.algs)
       for (const mode of k.modes)
         for (const v of ['tokengate', 'tokengate-nocache', 'jose', ...PEERS[fw]] as Variant[])

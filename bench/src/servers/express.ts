@@ -55,6 +55,8 @@ if (variant === 'tokengate' || variant === 'tokengate-nocache') {
         }),
   )
   sub = (req) => (req as unknown as { auth: { payload: { sub?: string } } }).auth.payload.sub
+} else if (variant === 'noop') {
+  app.use((_req, _res, next) => next())
 } else if (variant !== 'bare') {
   throw new Error(`express server: unknown variant ${variant}`)
 }

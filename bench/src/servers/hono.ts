@@ -37,6 +37,10 @@ if (variant === 'tokengate' || variant === 'tokengate-nocache') {
   const secret = sigAlg === 'HS256' ? material.hs256 : await webCryptoPublicKey(material, alg)
   app.use(jwt({ secret, alg: sigAlg, verification: { iss: ISSUER, aud: AUDIENCE } }))
   sub = (c) => (c.get('jwtPayload' as never) as { sub?: string }).sub
+} else if (variant === 'noop') {
+  app.use(async (_c, next) => {
+    await next()
+  })
 } else if (variant !== 'bare') {
   throw new Error(`hono server: unknown variant ${variant}`)
 }

@@ -35,6 +35,8 @@ if (variant === 'tokengate' || variant === 'tokengate-nocache') {
     koajwt({ secret: secret as string, algorithms: [sigAlg], issuer: ISSUER, audience: AUDIENCE }),
   )
   sub = (ctx) => (ctx.state.user as { sub?: string }).sub
+} else if (variant === 'noop') {
+  app.use((_ctx, next) => next())
 } else if (variant !== 'bare') {
   throw new Error(`koa server: unknown variant ${variant}`)
 }
