@@ -322,7 +322,7 @@ export function svg(report: Report): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="20" font-size="15" font-weight="bold">tokengate bench: requests per second (higher is better)</text>`,
-    `<text x="10" y="38" fill="#555">${esc(`${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.date.slice(0, 10)}; dashed line: bare framework`)}</text>`,
+    `<text x="10" y="38" fill="#555">${esc(`${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.date.slice(0, 10)}; dashed line: bare framework; dotted: one no-op middleware`)}</text>`,
   )
   k.modes.forEach((mode, r) => {
     k.frameworks.forEach((fw, c) => {
@@ -337,6 +337,7 @@ export function svg(report: Report): string {
       const values = k.algs.flatMap((alg) =>
         variants.map((v) => find(cells, fw, v, alg, mode)?.rps ?? 0),
       )
+      values.push(find(cells, fw, 'noop')?.rps ?? 0)
       const step = niceStep(Math.max(bare ?? 0, ...values, 1))
       const ticks = Math.ceil(Math.max(bare ?? 0, ...values, 1) / step)
       const max = step * ticks
@@ -375,6 +376,11 @@ export function svg(report: Report): string {
       if (bare)
         parts.push(
           `<line x1="${x0 + pad.left}" x2="${x0 + pad.left + plotW}" y1="${y(bare)}" y2="${y(bare)}" stroke="#444" stroke-dasharray="5,4"/>`,
+        )
+      const noop = values[values.length - 1]
+      if (noop)
+        parts.push(
+          `<line x1="${x0 + pad.left}" x2="${x0 + pad.left + plotW}" y1="${y(noop)}" y2="${y(noop)}" stroke="#999" stroke-dasharray="1,3"/>`,
         )
       parts.push(
         `<line x1="${x0 + pad.left}" x2="${x0 + pad.left + plotW}" y1="${y(0)}" y2="${y(0)}" stroke="#888"/>`,
