@@ -1,4 +1,7 @@
 // Public entry of @tokengate/core.
+import { setupAdapterWith, type AdapterErrorMode, type AdapterSetup } from './adapter.js'
+import { createAuthenticator } from './authenticate.js'
+import type { Authenticator, AuthenticatorOptions } from './types.js'
 export { AuthError, isAuthError, CODE_TABLE } from './errors.js'
 export type {
   AuthErrorCode,
@@ -11,6 +14,21 @@ export type * from './types.js'
 export { createMemoryRevocationStore } from './revocation.js'
 export type { MemoryRevocationStore, MemoryRevocationStoreOptions } from './revocation.js'
 export { createAuthenticator } from './authenticate.js'
+export { toList } from './adapter.js'
+export type { AdapterErrorMode, AdapterSetup } from './adapter.js'
+
+/**
+ * For adapters: resolves `tokengate(optionsOrAuthenticator, { onError })` once, at start-up.
+ *
+ * @example
+ * const { authenticator, onError, realm } = setupAdapter(options, { onError: 'delegate' })
+ */
+export function setupAdapter<Claims>(
+  optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  adapterOptions?: { onError?: AdapterErrorMode },
+): AdapterSetup<Claims> {
+  return setupAdapterWith(createAuthenticator, optionsOrAuthenticator, adapterOptions)
+}
 // Also public so an app can guard its own cookie-setting routes (a sign-in form: login CSRF).
 export { checkCsrf } from './csrf.js'
 export type { CsrfConfig } from './csrf.js'

@@ -1,12 +1,13 @@
 // Express 4/5 adapter: maps the request onto the core, attaches `req.auth`, maps an AuthError out.
 import {
   clearAuthCookie as clearAuthCookieValue,
-  createAuthenticator,
   isAuthError,
   requireClaimsOf,
   requireRolesOf,
   requireScopesOf,
   serializeAuthCookie,
+  setupAdapter,
+  toList,
 } from '@tokengate/core'
 import type {
   AuthContext,
@@ -40,8 +41,7 @@ export function tokengate<Claims = DefaultClaims>(
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
 ): RequestHandler {
-  const authenticator = toAuthenticator(optionsOrAuthenticator)
-  const mode = { realm: authenticator.realm, onError: resolveOnError(adapterOptions) }
+  const { authenticator, ...mode } = setupAdapter(optionsOrAuthenticator, adapterOptions)
   return (req, res, next) => {
     failureMode.set(req, mode)
     authenticator.authenticate(toRequestLike(req)).then(
@@ -65,7 +65,7 @@ export function requireRoles(
   roles: string | readonly string[],
   options?: { mode?: 'any' | 'all' },
 ): RequestHandler {
-  const list = typeof roles === 'string' ? [roles] : [...roles]
+  const list = toList(roles)
   return guard((ctx) => requireRolesOf(ctx, list, options))
 }
 
@@ -76,7 +76,7 @@ export function requireRoles(
  * app.get('/reports', requireScopes('reports:read'), handler)
  */
 export function requireScopes(scopes: string | readonly string[]): RequestHandler {
-  const list = typeof scopes === 'string' ? [scopes] : [...scopes]
+  const list = toList(scopes)
   return guard((ctx) => requireScopesOf(ctx, list))
 }
 
@@ -171,22 +171,4 @@ function toRequestLike(req: Request): RequestLike {
     // (A request object that is not Node's, from a serverless shim, may lack it: fall back.)
     headers: req.headersDistinct ?? req.headers,
   }
-}
-
-function toAuthenticator<Claims>(
-  value: AuthenticatorOptions<Claims> | Authenticator<Claims>,
-): Authenticator<Claims> {
-  return typeof (value as Authenticator<Claims>).authenticate === 'function'
-    ? (value as Authenticator<Claims>)
-    : createAuthenticator(value as AuthenticatorOptions<Claims>)
-}
-
-function resolveOnError(options: AdapterOptions): OnError {
-  const onError = options.onError ?? 'respond'
-  if (onError !== 'respond' && onError !== 'delegate') {
-    throw new TypeError(
-      `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}.`,
-    )
-  }
-  return onError
 }

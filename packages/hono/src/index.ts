@@ -1,12 +1,13 @@
 // Hono 4 adapter (Node and edge runtimes): maps `c.req.raw` onto the core, sets `auth`, maps an AuthError out.
 import {
   clearAuthCookie as clearAuthCookieValue,
-  createAuthenticator,
   isAuthError,
   requireClaimsOf,
   requireRolesOf,
   requireScopesOf,
   serializeAuthCookie,
+  setupAdapter,
+  toList,
 } from '@tokengate/core'
 import type {
   AuthContext,
@@ -63,8 +64,7 @@ export function tokengate<Claims = DefaultClaims>(
 ):
   | MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
   | MiddlewareHandler<{ Variables: AuthVariables<Claims> }> {
-  const authenticator = toAuthenticator(optionsOrAuthenticator)
-  const mode = { realm: authenticator.realm, onError: resolveOnError(adapterOptions) }
+  const { authenticator, ...mode } = setupAdapter(optionsOrAuthenticator, adapterOptions)
   const middleware: MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }> = async (
     c,
     next,
@@ -93,7 +93,7 @@ export function requireRoles(
   roles: string | readonly string[],
   options?: { mode?: 'any' | 'all' },
 ): MiddlewareHandler {
-  const list = typeof roles === 'string' ? [roles] : [...roles]
+  const list = toList(roles)
   return guard((ctx) => requireRolesOf(ctx, list, options))
 }
 
@@ -104,7 +104,7 @@ export function requireRoles(
  * app.get('/reports', requireScopes('reports:read'), handler)
  */
 export function requireScopes(scopes: string | readonly string[]): MiddlewareHandler {
-  const list = typeof scopes === 'string' ? [scopes] : [...scopes]
+  const list = toList(scopes)
   return guard((ctx) => requireScopesOf(ctx, list))
 }
 
@@ -181,24 +181,6 @@ function fail(err: unknown, c: Context): Response {
     })
   }
   return res
-}
-
-function toAuthenticator<Claims>(
-  value: AuthenticatorOptions<Claims> | Authenticator<Claims>,
-): Authenticator<Claims> {
-  return typeof (value as Authenticator<Claims>).authenticate === 'function'
-    ? (value as Authenticator<Claims>)
-    : createAuthenticator(value as AuthenticatorOptions<Claims>)
-}
-
-function resolveOnError(options: AdapterOptions): OnError {
-  const onError = options.onError ?? 'respond'
-  if (onError !== 'respond' && onError !== 'delegate') {
-    throw new TypeError(
-      `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}.`,
-    )
-  }
-  return onError
 }
 
 /**

@@ -1,12 +1,13 @@
 // Koa 2/3 adapter: maps the request onto the core, attaches `ctx.state.auth`, maps an AuthError out.
 import {
   clearAuthCookie as clearAuthCookieValue,
-  createAuthenticator,
   isAuthError,
   requireClaimsOf,
   requireRolesOf,
   requireScopesOf,
   serializeAuthCookie,
+  setupAdapter,
+  toList,
 } from '@tokengate/core'
 import type {
   AuthContext,
@@ -58,8 +59,7 @@ export function tokengate<Claims = DefaultClaims>(
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
 ): Middleware<OptionalAuthState<Claims>> {
-  const authenticator = toAuthenticator(optionsOrAuthenticator)
-  const mode = { realm: authenticator.realm, onError: resolveOnError(adapterOptions) }
+  const { authenticator, ...mode } = setupAdapter(optionsOrAuthenticator, adapterOptions)
   return async (ctx, next) => {
     failureMode.set(ctx, mode)
     let auth: AuthContext<Claims> | null
@@ -85,7 +85,7 @@ export function requireRoles(
   roles: string | readonly string[],
   options?: { mode?: 'any' | 'all' },
 ): Middleware {
-  const list = typeof roles === 'string' ? [roles] : [...roles]
+  const list = toList(roles)
   return guard((ctx) => requireRolesOf(ctx, list, options))
 }
 
@@ -96,7 +96,7 @@ export function requireRoles(
  * router.get('/reports', requireScopes('reports:read'), handler)
  */
 export function requireScopes(scopes: string | readonly string[]): Middleware {
-  const list = typeof scopes === 'string' ? [scopes] : [...scopes]
+  const list = toList(scopes)
   return guard((ctx) => requireScopesOf(ctx, list))
 }
 
@@ -179,22 +179,4 @@ function toRequestLike(ctx: AnyContext): RequestLike {
     // (A request object that is not Node's, from a serverless shim, may lack it: fall back.)
     headers: ctx.req.headersDistinct ?? ctx.req.headers,
   }
-}
-
-function toAuthenticator<Claims>(
-  value: AuthenticatorOptions<Claims> | Authenticator<Claims>,
-): Authenticator<Claims> {
-  return typeof (value as Authenticator<Claims>).authenticate === 'function'
-    ? (value as Authenticator<Claims>)
-    : createAuthenticator(value as AuthenticatorOptions<Claims>)
-}
-
-function resolveOnError(options: AdapterOptions): OnError {
-  const onError = options.onError ?? 'respond'
-  if (onError !== 'respond' && onError !== 'delegate') {
-    throw new TypeError(
-      `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}.`,
-    )
-  }
-  return onError
 }
