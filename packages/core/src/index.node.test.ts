@@ -17,11 +17,15 @@ describe('index.node.ts: the Node entry', () => {
     for (const name of Object.keys(portable)) expect(Object.keys(node)).toContain(name)
   })
 
-  it('swaps in only the node:crypto createAuthenticator and verifyJws', () => {
+  it('swaps in only what builds an authenticator (createAuthenticator, setupAdapter) and verifyJws', () => {
+    const swapped = ['createAuthenticator', 'setupAdapter']
     expect(nodeEntry.createAuthenticator).toBe(nodeAuthenticate.createAuthenticator)
-    expect(nodeEntry.createAuthenticator).not.toBe(portableEntry.createAuthenticator)
+    for (const name of swapped)
+      expect(nodeEntry[name as keyof typeof nodeEntry]).not.toBe(
+        portableEntry[name as keyof typeof portableEntry],
+      )
     expect(nodeVerify.verifyJws).not.toBe(portableVerify.verifyJws)
-    const shared = Object.keys(portableEntry).filter((name) => name !== 'createAuthenticator')
+    const shared = Object.keys(portableEntry).filter((name) => !swapped.includes(name))
     for (const name of shared)
       expect(nodeEntry[name as keyof typeof nodeEntry]).toBe(
         portableEntry[name as keyof typeof portableEntry],
