@@ -1,5 +1,5 @@
 // What every framework adapter resolves once at start-up, so the three adapters share one rule.
-import type { Authenticator, AuthenticatorOptions } from './types.js'
+import type { Authenticator, AuthenticatorOptions, HeadersLike } from './types.js'
 
 /** How an adapter renders an AuthError: its own response, or the framework's error handling. */
 export type AdapterErrorMode = 'respond' | 'delegate'
@@ -37,6 +37,44 @@ function isAuthenticator<Claims>(
   value: AuthenticatorOptions<Claims> | Authenticator<Claims>,
 ): value is Authenticator<Claims> {
   return typeof (value as Authenticator<Claims>).authenticate === 'function'
+}
+
+/** What {@link nodeRequestHeaders} reads of a Node `IncomingMessage` (the core imports nothing of Node). */
+export interface NodeHeadersSource {
+  headers: Record<string, string | string[] | undefined>
+  rawHeaders?: readonly string[]
+  headersDistinct?: Record<string, string[] | undefined>
+}
+
+/**
+ * The header record of a Node request for the core. Node's `req.headers` keeps only the first of a
+ * repeated Authorization or Host header (and joins a repeated Origin), so a request that repeats one
+ * of the headers the core judges gets `headersDistinct`, where the core sees every value and refuses;
+ * every other request gets `req.headers`, which frameworks build anyway. `headersDistinct` is a
+ * null-prototype object that cost several µs per request to build and to read (bench/README.md).
+ *
+ * @example
+ * authenticator.authenticate({ method: req.method, url, headers: nodeRequestHeaders(req) })
+ */
+export function nodeRequestHeaders(req: NodeHeadersSource): HeadersLike {
+  const raw = req.rawHeaders
+  if (raw === undefined || req.headersDistinct === undefined)
+    return req.headersDistinct ?? req.headers
+  let authorization = 0
+  let host = 0
+  let origin = 0
+  let fetchSite = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    // Length first: most header names are ruled out without lower-casing them.
+    if (name.length === 13 && name.toLowerCase() === 'authorization') authorization++
+    else if (name.length === 4 && name.toLowerCase() === 'host') host++
+    else if (name.length === 6 && name.toLowerCase() === 'origin') origin++
+    else if (name.length === 14 && name.toLowerCase() === 'sec-fetch-site') fetchSite++
+  }
+  return authorization > 1 || host > 1 || origin > 1 || fetchSite > 1
+    ? req.headersDistinct
+    : req.headers
 }
 
 /** `'admin'` or `['admin', 'editor']`: guard arguments as a list. */

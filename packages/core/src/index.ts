@@ -14,8 +14,8 @@ export type * from './types.js'
 export { createMemoryRevocationStore } from './revocation.js'
 export type { MemoryRevocationStore, MemoryRevocationStoreOptions } from './revocation.js'
 export { createAuthenticator } from './authenticate.js'
-export { toList } from './adapter.js'
-export type { AdapterErrorMode, AdapterSetup } from './adapter.js'
+export { toList, nodeRequestHeaders } from './adapter.js'
+export type { AdapterErrorMode, AdapterSetup, NodeHeadersSource } from './adapter.js'
 
 /**
  * For adapters: resolves `tokengate(optionsOrAuthenticator, { onError })` once, at start-up.
