@@ -6,6 +6,7 @@ import {
   requireRolesOf,
   requireScopesOf,
   serializeAuthCookie,
+  nodeRequestHeaders,
   setupAdapter,
   toList,
 } from '@tokengate/core'
@@ -167,8 +168,8 @@ function toRequestLike(req: Request): RequestLike {
     // Absolute when a Host is present, so the core can compare Origin for CSRF; req.protocol
     // honours Express's `trust proxy` setting for X-Forwarded-Proto.
     url: host ? `${req.protocol}://${host}${req.originalUrl}` : req.originalUrl,
-    // headersDistinct keeps a repeated Authorization header, which req.headers silently drops.
-    // (A request object that is not Node's, from a serverless shim, may lack it: fall back.)
-    headers: req.headersDistinct ?? req.headers,
+    // req.headers, or headersDistinct when a header the core judges is repeated (req.headers
+    // silently drops a repeated Authorization); a serverless shim without them gets req.headers.
+    headers: nodeRequestHeaders(req),
   }
 }

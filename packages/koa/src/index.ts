@@ -6,6 +6,7 @@ import {
   requireRolesOf,
   requireScopesOf,
   serializeAuthCookie,
+  nodeRequestHeaders,
   setupAdapter,
   toList,
 } from '@tokengate/core'
@@ -175,8 +176,8 @@ function toRequestLike(ctx: AnyContext): RequestLike {
     // Absolute when a Host is present, so the core can compare Origin for CSRF; ctx.protocol
     // honours `app.proxy` for X-Forwarded-Proto.
     url: host ? `${ctx.protocol}://${host}${ctx.originalUrl}` : ctx.originalUrl,
-    // headersDistinct keeps a repeated Authorization header, which req.headers silently drops.
-    // (A request object that is not Node's, from a serverless shim, may lack it: fall back.)
-    headers: ctx.req.headersDistinct ?? ctx.req.headers,
+    // req.headers, or headersDistinct when a header the core judges is repeated (req.headers
+    // silently drops a repeated Authorization); a serverless shim without them gets req.headers.
+    headers: nodeRequestHeaders(ctx.req),
   }
 }
