@@ -22,6 +22,8 @@ export interface RemoteKeysConfig {
   cacheMaxAgeMs: number
   headers?: Record<string, string>
   algorithms: readonly string[]
+  /** Accept http URLs for hosts that are not loopback (a private test network). */
+  allowHttp?: boolean
 }
 
 interface RemoteEntry {
@@ -125,7 +127,11 @@ export class RemoteKeySource implements KeySource {
   }
 
   async #load(signal: AbortSignal): Promise<void> {
-    this.#jwksUri ??= await discoverJwksUri(this.#config.discovery as string, signal)
+    this.#jwksUri ??= await discoverJwksUri(
+      this.#config.discovery as string,
+      signal,
+      this.#config.allowHttp,
+    )
     const body = await fetchJson(this.#jwksUri, signal, this.#config.headers)
     const keys = (body as { keys?: unknown } | undefined)?.keys
     if (!Array.isArray(keys)) throw new Error('the response is not a JWK Set (RFC 7517 §5)')
@@ -158,7 +164,11 @@ function toEntry(jwk: unknown, algorithms: readonly string[]): RemoteEntry | und
  * OpenID Connect Discovery 1.0 §4, then RFC 8414 §3; the document's issuer must equal ours exactly
  * (OIDC Discovery §4.3, RFC 8414 §3.3), which defeats a document served for another issuer.
  */
-async function discoverJwksUri(issuer: string, signal: AbortSignal): Promise<string> {
+async function discoverJwksUri(
+  issuer: string,
+  signal: AbortSignal,
+  allowHttp = false,
+): Promise<string> {
   const url = new URL(issuer)
   const path = url.pathname.replace(/\/$/, '')
   const candidates = [
@@ -173,7 +183,7 @@ async function discoverJwksUri(issuer: string, signal: AbortSignal): Promise<str
       if (doc?.issuer !== issuer) throw new Error('the discovery document names another issuer')
       if (typeof doc.jwks_uri !== 'string')
         throw new Error('the discovery document has no jwks_uri')
-      checkRemoteUrl(doc.jwks_uri, 'the discovered jwks_uri')
+      checkRemoteUrl(doc.jwks_uri, 'the discovered jwks_uri', allowHttp)
       return doc.jwks_uri
     } catch (err) {
       failure = err
@@ -183,19 +193,34 @@ async function discoverJwksUri(issuer: string, signal: AbortSignal): Promise<str
   throw failure
 }
 
-/** Remote keys must come over https (http only for loopback, for development and tests). */
-export function checkRemoteUrl(value: string, name: string): URL {
+/**
+ * Remote keys must come over https: whoever can change them in transit can mint tokens.
+ * http is accepted for loopback hosts (127.0.0.0/8, [::1], localhost and *.localhost, RFC 6761 §6.3),
+ * and elsewhere only with an explicit `allowHttp` (a private test network).
+ */
+export function checkRemoteUrl(value: string, name: string, allowHttp = false): URL {
   let url: URL
   try {
     url = new URL(value)
   } catch {
     throw new TypeError(`tokengate: ${name} must be an absolute https URL`)
   }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new TypeError(`tokengate: ${name} must use https (http is accepted only for localhost)`)
-  }
-  return url
+  if (url.protocol === 'https:') return url
+  if (url.protocol === 'http:' && (allowHttp || isLoopback(url.hostname))) return url
+  throw new TypeError(
+    url.protocol === 'http:'
+      ? `tokengate: ${name} must use https (http is accepted only for loopback hosts, or for a private network with options.key.allowHttp: true)`
+      : `tokengate: ${name} must be an https URL`,
+  )
+}
+
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    hostname === '[::1]' ||
+    /^127(\.\d{1,3}){3}$/.test(hostname)
+  )
 }
 
 async function fetchJson(

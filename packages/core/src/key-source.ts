@@ -32,6 +32,7 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
       cooldown?: unknown
       cacheMaxAge?: unknown
       headers?: unknown
+      allowHttp?: unknown
     }
     const name = 'jwksUri' in key ? 'options.key.jwksUri' : 'options.key.discovery'
     const extra = Object.keys(key).filter(
@@ -42,6 +43,7 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
           'timeout',
           'cooldown',
           'cacheMaxAge',
+          'allowHttp',
           ...(name === 'options.key.jwksUri' ? ['headers'] : []),
         ].includes(k),
     )
@@ -49,12 +51,15 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
       throw new TypeError('tokengate: options.key takes either jwksUri or discovery, not both')
     if (extra.length > 0)
       throw new TypeError(
-        `tokengate: unknown option ${extra.map((k) => `options.key.${k}`).join(', ')}: a remote key takes { ${name.slice(12)}, timeout?, cooldown?, cacheMaxAge? }`,
+        `tokengate: unknown option ${extra.map((k) => `options.key.${k}`).join(', ')}: a remote key takes { ${name.slice(12)}, timeout?, cooldown?, cacheMaxAge?, allowHttp? }`,
       )
     const uri = remote.jwksUri ?? remote.discovery
     if (typeof uri !== 'string')
       throw new TypeError(`tokengate: ${name} must be an https URL string`)
-    checkRemoteUrl(uri, name)
+    if (remote.allowHttp !== undefined && typeof remote.allowHttp !== 'boolean')
+      throw new TypeError('tokengate: options.key.allowHttp must be true or false')
+    const allowHttp = remote.allowHttp === true
+    checkRemoteUrl(uri, name, allowHttp)
     if (symmetric)
       throw new TypeError(
         `tokengate: ${name} cannot be used with HMAC algorithms (${algorithms.join(', ')}): a key set from a URL holds public keys; use RS256, ES256, EdDSA, ...`,
@@ -77,6 +82,7 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
         1000,
       ...(remote.headers !== undefined && { headers: remote.headers as Record<string, string> }),
       algorithms,
+      allowHttp,
     })
   }
   if (typeof key === 'object' && key !== null && 'jwks' in key) {

@@ -256,7 +256,22 @@ describe('options: refused at start-up with a message naming the option and the 
     [
       'jwksUri over http',
       () => ({ algorithms: ['RS256'], key: { jwksUri: 'http://idp.example/jwks' } }),
-      'tokengate: options.key.jwksUri must use https (http is accepted only for localhost)',
+      'tokengate: options.key.jwksUri must use https (http is accepted only for loopback hosts, or for a private network with options.key.allowHttp: true)',
+    ],
+    [
+      'discovery over http on a non-loopback host',
+      () => ({ algorithms: ['RS256'], key: { discovery: 'http://10.0.0.2:8080/realms/x' } }),
+      'tokengate: options.key.discovery must use https (http is accepted only for loopback hosts, or for a private network with options.key.allowHttp: true)',
+    ],
+    [
+      'jwksUri with another scheme',
+      () => ({ algorithms: ['RS256'], key: { jwksUri: 'ftp://idp.example/jwks' } }),
+      'tokengate: options.key.jwksUri must be an https URL',
+    ],
+    [
+      'allowHttp not a boolean',
+      () => ({ algorithms: ['RS256'], key: { jwksUri: 'http://10.0.0.2/jwks', allowHttp: 'yes' } }),
+      'tokengate: options.key.allowHttp must be true or false',
     ],
     [
       'jwksUri not a URL',
@@ -467,6 +482,29 @@ describe('options: accepted forms', () => {
       () => ({ algorithms: ['ES256'], key: es256.privateJwk }),
     ],
     ['a CryptoKey', () => ({ algorithms: ['EdDSA', 'Ed25519'], key: ed.publicKey })],
+    ...(
+      [
+        'http://localhost:8080/jwks',
+        'http://127.0.0.1/jwks',
+        'http://127.1.2.3:9000/jwks',
+        'http://[::1]:8080/jwks',
+        'http://idp.localhost/jwks',
+      ] as const
+    ).map((jwksUri): [string, () => unknown] => [
+      `http on the loopback host of ${jwksUri}`,
+      () => ({ algorithms: ['RS256'], key: { jwksUri } }),
+    ]),
+    [
+      'http on a private network with allowHttp',
+      () => ({ algorithms: ['RS256'], key: { jwksUri: 'http://10.0.0.2/jwks', allowHttp: true } }),
+    ],
+    [
+      'discovery over http on a private network with allowHttp',
+      () => ({
+        algorithms: ['RS256'],
+        key: { discovery: 'http://10.0.0.2/realms/x', allowHttp: true },
+      }),
+    ],
     [
       'a local JWKS with an encryption key beside',
       () => ({

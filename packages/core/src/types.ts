@@ -63,6 +63,8 @@ export interface RemoteJwksOptions {
   cacheMaxAge?: Duration
   /** Extra headers for the JWKS request. */
   headers?: Record<string, string>
+  /** Accept an http URL on a host that is not loopback (a private test network). Default false. */
+  allowHttp?: boolean
 }
 
 export interface DiscoveryOptions {
@@ -71,6 +73,8 @@ export interface DiscoveryOptions {
   cooldown?: Duration
   timeout?: Duration
   cacheMaxAge?: Duration
+  /** As for a remote JWKS: http on a host that is not loopback. Default false. */
+  allowHttp?: boolean
 }
 
 /** Verification key: secret, PEM (SPKI or X.509), JWK, CryptoKey, a JWKS, a remote JWKS or discovery. */
