@@ -85,9 +85,17 @@ export function tokengateOptions(material: Material, alg: Alg, cache: boolean) {
   }
 }
 
-/** The Web Crypto key hono/jwt is fastest with (a JWK would be imported on every request). */
+/** The Web Crypto key hono/jwt is fastest with (a string or JWK is imported on every request). */
 export async function webCryptoPublicKey(material: Material, alg: Alg): Promise<CryptoKey> {
   const sigAlg = sigAlgOf(alg)
+  if (sigAlg === 'HS256')
+    return crypto.subtle.importKey(
+      'raw',
+      secretBytes(material) as BufferSource,
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    )
   const params =
     sigAlg === 'RS256'
       ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }

@@ -1,4 +1,5 @@
 // Express 5 bench server: one variant (bare, tokengate, a peer, thin jose) for one algorithm.
+import { createSecretKey } from 'node:crypto'
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express'
 import { AUDIENCE, ISSUER } from '../config.js'
 import { publicKeyObject, sigAlgOf } from '../material.js'
@@ -31,7 +32,12 @@ if (variant === 'tokengate' || variant === 'tokengate-nocache') {
   sub = (req) => (req as unknown as { jwt: { sub?: string } }).jwt.sub
 } else if (variant === 'express-jwt') {
   const { expressjwt } = await import('express-jwt')
-  const secret = sigAlg === 'HS256' ? material.hs256 : publicKeyObject(material, alg)
+  // KeyObjects: given a string, jsonwebtoken tries it as a public key first (a thrown OpenSSL error
+  // per request), and would parse a PEM again on every request.
+  const secret =
+    sigAlg === 'HS256'
+      ? createSecretKey(Buffer.from(material.hs256))
+      : publicKeyObject(material, alg)
   app.use(
     expressjwt({ secret, algorithms: [sigAlg as 'HS256'], issuer: ISSUER, audience: AUDIENCE }),
   )

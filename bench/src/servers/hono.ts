@@ -34,7 +34,7 @@ if (variant === 'tokengate' || variant === 'tokengate-nocache') {
   sub = (c) => (c.get('jwt' as never) as { sub?: string }).sub
 } else if (variant === 'hono-jwt') {
   const { jwt } = await import('hono/jwt')
-  const secret = sigAlg === 'HS256' ? material.hs256 : await webCryptoPublicKey(material, alg)
+  const secret = await webCryptoPublicKey(material, alg)
   app.use(jwt({ secret, alg: sigAlg, verification: { iss: ISSUER, aud: AUDIENCE } }))
   sub = (c) => (c.get('jwtPayload' as never) as { sub?: string }).sub
 } else if (variant === 'noop') {

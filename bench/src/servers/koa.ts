@@ -1,4 +1,5 @@
 // Koa 3 bench server: one variant (bare, tokengate, koa-jwt, thin jose) for one algorithm.
+import { createSecretKey } from 'node:crypto'
 import Koa, { type Context, type Middleware } from 'koa'
 import { AUDIENCE, ISSUER } from '../config.js'
 import { publicKeyObject, sigAlgOf } from '../material.js'
@@ -29,10 +30,19 @@ if (variant === 'tokengate' || variant === 'tokengate-nocache') {
   sub = (ctx) => (ctx.state.jwt as { sub?: string }).sub
 } else if (variant === 'koa-jwt') {
   const { default: koajwt } = await import('koa-jwt')
-  // A KeyObject: jsonwebtoken would parse a PEM string again on every request.
-  const secret = sigAlg === 'HS256' ? material.hs256 : publicKeyObject(material, alg)
+  // KeyObjects: given a string, jsonwebtoken tries it as a public key first (a thrown OpenSSL error
+  // per request), and would parse a PEM again on every request.
+  const secret =
+    sigAlg === 'HS256'
+      ? createSecretKey(Buffer.from(material.hs256))
+      : publicKeyObject(material, alg)
   app.use(
-    koajwt({ secret: secret as string, algorithms: [sigAlg], issuer: ISSUER, audience: AUDIENCE }),
+    koajwt({
+      secret: secret as unknown as string,
+      algorithms: [sigAlg],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    }),
   )
   sub = (ctx) => (ctx.state.user as { sub?: string }).sub
 } else if (variant === 'noop') {
