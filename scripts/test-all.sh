@@ -12,6 +12,8 @@ echo "== lint"
 pnpm lint
 echo "== typecheck"
 pnpm typecheck
+echo "== build and publint (ESM + .d.ts as published)"
+pnpm publint
 echo "== tests"
 mkdir -p artifacts
 status=0
