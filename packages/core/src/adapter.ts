@@ -58,8 +58,8 @@ export interface NodeHeadersSource {
  */
 export function nodeRequestHeaders(req: NodeHeadersSource): HeadersLike {
   const raw = req.rawHeaders
-  if (raw === undefined || req.headersDistinct === undefined)
-    return req.headersDistinct ?? req.headers
+  // headersDistinct is a getter that builds the object: it is read only when it is needed.
+  if (raw === undefined) return req.headers
   let authorization = 0
   let host = 0
   let origin = 0
@@ -73,7 +73,7 @@ export function nodeRequestHeaders(req: NodeHeadersSource): HeadersLike {
     else if (name.length === 14 && name.toLowerCase() === 'sec-fetch-site') fetchSite++
   }
   return authorization > 1 || host > 1 || origin > 1 || fetchSite > 1
-    ? req.headersDistinct
+    ? (req.headersDistinct ?? req.headers)
     : req.headers
 }
 

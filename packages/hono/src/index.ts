@@ -193,7 +193,7 @@ function fail(err: unknown, c: Context): Response {
  */
 function toRequestLike(c: Context): RequestLike | Request {
   const incoming = (c.env as { incoming?: Partial<NodeHeadersSource> } | undefined)?.incoming
-  return incoming?.headers && incoming.headersDistinct
+  return incoming?.headers && incoming.rawHeaders
     ? {
         method: c.req.method,
         url: c.req.url,
