@@ -1,5 +1,8 @@
 // Results: medians and ratios, the markdown tables, the target check, and a hand-written SVG chart.
+import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, platform, release, totalmem } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import {
   LABELS,
   PEERS,
@@ -314,9 +317,9 @@ export function svg(report: Report): string {
   const pad = { top: 36, left: 56, right: 12, bottom: 28 }
   const cols = k.frameworks.length
   const rows = k.modes.length
-  const legendH = 40
+  const legendH = 2 * 18 + 16
   const width = cols * panelW + 20
-  const height = rows * panelH + legendH + 20
+  const height = 50 + rows * panelH + legendH
   const parts: string[] = []
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
@@ -412,4 +415,15 @@ function niceStep(v: number): number {
   const p = 10 ** Math.floor(Math.log10(v / 4))
   for (const m of [1, 2, 2.5, 5, 10]) if (m * p * 5 >= v) return m * p
   return 10 * p
+}
+
+// `pnpm --filter @tokengate/bench bench:report [results/latest.json]`: re-renders latest.md and
+// chart.svg from a run's JSON, without measuring anything again.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const file = resolve(process.argv[2] ?? join(import.meta.dirname, '../results/latest.json'))
+  const report = JSON.parse(readFileSync(file, 'utf8')) as Report
+  const dir = dirname(file)
+  writeFileSync(join(dir, 'latest.md'), markdown(report))
+  writeFileSync(join(dir, 'chart.svg'), svg(report))
+  console.error(`re-rendered ${join(dir, 'latest.md')} and chart.svg from ${file}`)
 }
