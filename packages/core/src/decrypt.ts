@@ -2,7 +2,7 @@
 import { base64url, compactDecrypt, type JWEHeaderParameters, type JWTPayload } from 'jose'
 import { AuthError } from './errors.js'
 import { resolveDecryptionKeys } from './jwe-keys.js'
-import { CEK_BYTES, KW_BYTES } from './key-material.js'
+import { CEK_BYTES, KW_BYTES, PUBLIC_KEY_KM_ALGS } from './key-material.js'
 import type { DecryptOptions } from './types.js'
 
 /** What the pipeline calls for a 5-segment token. Built once by {@link resolveDecryptOptions}. */
@@ -21,16 +21,7 @@ export const DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS = Object.keys(CEK_BYTES)
 export const DEFAULT_MAX_PBES2_COUNT = 100_000
 
 const SYMMETRIC = ['dir', ...Object.keys(KW_BYTES)]
-const PUBLIC_KEY = [
-  'RSA-OAEP',
-  'RSA-OAEP-256',
-  'RSA-OAEP-384',
-  'RSA-OAEP-512',
-  'ECDH-ES',
-  'ECDH-ES+A128KW',
-  'ECDH-ES+A192KW',
-  'ECDH-ES+A256KW',
-]
+const PUBLIC_KEY = PUBLIC_KEY_KM_ALGS
 const PBES2 = ['PBES2-HS256+A128KW', 'PBES2-HS384+A192KW', 'PBES2-HS512+A256KW']
 const SUPPORTED = new Set([...SYMMETRIC, ...PUBLIC_KEY, ...PBES2])
 // RFC 7516 §5.2 step 10: with direct encryption or direct key agreement the encrypted key is empty,

@@ -8,6 +8,7 @@ import {
   describePrivateKey,
   HMAC_BYTES,
   KW_BYTES,
+  PUBLIC_KEY_KM_ALGS,
   keyFits,
   type KeyShape,
 } from './key-material.js'
@@ -72,18 +73,7 @@ const SIGNING_ALGS = [
   'EdDSA',
   'Ed25519',
 ]
-const ENCRYPTION_ALGS = [
-  'dir',
-  ...Object.keys(KW_BYTES),
-  'RSA-OAEP',
-  'RSA-OAEP-256',
-  'RSA-OAEP-384',
-  'RSA-OAEP-512',
-  'ECDH-ES',
-  'ECDH-ES+A128KW',
-  'ECDH-ES+A192KW',
-  'ECDH-ES+A256KW',
-]
+const ENCRYPTION_ALGS = ['dir', ...Object.keys(KW_BYTES), ...PUBLIC_KEY_KM_ALGS]
 // Set by issue() from the options and overrides; claims that try to set them are a programming error.
 const RESERVED = ['iss', 'aud', 'exp', 'nbf', 'iat', 'jti']
 

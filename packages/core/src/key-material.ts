@@ -32,6 +32,18 @@ export const KW_BYTES: Readonly<Record<string, number>> = {
   A192GCMKW: 24,
   A256GCMKW: 32,
 }
+
+/** JWE key management with a public recipient key (RFC 7518 §4.3, §4.6). */
+export const PUBLIC_KEY_KM_ALGS: readonly string[] = [
+  'RSA-OAEP',
+  'RSA-OAEP-256',
+  'RSA-OAEP-384',
+  'RSA-OAEP-512',
+  'ECDH-ES',
+  'ECDH-ES+A128KW',
+  'ECDH-ES+A192KW',
+  'ECDH-ES+A256KW',
+]
 /** Content encryption key size per `enc` (RFC 7518 §5.1). A `dir` key must have exactly this size. */
 export const CEK_BYTES: Readonly<Record<string, number>> = {
   A128GCM: 16,

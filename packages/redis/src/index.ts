@@ -1,5 +1,5 @@
 // @tokengate/redis: a revocation store in Redis, so every instance of an app shares one denylist.
-import { AuthError, type Duration, type RevocationStore } from '@tokengate/core'
+import { AuthError, parseDuration, type Duration, type RevocationStore } from '@tokengate/core'
 import { LRUCache } from 'lru-cache'
 import { createClient } from 'redis'
 
@@ -256,17 +256,9 @@ function resolve(options: RedisRevocationStoreOptions): ResolvedOptions {
   }
 }
 
-const DURATION = /^(\d+(?:\.\d+)?) ?(ms|s|m|h|d)$/
-const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }
-
 // The core's duration syntax ('500ms', '30s', '10m', '1h', '1d', or a number of seconds).
 function seconds(value: Duration, name: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value
-  const match = typeof value === 'string' ? DURATION.exec(value.trim()) : null
-  if (match) return Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number)
-  throw new TypeError(
-    `tokengate: redis store ${name} must be a number of seconds or a string such as '500ms' or '30s'`,
-  )
+  return parseDuration(value, `redis store ${name}`)
 }
 
 // The store's own client: fails fast while disconnected (no offline queue), reconnects with a

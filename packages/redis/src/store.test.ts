@@ -207,7 +207,11 @@ describe('local cache', () => {
     ['an http url', { url: 'http://127.0.0.1:6379' }, /must start with 'redis:\/\/'/],
     ['an unknown policy', { onError: 'ignore' as 'fail-open' }, /onError must be 'fail-closed'/],
     ['a zero timeout', { timeout: 0 }, /timeout must be more than 0/],
-    ['a bad duration', { grace: 'a while' }, /grace must be a number of seconds/],
+    [
+      'a bad duration',
+      { grace: 'a while' },
+      /redis store grace must be a non-negative number of seconds/,
+    ],
   ])('refuses bad configuration at construction: %s', (_name, options, message) => {
     expect(() => createRedisRevocationStore({ url: server.url, ...options })).toThrow(message)
   })
