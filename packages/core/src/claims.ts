@@ -22,8 +22,9 @@ export function parsePayload(bytes: Uint8Array): Record<string, unknown> {
   let payload: unknown
   try {
     payload = JSON.parse(decoder.decode(bytes))
-  } catch (cause) {
-    throw new AuthError('token_malformed', 'the token payload is not valid JSON', { cause })
+  } catch {
+    // No cause: the parser's message quotes the text, and a nested token's payload is plaintext.
+    throw new AuthError('token_malformed', 'the token payload is not valid JSON')
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new AuthError('token_malformed', 'the token payload is not a JSON object (RFC 7519 §7.2)')

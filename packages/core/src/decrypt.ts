@@ -1,7 +1,8 @@
 // JWE decryption (RFC 7516): options.decrypt checked once at start-up, then strict per-token checks before jose decrypts.
-import { base64url, compactDecrypt, type JWEHeaderParameters, type JWTPayload } from 'jose'
+import { compactDecrypt, errors, type JWEHeaderParameters, type JWTPayload } from 'jose'
 import { AuthError } from './errors.js'
 import { resolveDecryptionKeys } from './jwe-keys.js'
+import { decodeHeader } from './verify.js'
 import { CEK_BYTES, KW_BYTES, PUBLIC_KEY_KM_ALGS } from './key-material.js'
 import type { DecryptOptions } from './types.js'
 
@@ -17,8 +18,14 @@ export interface Decryptor {
 
 /** Default `enc` allowlist: the AES-GCM and AES-CBC-HMAC families (RFC 7518 §5.1). */
 export const DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS = Object.keys(CEK_BYTES)
-/** Default upper bound for PBES2 `p2c` (RFC 7518 §4.8.1.2); each unit is one PBKDF2 round per token. */
-export const DEFAULT_MAX_PBES2_COUNT = 100_000
+/**
+ * Default upper bound for PBES2 `p2c` (RFC 7518 §4.8.1.2); each unit is one PBKDF2 round that an
+ * unauthenticated client can make us compute, once per token (a PBES2 token tries one key). jose's
+ * own default bound is 10,000 and its encrypt default is 2,048, so issuers on defaults still fit;
+ * measured with bench/src/forged.ts (bench/README.md): a forged PBES2 token at this bound costs
+ * about 2 ms of CPU.
+ */
+export const DEFAULT_MAX_PBES2_COUNT = 10_000
 
 const SYMMETRIC = ['dir', ...Object.keys(KW_BYTES)]
 const PUBLIC_KEY = PUBLIC_KEY_KM_ALGS
@@ -38,6 +45,8 @@ const OPTION_NAMES = [
   'maxPbes2Count',
 ]
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const keyFailure = (cause: unknown) =>
+  new AuthError('keys_unavailable', 'a configured decryption key could not be used', { cause })
 
 /**
  * Validate `options.decrypt` once and return the per-token decryptor. Throws a configuration error
@@ -96,11 +105,7 @@ export function resolveDecryptOptions(o: DecryptOptions): Decryptor {
           try {
             material = await key.load(alg)
           } catch (cause) {
-            throw new AuthError(
-              'keys_unavailable',
-              'a configured decryption key could not be imported',
-              { cause },
-            )
+            throw keyFailure(cause)
           }
           try {
             const result = await compactDecrypt(token, material, {
@@ -111,6 +116,11 @@ export function resolveDecryptOptions(o: DecryptOptions): Decryptor {
             })
             return { plaintext: result.plaintext, protectedHeader: result.protectedHeader }
           } catch (cause) {
+            // jose raises a bare TypeError only for the key it was given (wrong type, algorithm or
+            // usages for this alg; every token-side fault is a JOSEError or becomes a random CEK,
+            // RFC 7516 §11.5): the key is broken, not the token, so 503 as for a failed import.
+            if (cause instanceof TypeError && !(cause instanceof errors.JOSEError))
+              throw keyFailure(cause)
             // Wrong key, tampered part, invalid epk point (RFC 8725 §3.4): all look the same from outside.
             lastError = cause
           }
@@ -151,11 +161,11 @@ export function interpretPlaintext(
   let claims: unknown
   try {
     claims = JSON.parse(text)
-  } catch (cause) {
+  } catch {
+    // No cause: a JSON parser's message quotes the text around the fault, here decrypted plaintext.
     throw new AuthError(
       'token_malformed',
       'the decrypted payload is neither a JWS nor a JSON object',
-      { cause },
     )
   }
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
@@ -216,16 +226,7 @@ function parseCompactJwe(token: string): JWEHeaderParameters {
     if (part === '' && i !== 1)
       throw new AuthError('token_malformed', 'only the JWE encrypted key segment may be empty')
   }
-  let header: unknown
-  try {
-    header = JSON.parse(utf8.decode(base64url.decode(parts[0]!)))
-  } catch (cause) {
-    throw new AuthError('token_malformed', 'the JWE protected header is not JSON', { cause })
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new AuthError('token_malformed', 'the JWE protected header is not a JSON object')
-  }
-  return header as JWEHeaderParameters
+  return decodeHeader(parts[0]!) as JWEHeaderParameters
 }
 
 function checkHeader(

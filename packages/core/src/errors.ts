@@ -18,6 +18,8 @@ export type AuthErrorCode =
   | 'encryption_required'
   | 'decryption_failed'
   | 'key_not_found'
+  // several PBES2 passwords configured and the token names none (a PBES2 token tries one key)
+  | 'kid_required'
   | 'keys_unavailable'
   // claims (RFC 7519 §4.1, RFC 9068)
   | 'token_expired'
@@ -68,6 +70,7 @@ export const CODE_TABLE: Readonly<Record<AuthErrorCode, CodeInfo>> = {
   encryption_required: { status: 401, error: 'invalid_token' },
   decryption_failed: { status: 401, error: 'invalid_token' },
   key_not_found: { status: 401, error: 'invalid_token' },
+  kid_required: { status: 401, error: 'invalid_token' },
   keys_unavailable: { status: 503, error: 'temporarily_unavailable' },
   token_expired: { status: 401, error: 'invalid_token' },
   token_not_yet_valid: { status: 401, error: 'invalid_token' },

@@ -1,6 +1,7 @@
 // Decryption keys of options.decrypt: described and fitted to the allowlists at start-up, chosen per token by `kid`.
 import { AuthError } from './errors.js'
 import { describePrivateKey, keyFits, type PrivateKey } from './key-material.js'
+import { MAX_CANDIDATES } from './keys.js'
 import type { DecryptOptions, KeyMaterial } from './types.js'
 
 interface DecryptionKey {
@@ -94,27 +95,40 @@ function isEntry(value: unknown): value is { key: KeyMaterial; kid?: string } {
   )
 }
 
+const isPbes2 = (alg: string): boolean => alg.startsWith('PBES2-')
+
+// The keys a token may try, bounded as for a JWS without kid (keys.ts MAX_CANDIDATES). A PBES2 token
+// tries exactly one key, so it costs at most one PBKDF2 run of p2c rounds (RFC 7518 §4.8.1.2; the
+// attacker picks p2c up to the bound): where several keys fit PBES2 (any secret does, unless a
+// JWK's alg says otherwise), the token must name one by kid.
+function bounded(keys: PrivateKey[], alg: string): PrivateKey[] {
+  const max = isPbes2(alg) ? 1 : MAX_CANDIDATES
+  if (keys.length > max && isPbes2(alg))
+    throw new AuthError(
+      'kid_required',
+      'several PBES2 keys are configured: the token must name one with kid',
+    )
+  return keys.slice(0, max)
+}
+
 function select(keys: DecryptionKey[], kid: unknown, alg: string, enc: string): PrivateKey[] {
   const fitting = keys
     .filter((k) => k.algs.has(alg) && (alg !== 'dir' || keyFits(k.key.shape, 'dir', enc)))
     .map((k) => k.key)
   if (kid === undefined) {
     if (fitting.length === 0)
-      throw new AuthError('key_not_found', `no decryption key fits alg ${alg} with enc ${enc}`)
-    return fitting
+      throw new AuthError('key_not_found', 'no decryption key fits the token alg and enc')
+    return bounded(fitting, alg)
   }
   if (typeof kid !== 'string')
     throw new AuthError('token_malformed', 'the JWE "kid" header is not a string')
   const byKid = fitting.filter((k) => k.kid === kid)
-  if (byKid.length > 0) return byKid
+  if (byKid.length > 0) return byKid // kids are unique (checked at start-up): one key
   // A token may name a key by a kid the app never configured (one key given as a bare PEM):
   // then the keys without a kid are tried, as for a token without kid.
   const kidless = keys.some((k) => k.key.kid === kid)
     ? []
     : fitting.filter((k) => k.kid === undefined)
-  if (kidless.length > 0) return kidless
-  throw new AuthError(
-    'key_not_found',
-    `no decryption key matches the token's kid for alg ${alg} with enc ${enc}`,
-  )
+  if (kidless.length > 0) return bounded(kidless, alg)
+  throw new AuthError('key_not_found', "no decryption key matches the token's kid")
 }

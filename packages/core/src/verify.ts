@@ -7,7 +7,16 @@ const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 // RFC 7516 §7.1: the JWE Encrypted Key is empty for direct encryption (dir) and direct key agreement (ECDH-ES).
 const JWE_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-const decoder = new TextDecoder('utf-8', { fatal: true })
+// RFC 8259 §8.1: a JSON text is not preceded by a byte order mark; one in a header is refused, not skipped.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+/**
+ * Bounds on a protected header (JWS and JWE), checked before JSON.parse: real headers are a few
+ * hundred bytes and at most two levels deep (`epk`, `jwk`, `x5c`). A bigger or deeper one is
+ * refused as malformed, so a raised `maxTokenLength` cannot turn a header into a large cache entry
+ * or a stack-exhausting structure for whoever walks it later (RFC 8259 §9 lets a parser limit both).
+ */
+export const MAX_HEADER_LENGTH = 8192
+export const MAX_HEADER_DEPTH = 16
 // Tokens of one issuer share their header segment, so its decoding (a sixth of the pipeline's own
 // cost, see bench/) is kept: exact segment => deep-frozen object, only for headers whose token
 // verified (nobody fills it with forged headers), bounded by clearing. Every rule is still checked
@@ -52,20 +61,52 @@ function canonicalSegment(token: string, start: number, end: number): boolean {
   return (last & (rest === 2 ? 0x0f : 0x03)) === 0
 }
 
-/** Decodes a protected header segment: must be a JSON object (RFC 7515 §4). */
+/**
+ * Decodes a protected header segment (JWS, RFC 7515 §4; JWE, RFC 7516 §4): a JSON object of at most
+ * {@link MAX_HEADER_LENGTH} base64url characters and {@link MAX_HEADER_DEPTH} levels of nesting.
+ */
 export function decodeHeader(segment: string): Record<string, unknown> {
-  let header: unknown
+  if (segment.length > MAX_HEADER_LENGTH)
+    throw new AuthError('token_malformed', 'the token header is too large')
+  let text: string
   try {
-    header = JSON.parse(decoder.decode(b64uDecode(segment)))
+    text = decoder.decode(b64uDecode(segment))
   } catch (cause) {
-    throw new AuthError('token_malformed', 'the token header is not valid base64url JSON', {
+    throw new AuthError('token_malformed', 'the token header is not valid base64url UTF-8', {
       cause,
     })
+  }
+  if (!withinDepth(text, MAX_HEADER_DEPTH))
+    throw new AuthError('token_malformed', 'the token header is nested too deeply')
+  let header: unknown
+  try {
+    header = JSON.parse(text)
+  } catch {
+    // No cause: the parser's message quotes the text, and an inner token's header is plaintext.
+    throw new AuthError('token_malformed', 'the token header is not valid JSON')
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new AuthError('token_malformed', 'the token header is not a JSON object (RFC 7515 §4)')
   }
   return header as Record<string, unknown>
+}
+
+// Nesting depth of a JSON text without parsing it: brackets outside strings (a backslash inside a
+// string escapes the next character). Linear in the text; a text that is not JSON is left to JSON.parse.
+function withinDepth(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return false
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return true
 }
 
 export interface VerifiedJws {
@@ -109,9 +150,10 @@ export async function verifyJws(
   if (!algorithms.has(alg)) {
     throw new AuthError(
       'alg_not_allowed',
+      // The token's own alg is never echoed (issue 12): only whether it was an unsigned token.
       alg.toLowerCase() === 'none'
         ? 'unsigned tokens (alg none) are never accepted'
-        : `alg ${safe(alg)} is not allowed`,
+        : 'the token alg is not allowed',
     )
   }
   if (header.crit !== undefined)
@@ -131,10 +173,17 @@ export async function verifyJws(
     throw new AuthError('token_malformed', 'the token header typ is not a string')
 
   const candidates = await keys.select(alg, kid)
+  const sigSegment = token.length - token.lastIndexOf('.') - 1
+  // Canonical unpadded base64url (tokenShape): 4n, 4n+2, 4n+3 characters are 3n, 3n+1, 3n+2 bytes.
+  const sigBytes = Math.floor((sigSegment * 3) / 4)
   let failure: unknown
   for (const key of candidates) {
     try {
       const payload = await checkSignature(token, key, alg)
+      // Checked after the key's own checks (a key unfit for alg stays token_malformed).
+      const expected = signatureLength(key)
+      if (expected !== undefined && expected !== sigBytes)
+        throw new errors.JWSSignatureVerificationFailed('the signature length does not fit the key')
       if (!verifiedHeaders.has(segment)) {
         if (verifiedHeaders.size >= MAX_VERIFIED_HEADERS) verifiedHeaders.clear()
         verifiedHeaders.set(segment, deepFreeze(header))
@@ -146,6 +195,32 @@ export async function verifyJws(
     }
   }
   throw new AuthError('signature_invalid', 'the token signature is invalid', { cause: failure })
+}
+
+// One accepted spelling per signature value (issue 12 item 8): RFC 8017 §8.1.2 / §8.2.2 step 1
+// (RSASSA-PSS and PKCS#1 v1.5 signatures are exactly k octets, k the modulus length), RFC 7518
+// §3.4 (ECDSA r||s, each the curve size: 64, 96, 132 octets), RFC 8032 §5.1.7 (Ed25519: 64
+// octets). Some verifiers accept a signature with its leading zero octets dropped or added; this
+// check makes both entries (jose and node:crypto) refuse them alike. HMAC: the check compares the
+// whole MAC already.
+const CURVE_SIGNATURE_BYTES: Readonly<Record<string, number>> = {
+  'P-256': 64,
+  'P-384': 96,
+  'P-521': 132,
+}
+function signatureLength(key: CryptoKey): number | undefined {
+  const algorithm = key.algorithm as KeyAlgorithm & { modulusLength?: number; namedCurve?: string }
+  switch (algorithm.name) {
+    case 'RSASSA-PKCS1-v1_5':
+    case 'RSA-PSS':
+      return Math.ceil((algorithm.modulusLength ?? 0) / 8)
+    case 'ECDSA':
+      return CURVE_SIGNATURE_BYTES[algorithm.namedCurve ?? '']
+    case 'Ed25519':
+      return 64
+    default:
+      return undefined
+  }
 }
 
 // A shared header must not change under anyone: freeze it and its members (plain JSON values).
