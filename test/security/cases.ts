@@ -41,6 +41,9 @@ export type Profile =
   | 'jwe-pbes2' // PBES2-HS256+A128KW allowed, default p2c bound
   | 'jwe-required' // decrypt.required
   | 'issuers' // two issuers: RS256 PEM, and ES256 from a remote JWKS that must never be fetched here
+  | 'ps' // PS256, the RS256 fixture key as PEM (round 2/3: tokens and crypto)
+  | 'jwe-big' // as jwe (RSA-OAEP-256 only), maxTokenLength 15000
+  | 'jwe-pbes2-two' // PBES2 with two passwords, each with a kid
 
 export interface Fixtures {
   rsa: TestKeys
@@ -144,6 +147,28 @@ export function profileOptions(profile: Profile, fx: Fixtures): AuthenticatorOpt
             audience: AUDIENCE,
           },
         ],
+      }
+    case 'ps':
+      return { ...base, algorithms: ['PS256'], key: fx.rsa.publicPem as string }
+    case 'jwe-big':
+      return {
+        ...nested,
+        maxTokenLength: 15_000,
+        decrypt: {
+          keys: [{ key: fx.encRsa.privateJwk, kid: fx.encRsa.kid }],
+          keyManagementAlgorithms: ['RSA-OAEP-256'],
+        },
+      }
+    case 'jwe-pbes2-two':
+      return {
+        ...nested,
+        decrypt: {
+          keys: [
+            { key: octJwk(fx.password), kid: 'pw-1' },
+            { key: octJwk(new TextEncoder().encode('another password')), kid: 'pw-2' },
+          ],
+          keyManagementAlgorithms: ['PBES2-HS256+A128KW'],
+        },
       }
     case 'jwe-required':
       return {
@@ -781,7 +806,8 @@ export const corpus: CorpusCase[] = [
         ),
       ),
     status: U,
-    code: 'signature_invalid',
+    // Refused before parsing since round 3 (header size and depth caps, issue 21 item 2).
+    code: 'token_malformed',
   },
   {
     name: 'deeply nested claims (4000 levels), genuine signature, expired',
@@ -1332,7 +1358,172 @@ export const corpus: CorpusCase[] = [
     status: U,
     code: 'token_expired',
   },
+  // ---- Round 2/3 hardening: tokens and crypto (issue 12 items 1, 8; issue 21 item 2) ----------
+  {
+    name: 'JWE PBES2 with p2c 10,001, one above the default bound',
+    ref: 'RFC 7518 §4.8.1.2, CVE-2022-36083 (issue 12 item 1)',
+    profile: 'jwe-pbes2',
+    request: () => bearer(pbes2Jwe(10_001)),
+    status: U,
+    code: 'alg_not_allowed',
+  },
+  {
+    name: 'JWE PBES2 without kid where two passwords are configured (one PBKDF2 run per token)',
+    ref: 'RFC 7518 §4.8.1.2 (issue 12 item 1)',
+    profile: 'jwe-pbes2-two',
+    request: () => bearer(pbes2Jwe(10_000)),
+    status: U,
+    code: 'kid_required',
+  },
+  {
+    name: 'JWE PBES2 naming a kid that is not configured, two passwords',
+    ref: 'RFC 7516 §4.1.6',
+    profile: 'jwe-pbes2-two',
+    request: () =>
+      bearer(
+        forgedJwe({
+          alg: 'PBES2-HS256+A128KW',
+          enc: 'A128GCM',
+          kid: 'pw-9',
+          p2c: 10_000,
+          p2s: Buffer.from(randomBytes(16)).toString('base64url'),
+        }),
+      ),
+    status: U,
+    code: 'key_not_found',
+  },
+  ...(['PS256', 'RS256'] as const).map((alg): CorpusCase => ({
+    name: `${alg} genuine signature with its leading zero octet dropped`,
+    ref: 'RFC 8017 §8.1.2, §8.2.2 step 1; RFC 7518 §3.3, §3.5 (issue 12 item 8)',
+    profile: alg === 'PS256' ? 'ps' : 'rs',
+    request: (fx) => {
+      for (let i = 0; ; i++) {
+        const token = signJws(alg, fx.rsa.privateKey, { alg, typ: 'JWT' }, claims(fx, { n: i }))
+        const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
+        if (sig[0] === 0)
+          return bearer(withSegment(token, 2, sig.subarray(1).toString('base64url')))
+      }
+    },
+    status: U,
+    code: 'signature_invalid',
+  })),
+  {
+    name: 'PS256 genuine signature with an extra leading zero octet',
+    ref: 'RFC 8017 §8.1.2 (issue 12 item 8)',
+    profile: 'ps',
+    request: (fx) => {
+      const token = signJws('PS256', fx.rsa.privateKey, { alg: 'PS256' }, claims(fx))
+      const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
+      return bearer(
+        withSegment(token, 2, Buffer.concat([Buffer.alloc(1), sig]).toString('base64url')),
+      )
+    },
+    status: U,
+    code: 'signature_invalid',
+  },
+  {
+    name: 'RS256 genuine signature with an extra leading zero octet',
+    ref: 'RFC 8017 §8.2.2 step 1 (issue 12 item 8)',
+    profile: 'rs',
+    request: (fx) => {
+      const token = rs(fx, claims(fx))
+      const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
+      return bearer(
+        withSegment(token, 2, Buffer.concat([Buffer.alloc(1), sig]).toString('base64url')),
+      )
+    },
+    status: U,
+    code: 'signature_invalid',
+  },
+  {
+    name: 'ES256 genuine signature re-encoded as DER',
+    ref: 'RFC 7518 §3.4 (issue 12 item 8)',
+    profile: 'es',
+    request: (fx) => {
+      const token = es(fx, claims(fx))
+      const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
+      const int = (v: Buffer) => {
+        let i = 0
+        while (i < v.length - 1 && v[i] === 0) i++
+        const t = v.subarray(i)
+        return (t[0]! & 0x80) !== 0 ? [0x02, t.length + 1, 0, ...t] : [0x02, t.length, ...t]
+      }
+      const body = [...int(sig.subarray(0, 32)), ...int(sig.subarray(32))]
+      return bearer(
+        withSegment(token, 2, Buffer.from([0x30, body.length, ...body]).toString('base64url')),
+      )
+    },
+    status: U,
+    code: 'signature_invalid',
+  },
+  {
+    name: 'ES256 genuine signature truncated by one octet',
+    ref: 'RFC 7518 §3.4 (issue 12 item 8)',
+    profile: 'es',
+    request: (fx) => {
+      const token = es(fx, claims(fx))
+      const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
+      return bearer(withSegment(token, 2, sig.subarray(0, 63).toString('base64url')))
+    },
+    status: U,
+    code: 'signature_invalid',
+  },
+  {
+    name: 'JWS header of 9000 characters (one long member), genuine signature',
+    ref: 'RFC 8259 §9 (issue 21 item 2)',
+    profile: 'big',
+    request: (fx) => bearer(rs(fx, claims(fx), { pad: 'x'.repeat(9000) })),
+    status: U,
+    code: 'token_malformed',
+  },
+  {
+    name: 'JWS header nested 17 levels, genuine signature',
+    ref: 'RFC 8259 §9 (issue 21 item 2)',
+    profile: 'rs',
+    request: (fx) => bearer(rs(fx, claims(fx), { x: nestedArray(17) })),
+    status: U,
+    code: 'token_malformed',
+  },
+  {
+    name: 'genuine RSA-OAEP JWE whose protected header is nested 4000 levels (valid inner token)',
+    ref: 'RFC 8259 §9, RFC 7516 §4 (issue 21 item 2)',
+    profile: 'jwe-big',
+    request: async (fx) =>
+      bearer(
+        await encryptToken(inner(fx), {
+          alg: 'RSA-OAEP-256',
+          enc: 'A256GCM',
+          key: fx.encRsa,
+          header: { x: nestedArray(4000) },
+        }),
+      ),
+    status: U,
+    code: 'token_malformed',
+  },
+  {
+    name: 'genuine RSA-OAEP JWE whose protected header carries 9000 characters (valid inner token)',
+    ref: 'RFC 7516 §4 (issue 21 item 2: cache entries sized by the header)',
+    profile: 'jwe-big',
+    request: async (fx) =>
+      bearer(
+        await encryptToken(inner(fx), {
+          alg: 'RSA-OAEP-256',
+          enc: 'A256GCM',
+          key: fx.encRsa,
+          header: { junk: 'x'.repeat(9000) },
+        }),
+      ),
+    status: U,
+    code: 'token_malformed',
+  },
 ]
+
+/** `[[[...]]]` nested `depth` levels, built without recursion. */
+function nestedArray(depth: number): unknown[] {
+  let value: unknown[] = []
+  for (let i = 1; i < depth; i++) value = [value]
+  return value
+}
 
 /** The longest token from `build(pad)` that is at most `length` characters. */
 export function padTo(length: number, build: (pad: string) => string): string {
