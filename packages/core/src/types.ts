@@ -101,7 +101,7 @@ export interface DecryptOptions {
   required?: boolean
   /** Accept claims straight in the JWE (no inner signature); symmetric key management only. */
   allowUnsignedPayload?: boolean
-  /** Upper bound for the PBES2 `p2c` count. Default 100000. */
+  /** Upper bound for the PBES2 `p2c` count (RFC 7518 §4.8.1.2). Default 10000, jose's own bound. */
   maxPbes2Count?: number
 }
 
