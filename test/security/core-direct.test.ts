@@ -58,9 +58,18 @@ describe('the core refuses inputs no HTTP server would pass on', () => {
   it('a header nested 100,000 levels with an attacker signature (RFC 8259 §9)', async () => {
     const token = rs(claims(''), `{"alg":"RS256","x":${nested(100_000)}}`)
     const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(342)}`
+    // Over the header size and depth caps (issue 21 item 2): refused before JSON.parse.
     expect(await refusal({ maxTokenLength: 1_000_000 }, `Bearer ${forged}`)).toEqual({
       status: 401,
-      code: 'signature_invalid',
+      code: 'token_malformed',
+    })
+  })
+
+  it('a genuine token whose header is nested 100,000 levels is token_malformed, never a RangeError (issue 21 item 2)', async () => {
+    const token = rs(claims(''), `{"alg":"RS256","x":${nested(100_000)}}`)
+    expect(await refusal({ maxTokenLength: 1_000_000 }, `Bearer ${token}`)).toEqual({
+      status: 401,
+      code: 'token_malformed',
     })
   })
 
