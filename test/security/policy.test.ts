@@ -124,7 +124,6 @@ const schemaCases: SchemaCase[] = [
     ref: 'issue 12 item 5',
     schema: () =>
       z.object({ sub: z.string() }).transform((c) => {
-        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the hostile case itself
         throw `rejected ${c.sub}`
       }),
     code: 'claim_invalid',
