@@ -280,9 +280,15 @@ const scenarios: Scenario[] = [
     expect: proofError(),
   },
   {
-    name: 'htu with a query (§4.2: without query and fragment)',
+    name: 'htu with a query and fragment: ignored when comparing (§4.3 check 9)',
     setup: 'allowed',
-    request: (k) => dpop(k, { htu: `${HTU}?page=2` }, { path: '/protected?page=2' }),
+    request: (k) => dpop(k, { htu: `${HTU}?x=1#s` }, { path: '/protected?x=1' }),
+    expect: ok,
+  },
+  {
+    name: 'htu of another path with the request query (§4.3 check 9)',
+    setup: 'allowed',
+    request: (k) => dpop(k, { htu: `${PUBLIC}/admin?x=1#s` }, { path: '/protected?x=1' }),
     expect: proofError(),
   },
   {

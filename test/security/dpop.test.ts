@@ -8,7 +8,7 @@ import {
   type DpopProofOptions,
   type TestKeys,
 } from '@tokengate/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ORIGIN, drivers, type DriverRequest, type RunningApp } from '../support/drivers.js'
 import { workersDriver } from '../support/workers.js'
 
@@ -162,6 +162,15 @@ const cases: DpopCase[] = [
     htu: HTU.replace('http:', 'https:'),
   })),
   bad('proof htu not a URL', 'RFC 9449 §4.2', () => ({ htu: 'protected' })),
+  {
+    name: 'proof htu of another path, carrying the request query and a fragment',
+    ref: 'RFC 9449 §4.3 check 9',
+    request: () => {
+      const t = token()
+      return { ...dpop(t, proof(t, { htu: `${ORIGIN}/admin?x=1#s` })), path: '/protected?x=1' }
+    },
+    code: 'invalid_dpop_proof',
+  },
   bad('proof issued an hour ago', 'RFC 9449 §4.3 check 11, §11.1', () => ({ iat: fx.now - 3600 })),
   bad('proof issued an hour ahead', 'RFC 9449 §4.3 check 11', () => ({ iat: fx.now + 3600 })),
   bad('proof iat 1e400 (Infinity)', 'RFC 9449 §4.2, RFC 7519 §2', () => ({
@@ -252,10 +261,92 @@ describe.each(all)('DPoP on $name', (driver) => {
     expect(responses.filter((r) => r.status === 200)).toHaveLength(1)
   })
 
+  it.each([
+    ['a query and a fragment', `${HTU}?x=1#s`, '/protected?x=1'],
+    ['an empty query', `${HTU}?`, '/protected'],
+    ['a query the request does not have', `${HTU}?y=2`, '/protected?x=1'],
+  ])(
+    'accepts a proof whose htu carries %s: compared without them (RFC 9449 §4.3 check 9)',
+    async (_name, htu, path) => {
+      const t = token()
+      const response = await apps.get('required')!.request({ ...dpop(t, proof(t, { htu })), path })
+      expect(response.status).toBe(200)
+    },
+  )
+
   it('an unbound Bearer token still passes where DPoP is only allowed (RFC 9449 §7.2)', async () => {
     const response = await apps
       .get('allowed')!
       .request({ path: '/protected', headers: { authorization: `Bearer ${token(false)}` } })
     expect(response.status).toBe(200)
+  })
+})
+
+// RFC 9449 §11.1: the replay entry must outlive the window in which the proof is accepted. The
+// clock is frozen (Date only) at the window's exact last millisecond, so Node drivers only.
+describe.each(drivers)('DPoP window edge on $name (frozen clock)', (driver) => {
+  let app: RunningApp
+  beforeAll(async () => {
+    app = await driver.start({ options: optionsFor('required') })
+  })
+  afterAll(async () => {
+    await app.close()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('a proof whose window closes while the token is being checked is refused, not recorded late', async () => {
+    const iat = fx.now
+    const edge = (iat + 65) * 1000
+    // The revocation hook runs between the proof check and the replay record: time passes there.
+    const slow = await driver.start({
+      options: {
+        ...optionsFor('required'),
+        isRevoked: () => {
+          vi.setSystemTime(edge + 1)
+          return false
+        },
+      },
+    })
+    try {
+      vi.useFakeTimers({ toFake: ['Date'], now: edge })
+      const t = token()
+      const response = await slow.request(dpop(t, proof(t, { iat })))
+      expect({ status: response.status, code: (response.body as { code?: string }).code }).toEqual({
+        status: 401,
+        code: 'invalid_dpop_proof',
+      })
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('a proof used just inside the window cannot be replayed at iat + maxAge + clockTolerance exactly', async () => {
+    const iat = fx.now
+    // maxAge 60 s and clockTolerance 5 s (the defaults): the window's last instant is iat + 65.
+    const edge = (iat + 65) * 1000
+    const t = token()
+    const p = proof(t, { iat })
+    vi.useFakeTimers({ toFake: ['Date'], now: edge - 1 })
+    expect((await app.request(dpop(t, p))).status).toBe(200)
+    vi.setSystemTime(edge)
+    const replay = await app.request(dpop(t, p))
+    expect({ status: replay.status, code: (replay.body as { code?: string }).code }).toEqual({
+      status: 401,
+      code: 'invalid_dpop_proof',
+    })
+    // The edge itself is inside the window (as the replay store now agrees): a fresh proof passes
+    // once, and its replay in the same millisecond is refused.
+    const q = proof(t, { iat })
+    expect((await app.request(dpop(t, q))).status).toBe(200)
+    expect((await app.request(dpop(t, q))).status).toBe(401)
+    // One millisecond later the window is closed for this iat.
+    vi.setSystemTime(edge + 1)
+    const late = await app.request(dpop(t, proof(t, { iat })))
+    expect({ status: late.status, code: (late.body as { code?: string }).code }).toEqual({
+      status: 401,
+      code: 'invalid_dpop_proof',
+    })
   })
 })

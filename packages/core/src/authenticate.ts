@@ -16,6 +16,7 @@ import type { CheckedProof } from './dpop.js'
 import { AuthError, isAuthError } from './errors.js'
 import { extractToken } from './extract.js'
 import { resolveOptions } from './options.js'
+import { revocationAnswer } from './revocation.js'
 import type {
   AuthContext,
   Authenticator,
@@ -49,7 +50,6 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
 ): Authenticator<Claims> {
   const r = resolveOptions(options as AuthenticatorOptions<unknown>)
   const cache = r.cache ? new TokenCache(r.cache) : undefined
-  const schemaState = { async: false }
   const realm = r.realm
   // Hot path: no awaits (each a microtask) for hooks that are not configured.
   const revocationChecks = r.isRevoked !== undefined || r.revocation !== undefined
@@ -103,7 +103,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     }
 
     const notAfter = checkClaims(claims, protectedHeader.typ, rules, Date.now() / 1000)
-    const payload = r.schema ? await applySchema(r.schema, claims, schemaState) : claims
+    const payload = r.schema ? await applySchema(r.schema, claims) : claims
     const ctx = freeze<AuthContext<unknown>>({
       token,
       source: source as TokenSource,
@@ -125,7 +125,11 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     proof: CheckedProof | undefined,
   ): Promise<AuthContext<unknown>> {
     const jkt = r.dpop ? await r.dpop.bind(proof, claims) : undefined
-    return jkt === undefined ? ctx : Object.freeze({ ...ctx, dpop: Object.freeze({ jkt }) })
+    if (jkt === undefined) return ctx
+    const boundCtx = Object.freeze({ ...ctx, dpop: Object.freeze({ jkt }) })
+    // revoke(boundCtx) must find the verified jti/exp, not the app's schema output.
+    r.revocation?.remember(boundCtx, claims)
+    return boundCtx
   }
 
   async function verified(jws: string): Promise<{
@@ -144,7 +148,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     claims: Readonly<Record<string, unknown>>,
   ): Promise<void> {
     if (r.isRevoked) {
-      let revoked: boolean
+      let revoked: unknown
       try {
         revoked = await r.isRevoked(ctx)
       } catch (cause) {
@@ -155,7 +159,8 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
           retryAfter: 5,
         })
       }
-      if (revoked) throw new AuthError('token_revoked', 'the token has been revoked')
+      // Only true or false: undefined, null or any other value is a broken hook (fail closed).
+      revocationAnswer(revoked)
     }
     if (r.revocation) await r.revocation.check(ctx, claims)
   }

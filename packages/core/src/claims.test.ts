@@ -193,17 +193,14 @@ describe('zod claims schema', () => {
 
   it('returns the schema output', async () => {
     const id = '3f2504e0-4f89-41d3-9a0c-0305e82c3301'
-    await expect(
-      applySchema(schema, { sub: 'a', tenant: { id }, extra: 1 }, { async: false }),
-    ).resolves.toEqual({ sub: 'a', tenant: { id } })
+    await expect(applySchema(schema, { sub: 'a', tenant: { id }, extra: 1 })).resolves.toEqual({
+      sub: 'a',
+      tenant: { id },
+    })
   })
 
   it('a failure is claim_invalid naming the path, never the value', async () => {
-    const err = await applySchema(
-      schema,
-      { sub: 'a', tenant: { id: 'secret-value' } },
-      { async: false },
-    ).then(
+    const err = await applySchema(schema, { sub: 'a', tenant: { id: 'secret-value' } }).then(
       () => undefined,
       (e: AuthError) => e,
     )
@@ -212,16 +209,40 @@ describe('zod claims schema', () => {
     expect(err?.description).not.toContain('secret-value')
   })
 
-  it('switches to async parsing for async refinements', async () => {
-    const state = { async: false }
+  it('runs async refinements (always parsed with safeParseAsync)', async () => {
     const asyncSchema = z.object({ sub: z.string().refine(async (s) => s === 'ok') })
-    await expect(applySchema(asyncSchema, { sub: 'ok' }, state)).resolves.toEqual({ sub: 'ok' })
-    expect(state.async).toBe(true)
-    await expect(applySchema(asyncSchema, { sub: 'no' }, state)).rejects.toMatchObject({
+    await expect(applySchema(asyncSchema, { sub: 'ok' })).resolves.toEqual({ sub: 'ok' })
+    await expect(applySchema(asyncSchema, { sub: 'no' })).rejects.toMatchObject({
       code: 'claim_invalid',
     })
   })
+
+  it.each<[string, () => z.ZodType]>([
+    ['a throwing transform', () => z.object({ sub: z.string() }).transform(boom)],
+    ['a throwing refine', () => z.object({ sub: z.string() }).refine(boom)],
+    ['a throwing superRefine', () => z.object({ sub: z.string() }).superRefine(boom)],
+    [
+      'a rejecting async refine',
+      () => z.object({ sub: z.string() }).refine(async (c) => boom(await Promise.resolve(c))),
+    ],
+  ])(
+    '%s is claim_invalid with the error in cause, never in the message (issue 12 item 5)',
+    async (_name, schema) => {
+      const err = await applySchema(schema(), { sub: 'secret-value' }).then(
+        () => undefined,
+        (e: AuthError) => e,
+      )
+      expect([err?.code, err?.status]).toEqual(['claim_invalid', 401])
+      expect(err?.description).not.toContain('secret-value')
+      expect(err?.message).not.toContain('secret-value')
+      expect((err?.cause as Error).message).toBe('boom secret-value')
+    },
+  )
 })
+
+function boom(claims: { sub: string }): never {
+  throw new Error(`boom ${claims.sub}`)
+}
 
 describe('roles and scopes', () => {
   it.each<[string, Record<string, unknown>, string, string[]]>([

@@ -1,5 +1,5 @@
 // Claims: payload shape, registered claims (RFC 7519 §4.1), typ (RFC 7515 §4.1.9), zod schema, roles and scopes.
-import { safeParse, safeParseAsync, type ZodType } from 'zod'
+import { safeParseAsync, type ZodType } from 'zod'
 import { AuthError } from './errors.js'
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -137,24 +137,27 @@ function timeClaim(
   return value
 }
 
-/** Runs the zod schema; a failure names the first failing path and the issue code, never a value. */
+/**
+ * Runs the zod schema; a failure names the first failing path and the issue code, never a value.
+ * A `transform`, `refine` or `superRefine` that throws (or rejects) is the app's verdict on these
+ * claims, not a server fault: it is `claim_invalid` too, with the thrown error in `cause` only
+ * (its message may quote the claims, so it never reaches the response).
+ *
+ * Always `safeParseAsync`, never a synchronous attempt first: on meeting an async refinement,
+ * zod's synchronous parse throws and abandons the Promise the refinement returned, and when that
+ * Promise rejects nobody handles it; on Node an unhandled rejection ends the process.
+ */
 export async function applySchema<C>(
   schema: ZodType<C>,
   payload: Record<string, unknown>,
-  state: { async: boolean },
 ): Promise<C> {
-  let result: ReturnType<typeof safeParse<ZodType<C>>>
-  if (state.async) {
+  let result: Awaited<ReturnType<typeof safeParseAsync<ZodType<C>>>>
+  try {
     result = await safeParseAsync(schema, payload)
-  } else {
-    try {
-      result = safeParse(schema, payload)
-    } catch (err) {
-      // A schema with async refinements or transforms cannot run synchronously: switch for good.
-      if (!(err instanceof Error) || !/async|promise/i.test(err.message)) throw err
-      state.async = true
-      result = await safeParseAsync(schema, payload)
-    }
+  } catch (cause) {
+    throw new AuthError('claim_invalid', 'the claims schema threw while checking the claims', {
+      cause,
+    })
   }
   if (result.success) return result.data
   const issue = result.error.issues[0]

@@ -2,8 +2,8 @@
 import type { DpopReplayStore } from './types.js'
 
 /**
- * An in-memory {@link DpopReplayStore}: each key is kept until its `expiresAt` (after which the
- * proof fails the `iat` window anyway). When `max` live entries are held, `add` throws rather
+ * An in-memory {@link DpopReplayStore}: each key counts as seen while `now < expiresAt`, and
+ * `expiresAt` is past the end of the proof's `iat` window, so an accepted proof is always found. When `max` live entries are held, `add` throws rather
  * than evict one, since a dropped entry would let that proof be replayed; the request then fails
  * with 503 `replay_check_unavailable`. One process only: several instances need a shared store.
  *

@@ -52,12 +52,12 @@ export function checkOrigins(value: unknown): string[] {
 /**
  * Normalises an http(s) URI for comparison (RFC 9449 §4.3 asks for RFC 3986 §6.2.2 syntax-based and
  * §6.2.3 scheme-based normalisation): scheme and host lower-case, default port dropped, dot segments
- * removed, percent-encodings upper-case, unreserved characters decoded, empty path `/`.
- * Returns undefined for anything that is not an absolute http(s) URI without query, fragment or userinfo.
+ * removed, percent-encodings upper-case, unreserved characters decoded, empty path `/`. Query and
+ * fragment are dropped: RFC 9449 §4.3 check 9 compares htu with the request URI "ignoring any
+ * query and fragment parts", so a client that sends them (against §4.2's advice) is still accepted.
+ * Returns undefined for anything that is not an absolute http(s) URI without userinfo.
  */
 export function normalizeHtu(value: string): string | undefined {
-  // RFC 9449 §4.2: htu is the target URI "without query and fragment parts".
-  if (value.includes('?') || value.includes('#')) return undefined
   if (!/^https?:\/\//i.test(value)) return undefined
   let url: URL
   try {
@@ -66,6 +66,7 @@ export function normalizeHtu(value: string): string | undefined {
     return undefined
   }
   if (url.username !== '' || url.password !== '') return undefined
+  // The WHATWG parser ends the authority and the path at the first '?' or '#', as RFC 3986 §3 does.
   return url.origin + normalizePath(url.pathname)
 }
 

@@ -20,9 +20,17 @@ export interface CheckedProof {
   jkt: string
   /** Replay-cache key: a hash of the key thumbprint, the request URI and the `jti`. */
   replayKey: string
-  /** Epoch seconds after which the proof fails the `iat` window anyway. */
+  /** Epoch seconds: the last instant the proof's `iat` window accepts it (included). */
+  windowEnd: number
+  /** What the replay store is given: `windowEnd` rounded up, plus {@link REPLAY_MARGIN_SECONDS}. */
   expiresAt: number
 }
+
+/**
+ * Extra life of a replay entry past the proof's window, for a shared store whose `add` is
+ * processed a little after the window was checked here (network latency, another clock).
+ */
+const REPLAY_MARGIN_SECONDS = 1
 
 /** DPoP as configured: created once by {@link resolveDpop}, asked on every request. */
 export interface Dpop {
@@ -176,9 +184,7 @@ class DpopChecker implements Dpop {
       throw invalid('the DPoP proof htm does not match the request method (RFC 9449 §4.3)')
     const htu = typeof claims.htu === 'string' ? normalizeHtu(claims.htu) : undefined
     if (htu === undefined)
-      throw invalid(
-        'the DPoP proof htu is not an http(s) URI without query and fragment (RFC 9449 §4.2)',
-      )
+      throw invalid('the DPoP proof htu is not an absolute http(s) URI (RFC 9449 §4.2)')
     if (!requestTargets(request, this.target).includes(htu))
       throw invalid('the DPoP proof htu does not match the request URI (RFC 9449 §4.3)')
     const iat = claims.iat
@@ -187,15 +193,18 @@ class DpopChecker implements Dpop {
     if (typeof iat !== 'number' || !Number.isFinite(iat))
       throw invalid('the DPoP proof iat is missing or not a NumericDate (RFC 9449 §4.2)')
     if (iat > now + tolerance) throw invalid('the DPoP proof iat is in the future (RFC 9449 §11.1)')
-    if (iat < now - this.maxAge - tolerance)
-      throw invalid('the DPoP proof is older than dpop.maxAge (RFC 9449 §11.1)')
+    // The window is iat - tolerance to iat + maxAge + tolerance, both ends included; the replay
+    // entry lives strictly longer (expiresAt below, DpopReplayStore.add), so the two never disagree.
+    const windowEnd = iat + this.maxAge + tolerance
+    if (now > windowEnd) throw invalid('the DPoP proof is older than dpop.maxAge (RFC 9449 §11.1)')
     // §4.2: ath = base64url(SHA-256(ASCII(access token))); the token is base64url text, hence ASCII.
     if (typeof claims.ath !== 'string' || claims.ath !== (await sha256(found.token)))
       throw invalid('the DPoP proof ath does not match the access token (RFC 9449 §4.3)')
     return {
       jkt,
       replayKey: await sha256(`${jkt}\n${htu}\n${jti}`),
-      expiresAt: Math.ceil(iat + this.maxAge + tolerance),
+      windowEnd,
+      expiresAt: Math.ceil(windowEnd) + REPLAY_MARGIN_SECONDS,
     }
   }
 
@@ -225,6 +234,10 @@ class DpopChecker implements Dpop {
         'claim_invalid',
         "the DPoP proof key does not match the token's cnf.jkt (RFC 9449 §6.1)",
       )
+    // The token's verification took time: a proof whose window closed meanwhile is refused here,
+    // so that every accepted proof is recorded before its window ends, while its entry is live.
+    if (Date.now() / 1000 > proof.windowEnd)
+      throw invalid('the DPoP proof is older than dpop.maxAge (RFC 9449 §11.1)')
     // §11.1: last, so that a proof refused for any other reason is not burnt.
     let fresh: unknown
     try {

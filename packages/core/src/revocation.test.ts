@@ -82,11 +82,11 @@ describe('createMemoryRevocationStore', () => {
     expect(store.isRevoked('d')).toBe(true)
   })
 
-  it('never evicts a live revocation: a full store rejects revoke instead', () => {
+  it('never evicts a live revocation: full of distinct subjects, it rejects revoke instead', () => {
     const store = createMemoryRevocationStore({ max: 2 })
-    store.revoke('a', NOW + 600)
-    store.revoke('b', NOW + 600)
-    expect(() => store.revoke('c', NOW + 600)).toThrow(/full \(2 live entries\)/)
+    store.revoke('a', NOW + 600, { sub: 'alice' })
+    store.revoke('b', NOW + 600, { sub: 'bob' })
+    expect(() => store.revoke('c', NOW + 600, { sub: 'carol' })).toThrow(/full \(2 live records/)
     expect(store.isRevoked('a')).toBe(true)
     expect(store.isRevoked('b')).toBe(true)
     store.revoke('a', NOW + 900) // re-revoking a held jti needs no room
@@ -170,7 +170,7 @@ describe('resolveRevocation: the check', () => {
     const c = claims({ jti: 'j1' })
     const ctx = context(c)
     await revocation.check(ctx, c)
-    expect(isRevoked).toHaveBeenCalledWith('j1', ctx)
+    expect(isRevoked).toHaveBeenCalledWith('j1', ctx, { sub: 'alice' })
   })
 
   it.each([
@@ -237,14 +237,14 @@ describe('resolveRevocation: revoke(ctx)', () => {
     const ctx = context({ user: 'alice' }) // a zod schema dropped jti and exp from the payload
     await revocation.check(ctx, { jti: 'j1', exp: NOW + 600 })
     await revocation.revoke(ctx, 5)
-    expect(revoke).toHaveBeenCalledWith('j1', NOW + 605)
+    expect(revoke).toHaveBeenCalledWith('j1', NOW + 605, {})
   })
 
   it('falls back to the payload for a context it has not seen', async () => {
     const revoke = vi.fn()
     const revocation = resolveRevocation({ isRevoked: () => false, revoke })!
     await revocation.revoke(context({ jti: 'j2', exp: NOW + 60 }), 0)
-    expect(revoke).toHaveBeenCalledWith('j2', NOW + 60)
+    expect(revoke).toHaveBeenCalledWith('j2', NOW + 60, {})
   })
 
   it.each([
@@ -333,7 +333,7 @@ describe('createAuthenticator with revocation', () => {
       request(await sign({ jti: 'j', exp: NOW + 60 })),
     ))!
     await authenticator.revoke(ctx)
-    expect(revoke).toHaveBeenCalledWith('j', NOW + 90)
+    expect(revoke).toHaveBeenCalledWith('j', NOW + 90, expect.objectContaining({}))
   })
 
   it('the isRevoked hook and the store both apply', async () => {

@@ -130,13 +130,30 @@ export interface CacheOptions {
  * }
  */
 export interface RevocationStore<Claims = DefaultClaims> {
-  /** True when `jti` was revoked. `ctx` is the verified context, for stores that want more. */
-  isRevoked(jti: string, ctx: AuthContext<Claims>): boolean | Promise<boolean>
+  /**
+   * True when `jti` was revoked. `ctx` is the verified context, for stores that want more;
+   * `token` its verified registered claims (never the zod-transformed payload). Any answer but
+   * `true` or `false` fails the request with 503 `revocation_unavailable`.
+   */
+  isRevoked(
+    jti: string,
+    ctx: AuthContext<Claims>,
+    token?: RevocationToken,
+  ): boolean | Promise<boolean>
   /**
    * Denies `jti` until `expiresAt` (epoch seconds): after that the token is refused for its `exp`
-   * anyway, so the entry may be dropped. Rejects when the revocation could not be recorded.
+   * anyway, so the entry may be dropped. `token`: the revoked token's verified registered claims,
+   * for stores that bound their size per subject. Rejects when the revocation could not be recorded.
    */
-  revoke(jti: string, expiresAt: number): void | Promise<void>
+  revoke(jti: string, expiresAt: number, token?: RevocationToken): void | Promise<void>
+}
+
+/** The verified registered claims (RFC 7519 §4.1) a revocation store is given besides `jti`. */
+export interface RevocationToken {
+  iss?: string
+  sub?: string
+  /** Epoch seconds. */
+  iat?: number
 }
 
 export interface RevocationOptions<Claims = DefaultClaims> {
@@ -159,8 +176,13 @@ export interface RevocationOptions<Claims = DefaultClaims> {
  */
 export interface DpopReplayStore {
   /**
-   * Records `key` (a hash of the proof's key, URI and `jti`) until `expiresAt` (epoch seconds);
-   * answers false when it was already recorded. Throwing or rejecting fails the request with 503.
+   * Records `key` (a hash of the proof's key, URI and `jti`) and answers false when it was already
+   * recorded. `expiresAt` (epoch seconds): the key must be answered as recorded at every instant
+   * strictly before `expiresAt`, and may be forgotten from then on (as Redis `SET key 1 NX EXAT
+   * expiresAt` does). It is later than the end of the proof's window (a proof is accepted while
+   * `now <= iat + maxAge + clockTolerance`, and recorded before that instant has passed), so no
+   * accepted proof outlives its entry.
+   * Throwing or rejecting fails the request with 503.
    */
   add(key: string, expiresAt: number): boolean | Promise<boolean>
 }

@@ -58,6 +58,16 @@ export interface RedisRevocationStore extends RevocationStore<unknown> {
 const DEFAULT_PREFIX = 'tokengate:revoked:'
 const MAX_NOT_REVOKED_TTL = 60
 const RETRY_AFTER_SECONDS = 5
+/**
+ * Revoking a `jti` again never shortens its key's life (as the memory store keeps the later end):
+ * the key is written only when it is missing or would expire sooner. A key without a TTL (written
+ * by something else) is left alone. A script rather than `PEXPIRE … GT` (Redis 7+): one round
+ * trip, atomic, and it also keeps the value (the key's end) in step with the TTL on Redis 6.
+ */
+const KEEP_LATER_EXPIRY = `local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -1 or ttl >= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`
 
 /**
  * A revocation store shared by every instance that points at the same Redis. Each revoked `jti` is
@@ -159,13 +169,15 @@ export function createRedisRevocationStore(
       const ttlMs = Math.ceil(until * 1000 - Date.now())
       if (ttlMs <= 0) return // already refused for its exp
       try {
-        await command(['SET', prefix + jti, String(until), 'PX', String(ttlMs)])
+        // One script, so two revocations racing on other instances cannot shorten it either.
+        await command(['EVAL', KEEP_LATER_EXPIRY, '1', prefix + jti, String(until), String(ttlMs)])
       } catch (cause) {
         onUnavailable?.(cause)
         throw new Error('tokengate: the revocation could not be stored in Redis', { cause })
       }
       notRevoked?.delete(jti)
-      revoked?.set(jti, until * 1000)
+      const cached = revoked?.get(jti)
+      revoked?.set(jti, Math.max(cached ?? 0, until * 1000))
     },
 
     async close() {

@@ -119,6 +119,31 @@ describe('keys and TTLs', () => {
     expect(await s.isRevoked(id)).toBe(false) // its local cache ends at the same time
   })
 
+  it('a second revoke of the same jti never shortens its TTL (issue 21 item 8)', async () => {
+    const s = store({ grace: 60 })
+    const other = store({ grace: 60 }) // another instance: its local cache knows nothing
+    const id = jti()
+    const key = `tokengate:revoked:${id}`
+    const exp = Math.floor(now()) + 3600
+    await s.revoke(id, exp) // TTL about 3,660 s
+    await other.revoke(id, Math.floor(now()) + 10) // a shorter bound: about 70 s
+    expect(await raw.pTTL(key)).toBeGreaterThan((exp + 60) * 1000 - Date.now() - 2000)
+    expect(await raw.get(key)).toBe(String(exp + 60))
+    // A later bound still extends it.
+    await other.revoke(id, exp + 600)
+    expect(await raw.pTTL(key)).toBeGreaterThan((exp + 660) * 1000 - Date.now() - 2000)
+    expect(await raw.get(key)).toBe(String(exp + 660))
+  })
+
+  it('a key without a TTL (written by something else) keeps none', async () => {
+    const s = store({ grace: 0 })
+    const id = jti()
+    await raw.set(`tokengate:revoked:${id}`, 'manual')
+    await s.revoke(id, now() + 60)
+    expect(await raw.pTTL(`tokengate:revoked:${id}`)).toBe(-1)
+    expect(await s.isRevoked(id)).toBe(true)
+  })
+
   it('writes nothing for a token that has already expired', async () => {
     const s = store({ grace: 0 })
     const id = jti()
