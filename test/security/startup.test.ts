@@ -1,7 +1,7 @@
 // Unsafe configurations fail at start-up, naming the option, never echoing key material.
 import { createAuthenticator } from '@tokengate/core'
-import { keysFor, type TestKeys } from '@tokengate/testkit'
-import { generateKeyPairSync } from 'node:crypto'
+import { attackerKeys, keysFor, nowSeconds, signJws, type TestKeys } from '@tokengate/testkit'
+import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { keySecrets } from './support/leaks.js'
 
@@ -170,3 +170,193 @@ describe('start-up refuses unsafe configuration', () => {
     expect(leaked).toEqual([])
   })
 })
+
+// ---------------------------------------------------------------------------------------------
+// Round 2/3 hardening: local key material (issue 12 items 3 and 4, issue 21 "zero padding").
+// ---------------------------------------------------------------------------------------------
+
+/** RFC 4251 §5 `string`/`mpint` and RFC 4253 §6.6 / RFC 5656 §3.1 / RFC 8709 §4 public key blobs. */
+function sshString(bytes: Uint8Array | string): Buffer {
+  const body = typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes)
+  const length = Buffer.alloc(4)
+  length.writeUInt32BE(body.length)
+  return Buffer.concat([length, body])
+}
+function sshMpint(b64u: string): Buffer {
+  const raw = Buffer.from(b64u, 'base64url')
+  return sshString((raw[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw)
+}
+function opensshLine(key: KeyObject): string {
+  const jwk = key.export({ format: 'jwk' }) as Record<string, string>
+  let type: string
+  let blob: Buffer
+  if (jwk.kty === 'RSA') {
+    type = 'ssh-rsa'
+    blob = Buffer.concat([sshString(type), sshMpint(jwk.e as string), sshMpint(jwk.n as string)])
+  } else if (jwk.kty === 'EC') {
+    type = 'ecdsa-sha2-nistp256'
+    const point = Buffer.concat([
+      Buffer.from([4]),
+      Buffer.from(jwk.x as string, 'base64url'),
+      Buffer.from(jwk.y as string, 'base64url'),
+    ])
+    blob = Buffer.concat([sshString(type), sshString('nistp256'), sshString(point)])
+  } else {
+    type = 'ssh-ed25519'
+    blob = Buffer.concat([sshString(type), sshString(Buffer.from(jwk.x as string, 'base64url'))])
+  }
+  return `${type} ${blob.toString('base64')} deploy@build-host`
+}
+
+const rsaPair = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const ecPair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+const edPair = generateKeyPairSync('ed25519')
+const attacker = attackerKeys()
+const spkiPem = rsaPair.publicKey.export({ type: 'spki', format: 'pem' }) as string
+const spkiDer = rsaPair.publicKey.export({ type: 'spki', format: 'der' })
+const pkcs1Der = rsaPair.publicKey.export({ type: 'pkcs1', format: 'der' })
+const pkcs1Pem = rsaPair.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string
+const certPem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(attacker.certificate)
+  .toString('base64')
+  .replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`
+const publicJwkText = JSON.stringify(rsaPair.publicKey.export({ format: 'jwk' }))
+
+/** Every way a key reaches `options.key` as if it were a secret (CVE-2016-10555, CVE-2022-29217, CVE-2023-48223). */
+const keyAsSecret: Array<{ form: string; key: () => string | Uint8Array }> = [
+  { form: 'SPKI PEM string', key: () => spkiPem },
+  { form: 'SPKI PEM as bytes (readFileSync)', key: () => new Uint8Array(Buffer.from(spkiPem)) },
+  { form: 'SPKI PEM after a comment line', key: () => `# issuer signing key\n${spkiPem}` },
+  {
+    form: 'SPKI PEM after a comment line, as bytes',
+    key: () => new Uint8Array(Buffer.from(`# issuer signing key\n${spkiPem}`)),
+  },
+  { form: 'SPKI PEM after a BOM and blank lines', key: () => `\uFEFF\n\n  ${spkiPem}` },
+  {
+    form: 'SPKI PEM with a BOM, as bytes',
+    key: () => new Uint8Array(Buffer.from(`\uFEFF${spkiPem}`)),
+  },
+  { form: 'SPKI PEM with CRLF line endings', key: () => spkiPem.replace(/\n/g, '\r\n') },
+  { form: 'PKCS#1 RSA PUBLIC KEY PEM', key: () => pkcs1Pem },
+  { form: 'X.509 certificate PEM', key: () => certPem },
+  { form: 'X.509 certificate PEM as bytes', key: () => new Uint8Array(Buffer.from(certPem)) },
+  { form: 'X.509 certificate DER bytes', key: () => attacker.certificate },
+  { form: 'public JWK as JSON text', key: () => publicJwkText },
+  { form: 'public JWK as JSON bytes', key: () => new Uint8Array(Buffer.from(publicJwkText)) },
+  {
+    form: 'public JWK Set as JSON text',
+    key: () => JSON.stringify({ keys: [rsaPair.publicKey.export({ format: 'jwk' })] }),
+  },
+  { form: 'SPKI DER bytes', key: () => new Uint8Array(spkiDer) },
+  { form: 'SPKI DER in bare base64', key: () => spkiDer.toString('base64') },
+  { form: 'SPKI DER in base64url', key: () => spkiDer.toString('base64url') },
+  {
+    form: 'SPKI DER in base64, as bytes',
+    key: () => new Uint8Array(Buffer.from(spkiDer.toString('base64'))),
+  },
+  {
+    form: 'SPKI DER in wrapped base64',
+    key: () => spkiDer.toString('base64').replace(/.{64}/g, '$&\n'),
+  },
+  {
+    form: 'EC SPKI DER in base64',
+    key: () => ecPair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+  },
+  {
+    form: 'Ed25519 SPKI DER bytes',
+    key: () => new Uint8Array(edPair.publicKey.export({ type: 'spki', format: 'der' })),
+  },
+  { form: 'PKCS#1 RSA public key DER bytes', key: () => new Uint8Array(pkcs1Der) },
+  { form: 'PKCS#1 RSA public key DER in base64', key: () => pkcs1Der.toString('base64') },
+  { form: 'SPKI DER in hex', key: () => spkiDer.toString('hex') },
+  { form: 'OpenSSH ssh-rsa line', key: () => opensshLine(rsaPair.publicKey) },
+  { form: 'OpenSSH ecdsa-sha2-nistp256 line', key: () => opensshLine(ecPair.publicKey) },
+  { form: 'OpenSSH ssh-ed25519 line', key: () => opensshLine(edPair.publicKey) },
+  {
+    form: 'OpenSSH line as bytes (authorized_keys)',
+    key: () => new Uint8Array(Buffer.from(`${opensshLine(edPair.publicKey)}\n`)),
+  },
+  {
+    form: 'PKCS#8 private key PEM',
+    key: () => rsaPair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  },
+  {
+    form: 'PKCS#8 private key PEM as bytes',
+    key: () =>
+      new Uint8Array(
+        Buffer.from(rsaPair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string),
+      ),
+  },
+  {
+    form: 'PKCS#8 private key DER bytes',
+    key: () => new Uint8Array(rsaPair.privateKey.export({ type: 'pkcs8', format: 'der' })),
+  },
+  {
+    form: 'PKCS#1 RSA private key DER bytes',
+    key: () => new Uint8Array(rsaPair.privateKey.export({ type: 'pkcs1', format: 'der' })),
+  },
+  {
+    form: 'SEC1 EC private key DER bytes',
+    key: () => new Uint8Array(ecPair.privateKey.export({ type: 'sec1', format: 'der' })),
+  },
+  {
+    form: 'private JWK as JSON text',
+    key: () => JSON.stringify(ecPair.privateKey.export({ format: 'jwk' })),
+  },
+  { form: 'a secret KeyObject holding PEM bytes', key: () => spkiPem },
+]
+
+describe('start-up refuses key material given as an HMAC secret (RFC 8725 §3.1, CVE-2016-10555, CVE-2022-29217, CVE-2023-48223)', () => {
+  it.each(keyAsSecret.flatMap((c) => ['HS256', 'HS512'].map((alg) => ({ ...c, alg }))))(
+    '$form with $alg',
+    ({ form, key, alg }) => {
+      const material = form.startsWith('a secret KeyObject')
+        ? createSecretKey(Buffer.from(key() as string))
+        : key()
+      let error: unknown
+      try {
+        createAuthenticator({ algorithms: [alg], key: material } as Parameters<
+          typeof createAuthenticator
+        >[0])
+      } catch (err) {
+        error = err
+      }
+      expect(error).toBeInstanceOf(TypeError)
+      const message = (error as Error).message
+      expect(message).toMatch(/^tokengate: options\.key is /)
+      // The fix: an asymmetric algorithm for the key, or a random secret.
+      expect(message).toMatch(/asymmetric algorithm/)
+      expect(message).toMatch(/random secret/)
+      expect(message).not.toContain(spkiDer.toString('base64').slice(40, 72))
+    },
+  )
+
+  it('the same key forms are refused as an issuer entry key', () => {
+    expect(() =>
+      createAuthenticator({
+        issuers: [
+          { issuer: 'https://a.example/', algorithms: ['HS256'], key: new Uint8Array(spkiDer) },
+        ],
+      } as Parameters<typeof createAuthenticator>[0]),
+    ).toThrow(/asymmetric algorithm/)
+  })
+
+  it('a PEM after a comment line, or as bytes, still verifies as the key it is', async () => {
+    const exp = nowSeconds() + 60
+    const cases: Array<[string, KeyObject, string | Uint8Array]> = [
+      ['RS256', rsaPair.privateKey, `# issuer key\n${spkiPem}`],
+      ['RS256', rsaPair.privateKey, new Uint8Array(Buffer.from(spkiPem))],
+      ['ES256', attacker.privateKey, new Uint8Array(Buffer.from(`subject=CN=x\n${certPem}`))],
+    ]
+    for (const [alg, signer, key] of cases) {
+      const token = signJws(alg, signer, { alg }, { sub: 'alice', exp })
+      const auth = createAuthenticator({ algorithms: [alg], key })
+      await expect(auth.authenticate(bearer(token))).resolves.toMatchObject({
+        payload: { sub: 'alice' },
+      })
+    }
+  })
+})
+
+function bearer(token: string) {
+  return { method: 'GET', url: '/protected', headers: { authorization: `Bearer ${token}` } }
+}
