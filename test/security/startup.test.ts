@@ -2,7 +2,8 @@
 import { createAuthenticator } from '@tokengate/core'
 import { attackerKeys, keysFor, nowSeconds, signJws, type TestKeys } from '@tokengate/testkit'
 import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { drivers, type RunningApp } from '../support/drivers.js'
 import { keySecrets } from './support/leaks.js'
 
 let rsa: TestKeys
@@ -360,3 +361,261 @@ describe('start-up refuses key material given as an HMAC secret (RFC 8725 §3.1,
 function bearer(token: string) {
   return { method: 'GET', url: '/protected', headers: { authorization: `Bearer ${token}` } }
 }
+
+/** A DER TLV (X.690 §8.1.3, definite length). */
+function derTlv(tag: number, body: Uint8Array): Buffer {
+  const n = body.length
+  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]
+  return Buffer.concat([Buffer.from([tag, ...length]), body])
+}
+
+const weakJwk = weakRsa.publicKey.export({ format: 'jwk' }) as { n: string; e: string }
+/** The 1024-bit modulus with 129 leading zero octets: 257 octets, "2048 bits" by octet count. */
+const paddedN = Buffer.concat([Buffer.alloc(129), Buffer.from(weakJwk.n, 'base64url')])
+const paddedSpkiPem = (() => {
+  const rsaKey = derTlv(
+    0x30,
+    Buffer.concat([derTlv(0x02, paddedN), derTlv(0x02, Buffer.from(weakJwk.e, 'base64url'))]),
+  )
+  const algId = Buffer.from('300d06092a864886f70d0101010500', 'hex')
+  const spki = derTlv(
+    0x30,
+    Buffer.concat([algId, derTlv(0x03, Buffer.concat([Buffer.from([0]), rsaKey]))]),
+  )
+  return `-----BEGIN PUBLIC KEY-----\n${spki.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END PUBLIC KEY-----\n`
+})()
+
+const ecJwk = ecPair.publicKey.export({ format: 'jwk' }) as Record<string, string>
+const edJwk = edPair.publicKey.export({ format: 'jwk' }) as Record<string, string>
+const rsaJwk = rsaPair.publicKey.export({ format: 'jwk' }) as Record<string, string>
+/** y + 1: a valid-looking coordinate whose point is not on P-256. */
+const offCurveY = (() => {
+  const y = Buffer.from(ecJwk.y as string, 'base64url')
+  y[31] = ((y[31] as number) + 1) & 0xff
+  return y.toString('base64url')
+})()
+const offCurveSpkiPem = (() => {
+  const der = ecPair.publicKey.export({ type: 'spki', format: 'der' })
+  der[der.length - 1] = ((der[der.length - 1] as number) + 1) & 0xff
+  return `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`
+})()
+const shortEdSpkiPem = (() => {
+  const der = edPair.publicKey.export({ type: 'spki', format: 'der' })
+  // Drop the last octet of the key and fix the three lengths (SEQUENCE, BIT STRING).
+  const cut = Buffer.from(der.subarray(0, der.length - 1))
+  cut[1] = (cut[1] as number) - 1
+  cut[10] = (cut[10] as number) - 1
+  return `-----BEGIN PUBLIC KEY-----\n${cut.toString('base64')}\n-----END PUBLIC KEY-----\n`
+})()
+
+interface BrokenKeyCase {
+  name: string
+  ref: string
+  options: () => unknown
+  /** Words the start-up message must contain (the kid, the defect). */
+  names: string[]
+}
+
+const inSet = (jwk: Record<string, unknown>) => ({ jwks: { keys: [jwk] } })
+
+/**
+ * Issue 12 item 4: keys that passed start-up but failed to import made every request a 500, on
+ * every adapter, for good. Each is now refused at start-up, naming its kid and the fix.
+ */
+const brokenKeys: BrokenKeyCase[] = [
+  {
+    name: 'RSA JWK whose n is not base64url',
+    ref: 'RFC 7518 §6.3.1.1, RFC 7515 §2',
+    options: () => ({
+      algorithms: ['RS256'],
+      key: inSet({
+        ...rsaJwk,
+        kid: 'rsa-corrupt',
+        n: `${(rsaJwk.n as string).slice(0, 40)}!!${(rsaJwk.n as string).slice(42)}`,
+      }),
+    }),
+    names: ['rsa-corrupt', 'base64url'],
+  },
+  {
+    name: 'RSA JWK whose n is even (not a modulus)',
+    ref: 'RFC 8017 §3.1',
+    options: () => ({
+      algorithms: ['RS256'],
+      key: inSet({ ...rsaJwk, kid: 'rsa-even', n: `${(rsaJwk.n as string).slice(0, -1)}A` }),
+    }),
+    names: ['rsa-even', 'even'],
+  },
+  {
+    name: 'RSA JWK whose e is even',
+    ref: 'RFC 8017 §3.1',
+    options: () => ({ algorithms: ['RS256'], key: inSet({ ...rsaJwk, kid: 'rsa-e', e: 'AQAA' }) }),
+    names: ['rsa-e', 'exponent'],
+  },
+  {
+    name: 'EC JWK whose point is not on P-256 (invalid curve)',
+    ref: 'SEC 1 §3.2.2, RFC 7518 §6.2.1',
+    options: () => ({
+      algorithms: ['ES256'],
+      key: inSet({ ...ecJwk, kid: 'ec-off', y: offCurveY }),
+    }),
+    names: ['ec-off', 'not on P-256'],
+  },
+  {
+    name: 'EC JWK with a short y coordinate',
+    ref: 'RFC 7518 §6.2.1.3',
+    options: () => ({
+      algorithms: ['ES256'],
+      key: inSet({ ...ecJwk, kid: 'ec-short', y: (ecJwk.y as string).slice(3) }),
+    }),
+    names: ['ec-short', '32 bytes'],
+  },
+  {
+    name: 'a single EC JWK whose point is not on P-256',
+    ref: 'SEC 1 §3.2.2',
+    options: () => ({ algorithms: ['ES256'], key: { ...ecJwk, kid: 'ec-single', y: offCurveY } }),
+    names: ['ec-single', 'not on P-256'],
+  },
+  {
+    name: 'OKP JWK of 31 bytes for Ed25519',
+    ref: 'RFC 8037 §2',
+    options: () => ({
+      algorithms: ['EdDSA'],
+      key: inSet({
+        ...edJwk,
+        kid: 'ed-short',
+        x: Buffer.from(edJwk.x as string, 'base64url')
+          .subarray(1)
+          .toString('base64url'),
+      }),
+    }),
+    names: ['ed-short', 'Ed25519 needs 32'],
+  },
+  {
+    name: 'oct JWK whose k is not base64url (its size was counted from the text)',
+    ref: 'RFC 7518 §6.4.1, §3.2',
+    options: () => ({
+      algorithms: ['HS256'],
+      key: inSet({ kty: 'oct', kid: 'oct-text', k: '.'.repeat(43) }),
+    }),
+    names: ['oct-text', 'base64url'],
+  },
+  {
+    name: 'EC SPKI PEM whose point is not on the curve',
+    ref: 'SEC 1 §3.2.2, RFC 5480 §2.2',
+    options: () => ({ algorithms: ['ES256'], key: offCurveSpkiPem }),
+    names: ['options.key', 'not on P-256'],
+  },
+  {
+    name: 'Ed25519 SPKI PEM of 31 bytes',
+    ref: 'RFC 8410 §4',
+    options: () => ({ algorithms: ['EdDSA'], key: shortEdSpkiPem }),
+    names: ['options.key', 'Ed25519 needs 32'],
+  },
+  // Issue 21: sizes count real bits, not octets padded with zeros.
+  {
+    name: 'JWK n: a 1024-bit modulus padded with zero octets to 257',
+    ref: 'RFC 7518 §3.3, §6.3.1.1',
+    options: () => ({
+      algorithms: ['RS256'],
+      key: inSet({ kty: 'RSA', kid: 'rsa-padded', e: weakJwk.e, n: paddedN.toString('base64url') }),
+    }),
+    names: ['RS256', 'rsa-padded', '1024-bit'],
+  },
+  {
+    name: 'SPKI PEM: a 1024-bit modulus padded with zero octets to 257',
+    ref: 'RFC 7518 §3.3',
+    options: () => ({ algorithms: ['RS256'], key: paddedSpkiPem }),
+    names: ['RS256', '1024-bit'],
+  },
+  {
+    name: 'decryption JWK: a 1024-bit modulus padded with zero octets',
+    ref: 'RFC 7518 §4.2 (2048 bits or larger)',
+    options: () => ({
+      algorithms: ['RS256'],
+      key: rsa.publicPem,
+      decrypt: {
+        keys: {
+          ...(weakRsa.privateKey.export({ format: 'jwk' }) as object),
+          n: paddedN.toString('base64url'),
+        },
+        keyManagementAlgorithms: ['RSA-OAEP-256'],
+      },
+    }),
+    names: ['decrypt'],
+  },
+]
+
+describe('start-up refuses a local key that could not be imported later, naming its kid (issue 12 item 4)', () => {
+  it.each(brokenKeys)('$name ($ref)', (c) => {
+    let error: unknown
+    try {
+      createAuthenticator(c.options() as Parameters<typeof createAuthenticator>[0])
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(TypeError)
+    const message = (error as Error).message
+    expect(message).toMatch(/^tokengate: /)
+    for (const word of c.names) expect(message).toContain(word)
+  })
+})
+
+/** Printable random secrets (an `openssl rand -base64 48`, a password manager's) verify as before. */
+const printableSecrets = [
+  Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64'),
+  Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url'),
+  Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex'),
+  'correct horse battery staple, twice: correct horse battery staple',
+]
+
+describe.each(drivers)('local keys after start-up on $name: never a 500', (driver) => {
+  let app: RunningApp | undefined
+  afterEach(async () => {
+    await app?.close()
+    app = undefined
+  })
+  const get = (token: string) =>
+    (app as RunningApp).request({
+      path: '/protected',
+      headers: { authorization: `Bearer ${token}` },
+    })
+
+  it.each(printableSecrets)('a printable random secret verifies HS256 (%s)', async (secret) => {
+    app = await driver.start({ options: { algorithms: ['HS256'], key: secret } })
+    const token = signJws(
+      'HS256',
+      secret,
+      { alg: 'HS256' },
+      { sub: 'alice', exp: nowSeconds() + 60 },
+    )
+    expect((await get(token)).status).toBe(200)
+    expect(await get(`${token.slice(0, -4)}AAAA`)).toMatchObject({ status: 401 })
+  })
+
+  it('a private JWK in a local set verifies with its public members only (d is never imported)', async () => {
+    const privateJwk = {
+      ...(ecPair.privateKey.export({ format: 'jwk' }) as object),
+      kid: 'ec-private',
+    }
+    app = await driver.start({
+      options: { algorithms: ['ES256'], key: { jwks: { keys: [privateJwk] } } },
+    })
+    const token = signJws(
+      'ES256',
+      ecPair.privateKey,
+      { alg: 'ES256', kid: 'ec-private' },
+      { sub: 'alice', exp: nowSeconds() + 60 },
+    )
+    expect((await get(token)).status).toBe(200)
+    const otherKid = signJws(
+      'ES256',
+      ecPair.privateKey,
+      { alg: 'ES256', kid: 'ec-other' },
+      { sub: 'alice', exp: nowSeconds() + 60 },
+    )
+    for (const junk of ['x', 'a.b.c', `${token.slice(0, -4)}AAAA`, otherKid]) {
+      const response = await get(junk)
+      expect(response.status).toBe(401)
+    }
+  })
+})

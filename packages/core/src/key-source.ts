@@ -94,20 +94,30 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
         'tokengate: options.key.jwks must be a JWK Set: { keys: [...] } (RFC 7517 §5)',
       )
     const entries: Array<{ prepared: PreparedKey; kid: string | undefined; algs: string[] }> = []
+    const misfits: Array<{ prepared: PreparedKey; kid: string | undefined; i: number }> = []
     for (const [i, jwk] of list.entries()) {
       // Encryption keys and the like share sets with signing keys: skip them. A signing key that
       // is private or cannot be imported fails here, naming its kid, not at every request.
       if (!isSignatureJwk(jwk)) continue
       const prepared = prepareJwk(jwk, `options.key.jwks.keys.${i}`)
       const algs = fittingAlgorithms(prepared, algorithms)
-      if (algs.length > 0)
-        entries.push({ prepared, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, algs })
+      const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined
+      if (algs.length > 0) entries.push({ prepared, kid, algs })
+      else misfits.push({ prepared, kid, i })
     }
     for (const alg of algorithms) {
-      if (!entries.some((e) => e.algs.includes(alg)))
-        throw new TypeError(
-          `tokengate: options.algorithms lists ${alg}, but no key in options.key.jwks can verify it; remove ${alg} or add a fitting key`,
+      if (!entries.some((e) => e.algs.includes(alg))) {
+        // Say why the nearest key does not fit (too small, say), rather than only that none does.
+        const near = misfits.find(
+          (m) => m.prepared.desc.kty === JWS_ALGORITHMS[alg]?.kty && misfit(m.prepared.desc, alg),
         )
+        const why = near
+          ? ` (options.key.jwks.keys.${near.i}${near.kid === undefined ? '' : ` with kid ${JSON.stringify(near.kid.slice(0, 64))}`}: ${misfit(near.prepared.desc, alg)})`
+          : ''
+        throw new TypeError(
+          `tokengate: options.algorithms lists ${alg}, but no key in options.key.jwks can verify it${why}; remove ${alg} or add a fitting key`,
+        )
+      }
     }
     return new StaticKeySource(entries, true)
   }
