@@ -42,7 +42,7 @@ export function keyForm(value: string | Uint8Array): KeyForm | undefined {
   const form = textForm(value)
   if (form) return form
   // A DER key read as a binary string (latin1): every code unit one byte.
-  if (value.length > 0 && !/[^\x00-\xff]/.test(value)) {
+  if (value.length > 0 && [...value].every((c) => c.charCodeAt(0) <= 0xff)) {
     const der = derForm(Uint8Array.from(value, (c) => c.charCodeAt(0)))
     if (der) return { kind: 'other', what: `${der.what} in DER`, private: der.private }
   }
