@@ -113,8 +113,9 @@ export function rsaDefect(n: Uint8Array, e: Uint8Array): string | undefined {
   const bits = bitLength(n)
   if (bits > MAX_RSA_BITS) return `its modulus has ${bits} bits (at most ${MAX_RSA_BITS})`
   if (((n[n.length - 1] ?? 0) & 1) === 0) return 'its modulus n is even, so not an RSA modulus'
-  const exponent = toBigInt(e)
-  if (exponent < 3n || (exponent & 1n) === 0n || bitLength(e) > 33)
+  // The size first: e is attacker-chosen where prepareJwk reads a DPoP proof's jwk.
+  const exponent = bitLength(e) > 33 ? 0n : toBigInt(e)
+  if (exponent < 3n || (exponent & 1n) === 0n)
     return 'its exponent e is not an odd number from 3 to 2^33 (RFC 8017 §3.1)'
   return undefined
 }
