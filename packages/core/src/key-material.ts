@@ -1,5 +1,7 @@
 // Private key material (secret, PKCS#8 PEM, JWK, CryptoKey, KeyObject): its shape, known at start-up, and its import per alg.
 import { base64url, importJWK, importPKCS8, type JWK } from 'jose'
+import { bitLength, jwkDefect } from './key-check.js'
+import { keyForm } from './key-forms.js'
 import { pkcs8Shape } from './pkcs8.js'
 import type { KeyMaterial } from './types.js'
 
@@ -146,9 +148,26 @@ export function describePrivateKey(
 ): PrivateKey {
   if (typeof material === 'string' && material.trimStart().startsWith('-----BEGIN'))
     return fromPem(material, option, kid)
-  if (typeof material === 'string')
-    return fromBytes(new TextEncoder().encode(material), option, kid)
-  if (material instanceof Uint8Array) return fromBytes(material, option, kid)
+  if (typeof material === 'string' || material instanceof Uint8Array) {
+    // Key material given as a secret (a PEM after a comment or as bytes, DER, JWK text, OpenSSH):
+    // a PEM is read as the key it is; any other form is refused rather than used as a secret,
+    // which anyone holding the public key could then reproduce (RFC 8725 §3.1).
+    const form = keyForm(material)
+    if (form?.kind === 'pem') return fromPem(form.pem, option, kid)
+    if (form)
+      throw new TypeError(
+        `tokengate: ${option} is ${form.what}, not a secret: key material is never used as a secret. ${
+          form.private
+            ? 'Give the private key as a PKCS#8 PEM string or a JWK object'
+            : 'A private key or a random secret is needed here'
+        }.`,
+      )
+    return fromBytes(
+      typeof material === 'string' ? new TextEncoder().encode(material) : material,
+      option,
+      kid,
+    )
+  }
   if (isCryptoKey(material)) {
     if (material.type === 'public')
       throw new TypeError(
@@ -214,11 +233,17 @@ function fromJwk(jwk: JWK, option: string, kidOverride: string | undefined): Pri
       `tokengate: ${option} is a public JWK (no "d"); a private key is needed here.`,
     )
   }
+  const defect = jwkDefect(jwk as Record<string, unknown>)
+  if (defect)
+    throw new TypeError(
+      `tokengate: ${option}${kid === undefined ? '' : ` (kid ${JSON.stringify(kid.slice(0, 64))})`} is a ${String(jwk.kty)} JWK that cannot be imported: ${defect}; export the key again from its source.`,
+    )
   let shape: KeyShape
   if (jwk.kty === 'RSA')
     shape = {
       kty: 'RSA',
-      bits: typeof jwk.n === 'string' ? decodeMember(jwk.n, option).length * 8 : undefined,
+      // Leading zero octets do not count: a padded 1024-bit modulus stays 1024 bits (RFC 7518 §3.3).
+      bits: typeof jwk.n === 'string' ? bitLength(decodeMember(jwk.n, option)) : undefined,
       pss: false,
     }
   else if ((jwk.kty === 'EC' || jwk.kty === 'OKP') && typeof jwk.crv === 'string')

@@ -4,6 +4,7 @@ import { checkRemoteUrl, RemoteKeySource } from './jwks-remote.js'
 import {
   fittingAlgorithms,
   importFor,
+  isSignatureJwk,
   JWS_ALGORITHMS,
   MAX_CANDIDATES,
   misfit,
@@ -93,29 +94,49 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
         'tokengate: options.key.jwks must be a JWK Set: { keys: [...] } (RFC 7517 §5)',
       )
     const entries: Array<{ prepared: PreparedKey; kid: string | undefined; algs: string[] }> = []
+    const misfits: Array<{ prepared: PreparedKey; kid: string | undefined; i: number }> = []
     for (const [i, jwk] of list.entries()) {
-      let prepared: PreparedKey
-      try {
-        prepared = prepareJwk(jwk, `options.key.jwks.keys.${i}`)
-      } catch {
-        continue // encryption keys and the like share sets with signing keys: skip, do not fail
-      }
+      // Encryption keys and the like share sets with signing keys: skip them. A signing key that
+      // is private or cannot be imported fails here, naming its kid, not at every request.
+      if (!isSignatureJwk(jwk)) continue
+      const prepared = prepareJwk(jwk, `options.key.jwks.keys.${i}`)
       const algs = fittingAlgorithms(prepared, algorithms)
-      if (algs.length > 0)
-        entries.push({ prepared, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, algs })
+      const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined
+      if (algs.length > 0) entries.push({ prepared, kid, algs })
+      else misfits.push({ prepared, kid, i })
     }
     for (const alg of algorithms) {
-      if (!entries.some((e) => e.algs.includes(alg)))
-        throw new TypeError(
-          `tokengate: options.algorithms lists ${alg}, but no key in options.key.jwks can verify it; remove ${alg} or add a fitting key`,
+      if (!entries.some((e) => e.algs.includes(alg))) {
+        // Say why the nearest key does not fit (too small, say), rather than only that none does.
+        const near = misfits.find(
+          (m) => m.prepared.desc.kty === JWS_ALGORITHMS[alg]?.kty && misfit(m.prepared.desc, alg),
         )
+        const why = near
+          ? ` (options.key.jwks.keys.${near.i}${near.kid === undefined ? '' : ` with kid ${JSON.stringify(near.kid.slice(0, 64))}`}: ${misfit(near.prepared.desc, alg)})`
+          : ''
+        throw new TypeError(
+          `tokengate: options.algorithms lists ${alg}, but no key in options.key.jwks can verify it${why}; remove ${alg} or add a fitting key`,
+        )
+      }
     }
     return new StaticKeySource(entries, true)
   }
-  const prepared = prepareKey(key as KeyMaterial, 'options.key')
+  let prepared: PreparedKey
+  try {
+    prepared = prepareKey(key as KeyMaterial, 'options.key')
+  } catch (err) {
+    // A private or PKCS#1 PEM given for HS*: say the HMAC fix too, not only the PEM one.
+    const text = typeof key === 'string' || key instanceof Uint8Array
+    if (symmetric && text && err instanceof TypeError && !err.message.includes('random secret'))
+      throw new TypeError(
+        `${err.message}. Key material is never an HMAC secret (RFC 8725 §3.1): for ${algorithms.join(', ')} use a random secret of at least 32 bytes, or list an asymmetric algorithm (RS256, ES256, EdDSA, ...) to verify with a public key`,
+        { cause: err },
+      )
+    throw err
+  }
   if (prepared.form === 'spki' || prepared.form === 'x509' ? symmetric : false) {
     throw new TypeError(
-      `tokengate: options.key is a public-key PEM, and ${algorithms.join(', ')} needs a shared secret: a public key must never be used as an HMAC secret (RFC 8725 §3.1)`,
+      `tokengate: options.key is a public-key PEM, and ${algorithms.join(', ')} needs a shared secret: a public key must never be used as an HMAC secret (RFC 8725 §3.1): anyone holding it could forge tokens. List an asymmetric algorithm (RS256, ES256, EdDSA, ...) in options.algorithms to verify with this key, or use a random secret of at least 32 bytes`,
     )
   }
   for (const alg of algorithms) {
@@ -144,6 +165,7 @@ export class StaticKeySource implements KeySource {
   #table: Map<string, Array<{ kid: string | undefined; key: CryptoKey }>> | undefined
   readonly #singles = new Map<string, readonly CryptoKey[]>()
   #loading: Promise<Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>> | undefined
+  readonly #broken = new Map<string, Array<{ kid: string | undefined; cause: unknown }>>()
 
   constructor(
     entries: ReadonlyArray<{ prepared: PreparedKey; kid: string | undefined; algs: string[] }>,
@@ -179,6 +201,19 @@ export class StaticKeySource implements KeySource {
       if (kid !== undefined ? entry.kid === kid : keys.length < MAX_CANDIDATES) keys.push(entry.key)
     }
     if (keys.length === 0) {
+      const broken = this.#broken.get(alg)?.find((b) => kid === undefined || b.kid === kid)
+      if (broken)
+        throw new AuthError(
+          'keys_unavailable',
+          'a configured verification key could not be imported',
+          {
+            // The kid goes to the operator (in cause), not into the response to the client.
+            cause: new Error(
+              `tokengate: the key${broken.kid === undefined ? '' : ` with kid ${JSON.stringify(broken.kid)}`} in options.key cannot be imported for ${alg}; fix or remove it`,
+              { cause: broken.cause },
+            ),
+          },
+        )
       throw new AuthError(
         'key_not_found',
         kid === undefined ? `no key for alg ${alg}` : 'no key matches the token kid',
@@ -191,7 +226,15 @@ export class StaticKeySource implements KeySource {
     const table = new Map<string, Array<{ kid: string | undefined; key: CryptoKey }>>()
     for (const { prepared, kid, algs } of this.#entries) {
       for (const alg of algs) {
-        const key = await importFor(prepared, alg)
+        let key: CryptoKey
+        try {
+          key = await importFor(prepared, alg)
+        } catch (cause) {
+          // Start-up checks make this unreachable for known runtimes; should one still refuse a key,
+          // the other keys keep working and a token for this one is 503, never a 500 (RFC 6750 §3.1).
+          this.#broken.set(alg, [...(this.#broken.get(alg) ?? []), { kid, cause }])
+          continue
+        }
         const list = table.get(alg) ?? []
         list.push({ kid, key })
         table.set(alg, list)

@@ -1,5 +1,7 @@
 // Verification keys: checks at start-up that each key fits the allowed algorithms, imports it once per algorithm.
 import { importJWK, importSPKI, importX509, type JWK } from 'jose'
+import { bitLength, decodeJwkMember, jwkDefect } from './key-check.js'
+import { keyForm } from './key-forms.js'
 import { looksLikePem, readPem, type KeyType } from './pem.js'
 import type { KeyMaterial } from './types.js'
 
@@ -112,31 +114,70 @@ const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  * when it cannot be a JWS verification key.
  */
 export function prepareKey(key: KeyMaterial, optionName: string): PreparedKey {
-  if (typeof key === 'string') {
-    if (looksLikePem(key)) {
+  if (typeof key === 'string' || key instanceof Uint8Array) {
+    if (typeof key === 'string' && looksLikePem(key)) {
       const pem = readPem(key, optionName)
       return { form: pem.format, pem: key.trim(), desc: pem.key }
     }
-    return {
-      form: 'secret',
-      secret: encoder.encode(key),
-      desc: { kty: 'oct', bytes: encoder.encode(key).length },
+    const form = keyForm(key)
+    if (form?.kind === 'pem') {
+      // A PEM block after a comment line, or read as bytes: the key it holds, never a secret.
+      const pem = readPem(form.pem, optionName)
+      return { form: pem.format, pem: form.pem, desc: pem.key }
     }
+    if (form) throw notASecret(optionName, form.what, form.private)
+    const secret = typeof key === 'string' ? encoder.encode(key) : key.slice()
+    return { form: 'secret', secret, desc: { kty: 'oct', bytes: secret.length } }
   }
-  if (key instanceof Uint8Array)
-    return { form: 'secret', secret: key.slice(), desc: { kty: 'oct', bytes: key.length } }
   if (isCryptoKey(key)) return prepareCryptoKey(key, optionName)
   if (isKeyObject(key)) {
     if (key.type === 'private')
       throw new TypeError(
         `tokengate: ${optionName} is a private KeyObject: give the public key (createPublicKey(privateKey))`,
       )
-    return prepareJwk(key.export({ format: 'jwk' }) as JWK, optionName)
+    const jwk = key.export({ format: 'jwk' }) as JWK
+    if (key.type === 'secret') {
+      // createSecretKey(readFileSync('public.pem')) is the same mistake as the bytes themselves.
+      const form = keyForm(decodeJwkMember(jwk.k ?? '') ?? new Uint8Array())
+      if (form)
+        throw notASecret(
+          optionName,
+          form.kind === 'pem' ? `a PEM ${form.label}` : form.what,
+          form.kind === 'other' && form.private,
+        )
+    }
+    return prepareJwk(jwk, optionName)
   }
   if (typeof key === 'object' && key !== null && typeof (key as JWK).kty === 'string')
     return prepareJwk(key as JWK, optionName)
   throw new TypeError(
     `tokengate: ${optionName} must be a secret (string or Uint8Array), a PEM public key or certificate, a JWK, a CryptoKey, { jwks }, { jwksUri } or { discovery }`,
+  )
+}
+
+/**
+ * The start-up refusal of key material given as a secret (RFC 8725 §3.1): whoever holds a public
+ * key could sign tokens with it as the HMAC secret (CVE-2016-10555, CVE-2022-29217, CVE-2023-48223).
+ */
+export function notASecret(optionName: string, what: string, isPrivate: boolean): TypeError {
+  return new TypeError(
+    `tokengate: ${optionName} is ${what}, not a secret: key material must never be used as an HMAC secret, or anyone holding the public key could forge tokens (RFC 8725 §3.1). ` +
+      (isPrivate
+        ? 'Give the public key instead (a PEM string, a JWK object or a KeyObject) and list an asymmetric algorithm (RS256, ES256, EdDSA, ...) in options.algorithms; '
+        : 'To verify with this key, list an asymmetric algorithm (RS256, ES256, EdDSA, ...) in options.algorithms and give it as a PEM string, a JWK object or a KeyObject; ') +
+      'for HS256/384/512, use a random secret of at least 32 bytes instead.',
+  )
+}
+
+/**
+ * Whether a JWK of a set is meant to verify signatures at all (RFC 7517 §4.2, §4.3): others, such
+ * as encryption keys sharing the set, are skipped; a signing key that is broken is refused.
+ */
+export function isSignatureJwk(jwk: JWK): boolean {
+  return (
+    PUBLIC_MEMBERS[jwk.kty as string] !== undefined &&
+    (jwk.use === undefined || jwk.use === 'sig') &&
+    (!Array.isArray(jwk.key_ops) || jwk.key_ops.includes('verify'))
   )
 }
 
@@ -153,15 +194,24 @@ export function prepareJwk(jwk: JWK, optionName: string): PreparedKey & { form: 
     )
   if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('verify'))
     throw new TypeError(`tokengate: ${optionName} is a JWK whose key_ops do not include 'verify'`)
+  // A private JWK is accepted with only its public members kept (RFC 7518 §6): `d` is never imported.
   const pub: Record<string, unknown> = { kty: jwk.kty }
   for (const m of members) {
     if (typeof (jwk as Record<string, unknown>)[m] !== 'string')
       throw new TypeError(`tokengate: ${optionName} is a ${jwk.kty} JWK without its '${m}' member`)
     pub[m] = (jwk as Record<string, unknown>)[m]
   }
+  // Checked now, so that the import at first use cannot fail (a broken key would fail every request).
+  const defect = jwkDefect(pub)
+  if (defect)
+    throw new TypeError(
+      `tokengate: ${optionName}${kidLabel(jwk)} is a ${jwk.kty} JWK that cannot be imported: ${defect}; export the key again from its source`,
+    )
   let desc: KeyDescription
-  if (jwk.kty === 'oct') desc = { kty: 'oct', bytes: b64uLength(jwk.k as string) }
-  else if (jwk.kty === 'RSA') desc = { kty: 'RSA', bits: rsaBits(jwk.n as string), pssOnly: false }
+  // Sizes count the decoded bytes, leading zero octets of a modulus not counted (RFC 7518 §6.3.1.1).
+  if (jwk.kty === 'oct') desc = { kty: 'oct', bytes: decodedLength(jwk.k as string) }
+  else if (jwk.kty === 'RSA')
+    desc = { kty: 'RSA', bits: bitLength(decodedMember(jwk.n as string)), pssOnly: false }
   else desc = { kty: jwk.kty as 'EC' | 'OKP', crv: jwk.crv as string }
   return {
     form: 'jwk',
@@ -263,15 +313,17 @@ function isKeyObject(key: unknown): key is KeyObjectLike {
   )
 }
 
-function b64uLength(value: string): number {
-  return Math.floor((value.replace(/=+$/, '').length * 3) / 4)
+// The kid names the key to fix in a set of several (and in a single JWK it helps find it).
+function kidLabel(jwk: JWK): string {
+  return typeof jwk.kid === 'string' ? ` (kid ${JSON.stringify(jwk.kid.slice(0, 64))})` : ''
 }
 
-function rsaBits(n: string): number {
-  const bytes = b64uDecode(n)
-  let i = 0
-  while (i < bytes.length && bytes[i] === 0) i++
-  return (bytes.length - i) * 8 - (bytes[i] === undefined ? 0 : Math.clz32(bytes[i] as number) - 24)
+function decodedMember(value: string): Uint8Array {
+  return decodeJwkMember(value) ?? new Uint8Array()
+}
+
+function decodedLength(value: string): number {
+  return decodedMember(value).length
 }
 
 /** base64url (RFC 4648 §5) to bytes, without padding checks (callers check shape first). */

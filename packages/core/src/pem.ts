@@ -1,4 +1,5 @@
 // Reads just enough of a PEM public key or X.509 certificate (DER, X.690) to tell its key type at start-up.
+import { bitLength, ecDefect, okpDefect, rsaDefect } from './key-check.js'
 
 /** What a public key is, as far as choosing a JWS algorithm goes (RFC 7518 §3). */
 export type KeyType =
@@ -57,6 +58,10 @@ export function readPem(pem: string, optionName: string): PemInfo {
     return { format, key: readSpki(der, format === 'spki' ? 0 : spkiOffsetInCertificate(der)) }
   } catch (cause) {
     if (cause instanceof TypeError && cause.message.startsWith('tokengate:')) throw cause
+    if (cause instanceof KeyDefect)
+      throw new TypeError(
+        `tokengate: ${optionName} is a ${label === 'PUBLIC KEY' ? 'public key' : 'certificate'} that cannot be imported: ${cause.message}; export the key again from its source`,
+      )
     throw new TypeError(
       `tokengate: ${optionName} is PEM text that does not hold a readable ${label === 'PUBLIC KEY' ? 'SPKI public key' : 'X.509 certificate'}`,
       { cause },
@@ -64,13 +69,17 @@ export function readPem(pem: string, optionName: string): PemInfo {
   }
 }
 
+/** A key whose structure reads but which cannot be imported; its message says why. */
+class KeyDefect extends Error {}
+
 interface Tlv {
   tag: number
   start: number
   end: number
 }
 
-function tlv(der: Uint8Array, pos: number): Tlv {
+/** One DER tag-length-value at `pos` (X.690 §8.1); throws a RangeError when it does not fit. */
+export function tlv(der: Uint8Array, pos: number): Tlv {
   const tag = der[pos]
   let length = der[pos + 1]
   let start = pos + 2
@@ -109,20 +118,40 @@ function readSpki(der: Uint8Array, pos: number): KeyType {
       // RFC 8017 §A.1.1: RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
       const bitString = tlv(der, algId.end)
       const modulus = tlv(der, tlv(der, bitString.start + 1).start)
-      let bytes = modulus.end - modulus.start
-      if (der[modulus.start] === 0) bytes -= 1
-      return { kty: 'RSA', bits: bytes * 8, pssOnly: name === 'RSASSA-PSS' }
-    }
-    case 'ecPublicKey':
+      const exponent = tlv(der, modulus.end)
+      // Checked now so that the import at first use cannot fail (a broken key would fail every request).
+      const defect = rsaDefect(
+        der.subarray(modulus.start, modulus.end),
+        der.subarray(exponent.start, exponent.end),
+      )
+      if (defect) throw new KeyDefect(defect)
       return {
-        kty: 'EC',
-        crv: (params && params.tag === 0x06 && OID[hex(der, params)]) || 'unknown curve',
+        kty: 'RSA',
+        bits: bitLength(der.subarray(modulus.start, modulus.end)),
+        pssOnly: name === 'RSASSA-PSS',
       }
+    }
+    case 'ecPublicKey': {
+      const crv = (params && params.tag === 0x06 && OID[hex(der, params)]) || 'unknown curve'
+      // SEC 1 §2.3.3: an uncompressed point is 0x04 || x || y (the BIT STRING opens with 0 unused bits).
+      const point = tlv(der, algId.end)
+      const body = der.subarray(point.start + 1, point.end)
+      if (body[0] === 4) {
+        const half = (body.length - 1) / 2
+        const defect = ecDefect(crv, body.subarray(1, 1 + half), body.subarray(1 + half))
+        if (defect) throw new KeyDefect(defect)
+      }
+      return { kty: 'EC', crv }
+    }
     case 'Ed25519':
     case 'Ed448':
     case 'X25519':
-    case 'X448':
+    case 'X448': {
+      const key = tlv(der, algId.end)
+      const defect = okpDefect(name, der.subarray(key.start + 1, key.end))
+      if (defect) throw new KeyDefect(defect)
       return { kty: 'OKP', crv: name }
+    }
     default:
       throw new RangeError('unsupported key algorithm')
   }

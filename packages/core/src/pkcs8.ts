@@ -1,5 +1,6 @@
 // Reads just enough of a PKCS#8 private key (DER) to know its type, curve and RSA size at start-up.
 import type { KeyShape } from './key-material.js'
+import { bitLength } from './key-check.js'
 
 // PKCS#8 (RFC 5208 §5) is the only PEM jose imports as a private key; the algorithm OID (and, for EC,
 // the curve OID) is read here so that the key's fit is checked at start-up, before any async import.
@@ -31,8 +32,7 @@ export function pkcs8Shape(pem: string): KeyShape | undefined {
       // RSAPrivateKey (RFC 8017 §A.1.2) inside the OCTET STRING: version, then the modulus.
       const inner = readTlv(der, readTlv(der, algId.end, 0x04).start, 0x30)
       const modulus = readTlv(der, readTlv(der, inner.start, 0x02).end, 0x02)
-      const bytes = modulus.end - modulus.start - (der[modulus.start] === 0 ? 1 : 0)
-      return { ...shape, bits: bytes * 8 }
+      return { ...shape, bits: bitLength(der.subarray(modulus.start, modulus.end)) }
     }
     if (hex !== EC_OID) return shape
     const curve = readTlv(der, oid.end, 0x06)
