@@ -39,6 +39,11 @@ export function buildExpressApp(express: ExpressFactory, spec: AppSpec, marker: 
   app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   app.get('/verified', auth, requireClaims(isVerified), ok)
   app.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  if (spec.second) {
+    const second = tokengate(spec.second, spec.adapterOptions)
+    app.get('/stacked', auth, second, ok)
+    app.get('/stacked-admin', auth, second, requireRoles('admin'), ok)
+  }
   app.post('/session', express.text({ type: '*/*' }), (req, res) => {
     res.append('Set-Cookie', 'other=1; Path=/')
     setAuthCookie(res, SESSION_COOKIE, String(req.body), { maxAge: 3600 })

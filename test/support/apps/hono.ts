@@ -35,6 +35,11 @@ export function buildHonoApp(spec: AppSpec): Hono<Env> {
   app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   app.get('/verified', auth, requireClaims(isVerified), ok)
   app.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  if (spec.second) {
+    const second = tokengate(spec.second, spec.adapterOptions)
+    app.get('/stacked', auth, second, ok)
+    app.get('/stacked-admin', auth, second, requireRoles('admin'), ok)
+  }
   app.post('/session', async (c) => {
     c.header('Set-Cookie', 'other=1; Path=/', { append: true })
     setAuthCookie(c, SESSION_COOKIE, await c.req.text(), { maxAge: 3600 })

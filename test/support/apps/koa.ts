@@ -53,6 +53,11 @@ export function buildKoaApp(spec: AppSpec, App: typeof Koa = Koa, marker = 'koa'
   router.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   router.get('/verified', auth, requireClaims(isVerified), ok)
   router.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  if (spec.second) {
+    const second = tokengate(spec.second, spec.adapterOptions)
+    router.get('/stacked', auth, second, ok)
+    router.get('/stacked-admin', auth, second, requireRoles('admin'), ok)
+  }
   router.post('/session', async (ctx) => {
     let token = ''
     for await (const chunk of ctx.req) token += String(chunk)
