@@ -11,6 +11,8 @@
 //   POST /logout         clears `other` then clearAuthCookie('tg')
 //   GET /stacked         tokengate(options), then tokengate(second); only when `second` is given
 //   GET /stacked-admin   the same two, then requireRoles('admin')
+//   GET /timed           a request-timeout middleware (503 `{"timeout":true}` after `timeoutMs`),
+//                        then tokengate; only when `timeoutMs` is given
 // With adapterOptions.onError 'delegate', the framework's own error handler (Express error
 // middleware, Koa try/catch middleware, Hono app.onError) renders the AuthError and adds the
 // DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono`).
@@ -65,6 +67,8 @@ export interface AppSpec {
   adapterOptions?: { onError?: 'respond' | 'delegate' }
   /** A second tokengate() stacked behind the first on `/stacked` and `/stacked-admin`. */
   second?: AuthenticatorOptions<any>
+  /** Mounts `/timed`: each framework's usual request-timeout middleware answers 503 first. */
+  timeoutMs?: number
 }
 
 export interface RunningApp {
