@@ -185,6 +185,8 @@ function isHeaders(headers: HeadersLike): headers is Headers {
  * client sent. A value that is neither a string nor a list of strings is a malformed request (400).
  */
 export function headerValues(headers: HeadersLike, name: string): string[] | undefined {
+  // No header record at all (checkRequest refuses it first; DPoP's challenge may still ask).
+  if (headers === null || typeof headers !== 'object') return undefined
   if (isHeaders(headers)) {
     const value = headers.get(name)
     return value === null || value === '' ? undefined : [value]
