@@ -13,6 +13,10 @@ export const AUDIENCE = 'api://conformance'
 export const REALM = 'conformance'
 export const TRUSTED_ORIGIN = 'https://app.example.test'
 export const COOKIE = SESSION_COOKIE
+/** The second, stacked authenticator of the `stacked` setup: another issuer, audience, key and cookie. */
+export const OTHER_ISSUER = 'https://other-issuer.example.test'
+export const OTHER_AUDIENCE = 'api://other'
+export const OTHER_COOKIE = 'tg2'
 
 export interface Fixtures {
   sig: TestKeys
@@ -95,6 +99,8 @@ interface Setup {
   /** `adapterOptions.onError: 'delegate'`: the framework's own error handler renders AuthErrors. */
   delegate: boolean
   options(f: Fixtures): AppSpec['options']
+  /** A second tokengate() stacked behind the first (`/stacked`, `/stacked-admin`). */
+  second?(f: Fixtures): NonNullable<AppSpec['second']>
 }
 
 /** The app configurations the scenarios run against. */
@@ -164,17 +170,51 @@ export const SETUPS = {
       key: { jwksUri: 'http://127.0.0.1:9/jwks.json', timeout: '2s' },
     }),
   },
+  /**
+   * Two tokengate() on one path (issue 12 item 2): the app's, then an optional one of another issuer,
+   * audience and key that reads only the `tg2` cookie. Whatever the first found, the route sees only
+   * what the second (the last to run) found.
+   */
+  stacked: {
+    workers: true,
+    delegate: false,
+    options: (f) => base(f),
+    second: (f) => stackedSecond(f),
+  },
+  stackedDelegate: {
+    workers: true,
+    delegate: true,
+    options: (f) => base(f),
+    second: (f) => stackedSecond(f),
+  },
   /** tokengate() given an existing Authenticator instead of options. */
   authenticator: { workers: false, delegate: false, options: (f) => createAuthenticator(base(f)) },
 } as const satisfies Record<string, Setup>
 
 /** The AppSpec a driver starts for a setup. */
 export function specOf(setup: SetupName, f: Fixtures): AppSpec {
-  const { delegate, options } = SETUPS[setup]
-  return { options: options(f), ...(delegate && { adapterOptions: { onError: 'delegate' } }) }
+  const entry: Setup = SETUPS[setup]
+  return {
+    options: entry.options(f),
+    ...(entry.delegate && { adapterOptions: { onError: 'delegate' } }),
+    ...(entry.second && { second: entry.second(f) }),
+  }
 }
 
 export type SetupName = keyof typeof SETUPS
+
+function stackedSecond(f: Fixtures): AuthenticatorOptions {
+  return {
+    algorithms: ['ES256'],
+    key: f.forger.publicJwk,
+    issuer: OTHER_ISSUER,
+    audience: OTHER_AUDIENCE,
+    optional: true,
+    from: { header: false, cookie: OTHER_COOKIE },
+    csrf: { allowedOrigins: [TRUSTED_ORIGIN] },
+    realm: REALM,
+  }
+}
 
 function base(f: Fixtures): AuthenticatorOptions {
   return {

@@ -4,7 +4,15 @@ import type { JWTPayload } from 'jose'
 import type { DriverRequest } from '../support/drivers.js'
 import { ORIGIN } from '../support/drivers.js'
 import { nestedToken, rawToken, tamper } from '@tokengate/testkit'
-import { AUDIENCE, COOKIE, ISSUER, TRUSTED_ORIGIN } from './fixtures.js'
+import {
+  AUDIENCE,
+  COOKIE,
+  ISSUER,
+  OTHER_AUDIENCE,
+  OTHER_COOKIE,
+  OTHER_ISSUER,
+  TRUSTED_ORIGIN,
+} from './fixtures.js'
 import type { Fixtures, SetupName } from './fixtures.js'
 
 export type Expectation =
@@ -732,6 +740,156 @@ export const scenarios: Scenario[] = [
     setup: 'optionalDelegate',
     request: () => ({ path: '/admin' }),
     expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+
+  // Round 2/3 hardening: adapters and request reading (issues 12 and 21).
+  // Stacked middleware (issue 12 item 2): the route sees exactly what the last tokengate() found.
+  {
+    name: 'stacked: a later optional tokengate() that finds no token leaves no context (not the first one)',
+    setup: 'stacked',
+    request: async (f) => ({
+      path: '/stacked',
+      headers: bearer(await f.token({ roles: ['admin'] })),
+    }),
+    expect: { ...ok, payload: null, source: null, roles: [] },
+  },
+  {
+    name: "stacked: a guard behind them gets 401 token_missing, not the first issuer's admin",
+    setup: 'stacked',
+    request: async (f) => ({
+      path: '/stacked-admin',
+      headers: bearer(await f.token({ roles: ['admin'] })),
+    }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'stacked: when the later one finds its token, its context replaces the first',
+    setup: 'stacked',
+    request: async (f) => ({
+      path: '/stacked',
+      headers: bearer(await f.token({ roles: ['admin'] }), {
+        cookie: `${OTHER_COOKIE}=${await f.token(
+          { iss: OTHER_ISSUER, aud: OTHER_AUDIENCE, sub: 'bob' },
+          { key: f.forger },
+        )}`,
+      }),
+    }),
+    expect: {
+      ...ok,
+      source: 'cookie',
+      roles: [],
+      claims: { iss: OTHER_ISSUER, aud: OTHER_AUDIENCE, sub: 'bob' },
+    },
+  },
+  {
+    name: 'stacked: the later one refuses a token of the first issuer, whatever the first found',
+    setup: 'stacked',
+    request: async (f) => ({
+      path: '/stacked',
+      headers: bearer(await f.token({ roles: ['admin'] }), {
+        cookie: `${OTHER_COOKIE}=${await f.token({ roles: ['admin'] })}`,
+      }),
+    }),
+    expect: invalidToken('signature_invalid'),
+  },
+  {
+    name: 'stacked, delegated: the guard behind them delegates 401 token_missing',
+    setup: 'stackedDelegate',
+    request: async (f) => ({
+      path: '/stacked-admin',
+      headers: bearer(await f.token({ roles: ['admin'] })),
+    }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'stacked, delegated: no token for the later one, no context',
+    setup: 'stackedDelegate',
+    request: async (f) => ({
+      path: '/stacked',
+      headers: bearer(await f.token({ roles: ['admin'] })),
+    }),
+    expect: { ...ok, payload: null, source: null },
+  },
+  // Several credentials in one Authorization value, as a Fetch Headers joins repeated lines with ", "
+  // (RFC 9110 §5.3): the repeated-Authorization rule, 400, whatever the spelling of the scheme.
+  ...(
+    [
+      ['Basic, then Bearer', (t: string) => `Basic YWxpY2U6c2VjcmV0, Bearer ${t}`],
+      ['Basic, then Bearer and a tab', (t: string) => `Basic YWxpY2U6c2VjcmV0, Bearer\t${t}`],
+      [
+        'Basic, then "bEaReR" with no space after the comma',
+        (t: string) => `Basic YWxpY2U6c2VjcmV0,bEaReR ${t}`,
+      ],
+      ['Basic, then "BEARER" and a tab', (t: string) => `Basic YWxpY2U6c2VjcmV0, BEARER\t${t}`],
+      ['two Bearer credentials', (t: string) => `Bearer ${t}, Bearer ${t}`],
+      ['"bearer" twice, lower case', (t: string) => `bearer ${t}, bearer ${t}`],
+      ['Bearer, then Basic', (t: string) => `Bearer ${t}, Basic YWxpY2U6c2VjcmV0`],
+    ] as const
+  ).map(([what, value]): Scenario => ({
+    name: `joined Authorization (${what}): 400 invalid_request (RFC 6750 §2, RFC 9110 §5.3)`,
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { authorization: value(await f.token()) },
+    }),
+    expect: { status: 400, code: 'invalid_request', challenge: 'error' },
+  })),
+  {
+    name: 'Basic and Bearer as two Authorization lines: 400 invalid_request (RFC 9110 §5.3)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { authorization: ['Basic YWxpY2U6c2VjcmV0', `Bearer\t${await f.token()}`] },
+    }),
+    expect: { status: 400, code: 'invalid_request', challenge: 'error' },
+  },
+  // Cookie pairs split on ";" only (RFC 6265 §4.2.1, §5.4; issue 21 item 9): a "," is part of a value.
+  {
+    name: "a sibling subdomain's cookie `pref=a,tg=x` after ours does not deny the session (RFC 6265 §5.4)",
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { cookie: `${cookie(await f.token())}; pref=a,${COOKIE}=x` },
+    }),
+    expect: { ...ok, source: 'cookie', claims: claims() },
+  },
+  {
+    name: "a sibling subdomain's cookie `pref=a,tg=x` before ours does not deny the session",
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { cookie: `pref=a,${COOKIE}=x; ${cookie(await f.token())}` },
+    }),
+    expect: { ...ok, source: 'cookie', claims: claims() },
+  },
+  {
+    name: 'a cookie value `a, tg=x` (with a space) is one cookie too',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { cookie: `pref=a, ${COOKIE}=x;${cookie(await f.token())}` },
+    }),
+    expect: { ...ok, source: 'cookie', claims: claims() },
+  },
+  {
+    name: 'the auth cookie repeated in one Cookie header is still 400 (RFC 6265 §5.4)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: {
+        cookie: `${cookie(await f.token())}; other=1; ${cookie(await f.token({ sub: 'bob' }))}`,
+      },
+    }),
+    expect: { status: 400, code: 'invalid_request', challenge: 'error' },
+  },
+  {
+    name: 'the auth cookie in two Cookie lines is still 400, however the runtime joins them (RFC 9113 §8.2.3)',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/protected',
+      headers: { cookie: [cookie(await f.token()), cookie(await f.token({ sub: 'bob' }))] },
+    }),
+    expect: { status: 400, code: 'invalid_request', challenge: 'error' },
   },
 ]
 

@@ -9,6 +9,10 @@
 //   GET /public          no auth
 //   POST /session        sets `other=1` then setAuthCookie('tg', <body>, { maxAge: 3600 })
 //   POST /logout         clears `other` then clearAuthCookie('tg')
+//   GET /stacked         tokengate(options), then tokengate(second); only when `second` is given
+//   GET /stacked-admin   the same two, then requireRoles('admin')
+//   GET /timed           a request-timeout middleware (503 `{"timeout":true}` after `timeoutMs`),
+//                        then tokengate; only when `timeoutMs` is given
 // With adapterOptions.onError 'delegate', the framework's own error handler (Express error
 // middleware, Koa try/catch middleware, Hono app.onError) renders the AuthError and adds the
 // DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono`).
@@ -61,6 +65,10 @@ export interface DriverResponse {
 export interface AppSpec {
   options: AuthenticatorOptions<any> | Authenticator<any>
   adapterOptions?: { onError?: 'respond' | 'delegate' }
+  /** A second tokengate() stacked behind the first on `/stacked` and `/stacked-admin`. */
+  second?: AuthenticatorOptions<any>
+  /** Mounts `/timed`: each framework's usual request-timeout middleware answers 503 first. */
+  timeoutMs?: number
 }
 
 export interface RunningApp {

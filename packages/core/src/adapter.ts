@@ -77,6 +77,42 @@ export function nodeRequestHeaders(req: NodeHeadersSource): HeadersLike {
     : req.headers
 }
 
+/**
+ * One header of a Node header record, as the client sent it: an own property only, so a polluted
+ * `Object.prototype.host` is never taken for the request's Host. The first value of a list.
+ *
+ * @example
+ * const host = ownHeader(req.headers, 'host')
+ */
+export function ownHeader(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  if (!Object.hasOwn(headers, name)) return undefined
+  const value: unknown = headers[name]
+  const first = Array.isArray(value) ? (value[0] as unknown) : value
+  return typeof first === 'string' && first !== '' ? first : undefined
+}
+
+/**
+ * The path and query of a request target. An absolute-form target (`GET http://other.example/x`,
+ * RFC 9112 §3.2.2) names a host of the client's choosing: adapters take their own origin from Host
+ * and only the path from the target, so every adapter compares CSRF origins the same way.
+ *
+ * @example
+ * pathOf('http://other.example/x?y=1') // '/x?y=1'
+ */
+export function pathOf(target: string): string {
+  if (target.startsWith('/')) return target
+  try {
+    const url = new URL(target)
+    return `${url.pathname}${url.search}`
+  } catch {
+    // Not a URL either (asterisk-form, junk): kept as it is; the core treats it as a path-only URL.
+    return target
+  }
+}
+
 /** `'admin'` or `['admin', 'editor']`: guard arguments as a list. */
 export function toList(value: string | readonly string[]): string[] {
   return typeof value === 'string' ? [value] : [...value]

@@ -65,20 +65,24 @@ function originOf(url: string): string | undefined {
   }
 }
 
-/** One header value: the first of a list (these headers are never legitimately repeated). */
+/**
+ * One header value: the first of a list (these headers are never legitimately repeated). Own
+ * properties only: a polluted `Object.prototype.origin` or `['sec-fetch-site']` is not a header the
+ * client sent, and must not vouch for a cross-site request.
+ */
 function header(headers: HeadersLike, name: string): string | undefined {
   if (typeof (headers as Headers).get === 'function')
     return (headers as Headers).get(name) ?? undefined
   const record = headers as Record<string, string | readonly string[] | undefined>
-  let value = record[name]
+  let value = Object.hasOwn(record, name) ? record[name] : undefined
   if (value === undefined) {
-    for (const key in record) {
+    for (const key of Object.keys(record)) {
       if (key.length === name.length && key.toLowerCase() === name) {
         value = record[key]
         break
       }
     }
   }
-  const first = typeof value === 'string' ? value : value?.[0]
-  return first === '' ? undefined : first
+  const first = typeof value === 'string' ? value : Array.isArray(value) ? value[0] : undefined
+  return typeof first !== 'string' || first === '' ? undefined : first
 }

@@ -23,8 +23,9 @@ export interface Extracted {
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 // A tab (or nothing) after the scheme is still a Bearer credential, a malformed one (400), not another scheme.
 const BEARER_SCHEME = /^bearer(?:[ \t]|$)/i
-// A Fetch Headers object joins repeated headers with ", ": a Bearer credential after a comma means two headers.
-const JOINED_BEARER = /,\s*bearer(?: |$)/i
+// A Fetch Headers object joins repeated headers with ", ": a Bearer credential after a comma means two
+// headers, whatever its case and whether a space or a tab follows the scheme (RFC 9110 §5.3, §11.1).
+const JOINED_BEARER = /,[ \t]*bearer(?:[ \t]|$)/i
 // RFC 9449 §7.1: credentials = "DPoP" 1*SP token68, the same shape as a Bearer b64token.
 const DPOP = /^dpop +([A-Za-z0-9\-._~+/]+=*)$/i
 const DPOP_SCHEME = /^dpop(?:[ \t]|$)/i
@@ -39,6 +40,7 @@ const DPOP_SCHEME = /^dpop(?:[ \t]|$)/i
  * // { token: 'abc', source: 'header' }
  */
 export function extractToken(request: RequestLike, config: ExtractConfig): Extracted | undefined {
+  checkRequest(request)
   let found: Extracted | undefined
   if (config.header) {
     const values = headerValues(request.headers, 'authorization')
@@ -72,6 +74,15 @@ export function extractToken(request: RequestLike, config: ExtractConfig): Extra
     }
   }
   return found
+}
+
+// A broken adapter or a hand-built request (no `headers`, or not an object) is the caller's bad input:
+// a 400 AuthError like any other malformed request, never a TypeError that an adapter answers 500.
+function checkRequest(request: RequestLike): void {
+  const headers = (request as Partial<RequestLike> | null | undefined)?.headers
+  if (headers === null || typeof headers !== 'object') {
+    throw new AuthError('invalid_request', 'the request has no headers object')
+  }
 }
 
 function add(found: Extracted | undefined, next: Extracted): Extracted {
@@ -135,11 +146,14 @@ function fromDpop(value: string, max: number): string {
 
 function fromCookie(values: string[] | undefined, name: string, max: number): string | undefined {
   if (values === undefined) return undefined
+  // Several Cookie lines are one list joined by "; " (RFC 9113 §8.2.3; Node does the same for HTTP/1.1).
   const header = values.length === 1 ? (values[0] as string) : values.join('; ')
   // The cookie package keeps the first of two same-named cookies; an attacker who can set a cookie for
   // a parent domain could shadow ours, so a repeated name is refused, also across joined headers.
+  // Pairs are split on ";" only (RFC 6265 §4.2.1, §5.4): a "," belongs to a value, so a sibling
+  // subdomain's `pref=a,tg=x` is one cookie named pref, not a second tg that would deny the session.
   let count = 0
-  for (const pair of header.split(/[;,]/)) {
+  for (const pair of header.split(';')) {
     const eq = pair.indexOf('=')
     if (eq !== -1 && pair.slice(0, eq).trim() === name && ++count > 1) {
       throw new AuthError('invalid_request', `the cookie ${name} appears more than once`)
@@ -148,6 +162,12 @@ function fromCookie(values: string[] | undefined, name: string, max: number): st
   if (count === 0) return undefined
   const token = parseCookie(header)[name]
   if (token === undefined || token === '') return undefined
+  // No token holds a ",": ours does only when a Fetch Headers joined two Cookie lines with ", "
+  // (`tg=a, tg=b`), which is the repeated cookie above seen through another join. Only a cookie of
+  // our own name can put a "," here, so this refuses nothing a sibling subdomain controls alone.
+  if (token.includes(',')) {
+    throw new AuthError('invalid_request', `the cookie ${name} appears more than once`)
+  }
   checkLength(token, max)
   return token
 }
@@ -159,31 +179,47 @@ function isHeaders(headers: HeadersLike): headers is Headers {
   )
 }
 
-/** All values of one header, names compared case-insensitively; undefined when absent or empty. */
+/**
+ * All values of one header, names compared case-insensitively; undefined when absent or empty.
+ * Own properties only: a polluted `Object.prototype.authorization` (or `.cookie`) is not a header the
+ * client sent. A value that is neither a string nor a list of strings is a malformed request (400).
+ */
 export function headerValues(headers: HeadersLike, name: string): string[] | undefined {
+  // No header record at all (checkRequest refuses it first; DPoP's challenge may still ask).
+  if (headers === null || typeof headers !== 'object') return undefined
   if (isHeaders(headers)) {
     const value = headers.get(name)
     return value === null || value === '' ? undefined : [value]
   }
   let values: string[] | undefined
-  for (const key in headers) {
+  for (const key of Object.keys(headers)) {
     if (key.length !== name.length || key.toLowerCase() !== name) continue
-    const value = headers[key]
+    const value: unknown = headers[key]
     if (value === undefined) continue
     if (typeof value === 'string') {
       if (value !== '') (values ??= []).push(value)
+    } else if (Array.isArray(value)) {
+      for (const v of value as unknown[]) {
+        if (typeof v !== 'string') throw malformedHeaders()
+        if (v !== '') (values ??= []).push(v)
+      }
     } else {
-      for (const v of value) if (v !== '') (values ??= []).push(v)
+      throw malformedHeaders()
     }
   }
   return values
+}
+
+function malformedHeaders(): AuthError {
+  return new AuthError('invalid_request', 'the request headers are malformed')
 }
 
 function toHeaders(headers: HeadersLike): Headers {
   if (isHeaders(headers)) return headers
   const out = new Headers()
   try {
-    for (const key in headers) {
+    // Own properties only, as in headerValues: the custom extractor sees what the client sent.
+    for (const key of Object.keys(headers)) {
       const value = headers[key]
       if (value === undefined) continue
       if (typeof value === 'string') out.append(key, value)

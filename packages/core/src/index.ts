@@ -14,7 +14,7 @@ export type * from './types.js'
 export { createMemoryRevocationStore } from './revocation.js'
 export type { MemoryRevocationStore, MemoryRevocationStoreOptions } from './revocation.js'
 export { createAuthenticator } from './authenticate.js'
-export { toList, nodeRequestHeaders } from './adapter.js'
+export { toList, nodeRequestHeaders, ownHeader, pathOf } from './adapter.js'
 export type { AdapterErrorMode, AdapterSetup, NodeHeadersSource } from './adapter.js'
 
 /**

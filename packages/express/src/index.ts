@@ -7,6 +7,8 @@ import {
   requireScopesOf,
   serializeAuthCookie,
   nodeRequestHeaders,
+  ownHeader,
+  pathOf,
   setupAdapter,
   toList,
 } from '@tokengate/core'
@@ -45,13 +47,23 @@ export function tokengate<Claims = DefaultClaims>(
   const { authenticator, ...mode } = setupAdapter(optionsOrAuthenticator, adapterOptions)
   return (req, res, next) => {
     failureMode.set(req, mode)
-    authenticator.authenticate(toRequestLike(req)).then(
-      (ctx) => {
-        req.auth = (ctx ?? undefined) as AuthContext<RegisteredClaims> | undefined
-        next()
-      },
-      (err: unknown) => fail(err, req, res, next),
-    )
+    // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
+    // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
+    req.auth = undefined
+    authenticator
+      .authenticate(toRequestLike(req))
+      .then(
+        (ctx) => {
+          // Something else answered meanwhile (a request timeout): the route must not run as well.
+          if (answered(res)) return
+          req.auth = (ctx ?? undefined) as AuthContext<RegisteredClaims> | undefined
+          next()
+        },
+        (err: unknown) => fail(err, req, res, next),
+      )
+      // Whatever is raised while answering stays on this request: an unhandled rejection ends the
+      // process (Node's default), so one slow request would take every other one down with it.
+      .catch((err: unknown) => lastResort(err, res, next))
   }
 }
 
@@ -141,6 +153,10 @@ function guard(check: (ctx: AuthContext<RegisteredClaims> | null) => void): Requ
 }
 
 function fail(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  req.auth = undefined
+  // Already answered (a timeout middleware sent its 503 while the keys were slow): setting headers now
+  // throws ERR_HTTP_HEADERS_SENT, and there is no one left to tell.
+  if (answered(res)) return
   // Not an AuthError (a bug in isRevoked, say): the framework answers 500; we neither swallow nor render it.
   if (!isAuthError(err)) return next(err)
   const mode = failureMode.get(req)
@@ -153,6 +169,22 @@ function fail(err: unknown, req: Request, res: Response, next: NextFunction): vo
   send(res, error)
 }
 
+/** True once a response has been started or sent by anyone: it can take no status or header now. */
+function answered(res: Response): boolean {
+  return res.headersSent || res.writableEnded
+}
+
+// A throw from next() or from rendering: hand it to Express once if the response is open, else drop
+// the connection; never let it become an unhandled rejection.
+function lastResort(err: unknown, res: Response, next: NextFunction): void {
+  try {
+    if (!answered(res)) return next(err)
+  } catch {
+    // Express's own error path threw: fall through and end the connection.
+  }
+  if (!res.writableEnded) res.destroy()
+}
+
 // Node's own setHeader/end: Express's res.set would append a charset and res.json an ETag.
 function send(res: Response, err: AuthError): void {
   const { status, headers, body } = err.toResponse()
@@ -162,12 +194,14 @@ function send(res: Response, err: AuthError): void {
 }
 
 function toRequestLike(req: Request): RequestLike {
-  const host = req.get('host')
+  // Own property only (a polluted Object.prototype.host is not the client's Host); req.get reads through.
+  const host = ownHeader(req.headers, 'host')
   return {
     method: req.method,
     // Absolute when a Host is present, so the core can compare Origin for CSRF; req.protocol
-    // honours Express's `trust proxy` setting for X-Forwarded-Proto.
-    url: host ? `${req.protocol}://${host}${req.originalUrl}` : req.originalUrl,
+    // honours Express's `trust proxy` setting for X-Forwarded-Proto. The origin is always ours (Host),
+    // also for an absolute-form target (RFC 9112 §3.2.2), whose path alone is kept.
+    url: host ? `${req.protocol}://${host}${pathOf(req.originalUrl)}` : req.originalUrl,
     // req.headers, or headersDistinct when a header the core judges is repeated (req.headers
     // silently drops a repeated Authorization); a serverless shim without them gets req.headers.
     headers: nodeRequestHeaders(req),

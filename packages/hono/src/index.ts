@@ -7,6 +7,8 @@ import {
   requireScopesOf,
   serializeAuthCookie,
   nodeRequestHeaders,
+  ownHeader,
+  pathOf,
   setupAdapter,
   toList,
 } from '@tokengate/core'
@@ -72,12 +74,17 @@ export function tokengate<Claims = DefaultClaims>(
     next,
   ) => {
     failureMode.set(c, mode)
+    // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
+    // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
+    c.set('auth', undefined)
     let auth: AuthContext<Claims> | null
     try {
       auth = await authenticator.authenticate(toRequestLike(c))
     } catch (err) {
       return fail(err, c)
     }
+    // Something else answered meanwhile (hono/timeout): the route must not run as well.
+    if (c.finalized) return
     if (auth) c.set('auth', auth)
     await next()
   }
@@ -169,7 +176,9 @@ function guard(check: (auth: AuthContext | null) => void): MiddlewareHandler {
   }
 }
 
-function fail(err: unknown, c: Context): Response {
+function fail(err: unknown, c: Context): Response | undefined {
+  // Already answered (a timeout middleware's 503 while the keys were slow): nothing left to render.
+  if (c.finalized) return undefined
   // Not an AuthError (a bug in isRevoked, say): Hono answers 500; we neither swallow nor render it.
   if (!isAuthError(err)) throw err
   const mode = failureMode.get(c)
@@ -185,6 +194,12 @@ function fail(err: unknown, c: Context): Response {
   return res
 }
 
+/** What toRequestLike reads of @hono/node-server's `c.env.incoming` (an IncomingMessage). */
+interface NodeIncoming extends NodeHeadersSource {
+  url?: string
+  socket?: { encrypted?: boolean }
+}
+
 /**
  * The request for the core. On @hono/node-server the Node request is at hand (`c.env.incoming`): its
  * headers spare building a Fetch `Headers` on every request (about 2 µs of a bare Hono request's
@@ -192,12 +207,26 @@ function fail(err: unknown, c: Context): Response {
  * Elsewhere (Workers, Deno, Bun) the Fetch Request as is: method, absolute URL (for CSRF) and Headers.
  */
 function toRequestLike(c: Context): RequestLike | Request {
-  const incoming = (c.env as { incoming?: Partial<NodeHeadersSource> } | undefined)?.incoming
+  const incoming = (c.env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming
   return incoming?.headers && incoming.rawHeaders
     ? {
         method: c.req.method,
-        url: c.req.url,
-        headers: nodeRequestHeaders(incoming as NodeHeadersSource),
+        url: nodeUrl(c.req.url, incoming as NodeIncoming),
+        headers: nodeRequestHeaders(incoming as NodeIncoming),
       }
     : c.req.raw
+}
+
+/**
+ * node-server takes the URL of an absolute-form target (`POST http://other.example/x`, RFC 9112
+ * §3.2.2) as the request's URL, origin included, where Express and Koa take Host: a CSRF check would
+ * then find a cross-site Origin "same-origin" with a target the client chose. Our own origin comes
+ * from Host (and the socket's TLS), as in the other adapters; only the path is taken from the target.
+ */
+function nodeUrl(url: string, incoming: NodeIncoming): string {
+  const target = incoming.url ?? ''
+  if (target.startsWith('/')) return url
+  const host = ownHeader(incoming.headers, 'host')
+  const path = pathOf(target)
+  return host ? `${incoming.socket?.encrypted ? 'https' : 'http'}://${host}${path}` : path
 }

@@ -7,6 +7,8 @@ import {
   requireScopesOf,
   serializeAuthCookie,
   nodeRequestHeaders,
+  ownHeader,
+  pathOf,
   setupAdapter,
   toList,
 } from '@tokengate/core'
@@ -63,14 +65,18 @@ export function tokengate<Claims = DefaultClaims>(
   const { authenticator, ...mode } = setupAdapter(optionsOrAuthenticator, adapterOptions)
   return async (ctx, next) => {
     failureMode.set(ctx, mode)
+    // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
+    // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
+    delete ctx.state.auth
     let auth: AuthContext<Claims> | null
     try {
       auth = await authenticator.authenticate(toRequestLike(ctx))
     } catch (err) {
       return fail(err, ctx)
     }
+    // Something else answered meanwhile (a request timeout): the route must not run as well.
+    if (answered(ctx)) return
     if (auth) ctx.state.auth = auth
-    else delete ctx.state.auth
     await next()
   }
 }
@@ -153,7 +159,18 @@ function guard(check: (auth: AuthContext | null) => void): Middleware {
   }
 }
 
+/**
+ * True once the response was started or sent by anyone: Koa would ignore a status set now, so there
+ * is nothing left to render. (`ctx.respond = false` is not "answered": the app writes `ctx.res`
+ * itself later, and a route behind us may be the one that does.)
+ */
+function answered(ctx: AnyContext): boolean {
+  return ctx.headerSent || ctx.res.writableEnded
+}
+
 function fail(err: unknown, ctx: AnyContext): void {
+  // Already answered (a timeout middleware sent its 503 while the keys were slow): nobody to tell.
+  if (answered(ctx)) return
   // Not an AuthError (a bug in isRevoked, say): Koa answers 500; we neither swallow nor render it.
   if (!isAuthError(err)) throw err
   const mode = failureMode.get(ctx)
@@ -170,12 +187,14 @@ function fail(err: unknown, ctx: AnyContext): void {
 }
 
 function toRequestLike(ctx: AnyContext): RequestLike {
-  const host = ctx.get('host')
+  // Own property only (a polluted Object.prototype.host is not the client's Host); ctx.get reads through.
+  const host = ownHeader(ctx.req.headers, 'host')
   return {
     method: ctx.method,
     // Absolute when a Host is present, so the core can compare Origin for CSRF; ctx.protocol
-    // honours `app.proxy` for X-Forwarded-Proto.
-    url: host ? `${ctx.protocol}://${host}${ctx.originalUrl}` : ctx.originalUrl,
+    // honours `app.proxy` for X-Forwarded-Proto. The origin is always ours (Host), also for an
+    // absolute-form target (RFC 9112 §3.2.2), whose path alone is kept.
+    url: host ? `${ctx.protocol}://${host}${pathOf(ctx.originalUrl)}` : ctx.originalUrl,
     // req.headers, or headersDistinct when a header the core judges is repeated (req.headers
     // silently drops a repeated Authorization); a serverless shim without them gets req.headers.
     headers: nodeRequestHeaders(ctx.req),

@@ -39,6 +39,23 @@ export function buildExpressApp(express: ExpressFactory, spec: AppSpec, marker: 
   app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   app.get('/verified', auth, requireClaims(isVerified), ok)
   app.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  if (spec.second) {
+    const second = tokengate(spec.second, spec.adapterOptions)
+    app.get('/stacked', auth, second, ok)
+    app.get('/stacked-admin', auth, second, requireRoles('admin'), ok)
+  }
+  if (spec.timeoutMs !== undefined) {
+    const ms = spec.timeoutMs
+    // What connect-timeout and hand-written equivalents do: answer 503 and let the chain run on.
+    const timeout: RequestHandler = (_req, res, next) => {
+      const timer = setTimeout(() => {
+        if (!res.headersSent) res.status(503).json({ timeout: true })
+      }, ms)
+      res.on('close', () => clearTimeout(timer))
+      next()
+    }
+    app.get('/timed', timeout, auth, ok)
+  }
   app.post('/session', express.text({ type: '*/*' }), (req, res) => {
     res.append('Set-Cookie', 'other=1; Path=/')
     setAuthCookie(res, SESSION_COOKIE, String(req.body), { maxAge: 3600 })

@@ -13,6 +13,7 @@ import type { OptionalAuthVariables } from '@tokengate/hono'
 import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { timeout } from 'hono/timeout'
 import type { AppSpec } from '../drivers.js'
 import {
   ANY_ROLES,
@@ -35,6 +36,22 @@ export function buildHonoApp(spec: AppSpec): Hono<Env> {
   app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   app.get('/verified', auth, requireClaims(isVerified), ok)
   app.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  if (spec.second) {
+    const second = tokengate(spec.second, spec.adapterOptions)
+    app.get('/stacked', auth, second, ok)
+    app.get('/stacked-admin', auth, second, requireRoles('admin'), ok)
+  }
+  if (spec.timeoutMs !== undefined) {
+    // Hono's own request-timeout middleware: its HTTPException(503) is rendered by app.onError.
+    const limit = timeout(
+      spec.timeoutMs,
+      () =>
+        new HTTPException(503, {
+          res: Response.json({ timeout: true }, { status: 503 }),
+        }),
+    )
+    app.get('/timed', limit, auth, ok)
+  }
   app.post('/session', async (c) => {
     c.header('Set-Cookie', 'other=1; Path=/', { append: true })
     setAuthCookie(c, SESSION_COOKIE, await c.req.text(), { maxAge: 3600 })
@@ -52,6 +69,8 @@ export function buildHonoApp(spec: AppSpec): Hono<Env> {
       res.headers.set(DELEGATE_MARKER, 'hono')
       return res
     }
+    // Another HTTPException (hono/timeout's 503): its own response, as Hono's default handler does.
+    if (err instanceof HTTPException) return err.getResponse()
     return c.text('Internal Server Error', 500)
   })
   return app

@@ -53,6 +53,30 @@ export function buildKoaApp(spec: AppSpec, App: typeof Koa = Koa, marker = 'koa'
   router.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   router.get('/verified', auth, requireClaims(isVerified), ok)
   router.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  if (spec.second) {
+    const second = tokengate(spec.second, spec.adapterOptions)
+    router.get('/stacked', auth, second, ok)
+    router.get('/stacked-admin', auth, second, requireRoles('admin'), ok)
+  }
+  if (spec.timeoutMs !== undefined) {
+    const ms = spec.timeoutMs
+    // The usual Koa timeout: race the rest of the chain against a timer that answers 503.
+    const timeout: Middleware = async (ctx, next) => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms)
+      }).then(() => {
+        ctx.status = 503
+        ctx.body = { timeout: true }
+      })
+      try {
+        await Promise.race([next(), timedOut])
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+    router.get('/timed', timeout, auth, ok)
+  }
   router.post('/session', async (ctx) => {
     let token = ''
     for await (const chunk of ctx.req) token += String(chunk)

@@ -1,0 +1,239 @@
+// Adapters under hostile conditions, on every driver: a response something else already sent
+// (issue 21 item 1), an absolute-form request target (issue 12), a polluted Object.prototype (issue 12).
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import type { AuthenticatorOptions } from '@tokengate/core'
+import { makeKeys, signJws, type TestKeys } from '@tokengate/testkit'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { drivers, type DriverResponse, type RunningApp } from '../support/drivers.js'
+import { closeServer, DEFAULT_HOST, listen } from '../support/http.js'
+
+const ISSUER = 'https://issuer.example.test'
+const AUDIENCE = 'api://adapters'
+const COOKIE = 'tg'
+const OWN_ORIGIN = `http://${DEFAULT_HOST}`
+const EVIL_ORIGIN = 'http://evil.example.test'
+
+let keys: TestKeys
+let otherKeys: TestKeys
+
+beforeAll(async () => {
+  ;[keys, otherKeys] = await Promise.all([
+    makeKeys('ES256', { kid: 'adp-1' }),
+    makeKeys('ES256', { kid: 'adp-other' }),
+  ])
+})
+
+const now = () => Math.floor(Date.now() / 1000)
+const token = (claims: Record<string, unknown> = {}) =>
+  signJws(
+    'ES256',
+    keys.privateKey,
+    { alg: 'ES256', kid: keys.kid },
+    { iss: ISSUER, aud: AUDIENCE, sub: 'alice', exp: now() + 3600, ...claims },
+  )
+
+const localOptions = (): AuthenticatorOptions => ({
+  algorithms: ['ES256'],
+  key: keys.publicJwk,
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  from: { header: true, cookie: COOKIE },
+})
+
+const code = (res: DriverResponse) => (res.body as { code?: string } | undefined)?.code
+
+/**
+ * A JWKS server on 127.0.0.1 that holds every request until `release()`: the key server that is slower
+ * than the app's request timeout. After release it answers at once with `jwks`.
+ */
+async function gatedJwksServer(jwks: { keys: object[] }) {
+  const held: ServerResponse[] = []
+  let released = false
+  let answered = 0
+  let onAnswered: (() => void) | undefined
+  const answer = (res: ServerResponse) => {
+    res.on('finish', () => {
+      answered += 1
+      onAnswered?.()
+    })
+    res.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(JSON.stringify(jwks))
+  }
+  let onAsked: () => void = () => {}
+  const asked = new Promise<void>((resolve) => {
+    onAsked = resolve
+  })
+  const server: Server = createServer((_req, res) => {
+    onAsked()
+    if (released) answer(res)
+    else held.push(res)
+  })
+  const port = await listen(server)
+  return {
+    jwksUri: `http://127.0.0.1:${port}/jwks.json`,
+    /** Resolves once the first key request arrived (and is held until release). */
+    asked,
+    /** Answers every held request; resolves once all of them were sent. */
+    async release(): Promise<void> {
+      released = true
+      const waiting = held.splice(0)
+      const target = answered + waiting.length
+      const done = new Promise<void>((resolve) => {
+        onAnswered = () => answered >= target && resolve()
+        if (answered >= target) resolve()
+      })
+      for (const res of waiting) answer(res)
+      await done
+    },
+    close: () => closeServer(server),
+  }
+}
+
+/** Records what would end a Node process: an unhandled rejection or an uncaught exception. */
+function watchProcess() {
+  const fatal: unknown[] = []
+  const onRejection = (reason: unknown) => fatal.push(reason)
+  const onException = (err: unknown) => fatal.push(err)
+  process.on('unhandledRejection', onRejection)
+  process.on('uncaughtException', onException)
+  return {
+    fatal,
+    stop() {
+      process.off('unhandledRejection', onRejection)
+      process.off('uncaughtException', onException)
+    },
+  }
+}
+
+// Node emits unhandledRejection once the microtasks of a turn have run: two macrotask turns later,
+// a rejection left unhandled by the request that just settled has been reported.
+const nextTurns = async () => {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+describe.each(drivers)('$name', (driver) => {
+  describe('authentication that ends after a timeout middleware answered (issue 21 item 1)', () => {
+    // The failure case is the one that killed Express 4 and 5: headers set on a sent response inside
+    // a promise handler, ERR_HTTP_HEADERS_SENT unhandled. The success case must not run the route.
+    it.each([
+      ['fails (the key server has no key for the token)', () => otherKeys, 401],
+      ['succeeds (the key arrives late)', () => keys, 200],
+    ])(
+      'the process survives when authentication %s after a 503 was sent',
+      async (_what, served, nextStatus) => {
+        const keyServer = await gatedJwksServer({ keys: [served().publicJwk] })
+        const app = await driver.start({
+          options: { ...localOptions(), key: { jwksUri: keyServer.jwksUri, timeout: '30s' } },
+          timeoutMs: 50,
+        })
+        const watch = watchProcess()
+        try {
+          const first = await app.request({
+            path: '/timed',
+            headers: { authorization: `Bearer ${await token()}` },
+          })
+          expect(first.status).toBe(503)
+          expect(first.body).toEqual({ timeout: true })
+          // The key server was asked and holds its answer: authentication is still under way.
+          await keyServer.asked
+          await keyServer.release()
+
+          // The app still answers, with the keys it now has: the process is alive and well.
+          const next = await app.request({
+            path: '/protected',
+            headers: { authorization: `Bearer ${await token()}` },
+          })
+          expect(next.status).toBe(nextStatus)
+          await nextTurns()
+          expect(watch.fatal).toEqual([])
+        } finally {
+          watch.stop()
+          await app.close()
+          await keyServer.close()
+        }
+      },
+    )
+  })
+
+  describe('an absolute-form request target (RFC 9112 §3.2.2): our origin is still Host', () => {
+    let app: RunningApp
+    beforeAll(async () => {
+      app = await driver.start({ options: localOptions() })
+    })
+    afterAll(() => app.close())
+
+    // node:http sends `path` as it is: `POST http://evil.example.test/protected HTTP/1.1`.
+    const post = async (origin: string) =>
+      app.request({
+        method: 'POST',
+        path: `${EVIL_ORIGIN}/protected`,
+        headers: { host: DEFAULT_HOST, origin, cookie: `${COOKIE}=${await token()}` },
+      })
+
+    it('a cookie POST from the origin the target names (not ours) is 403 csrf_rejected', async () => {
+      const res = await post(EVIL_ORIGIN)
+      expect(res.status).toBe(403)
+      expect(code(res)).toBe('csrf_rejected')
+    })
+
+    it('a cookie POST from our own origin (Host) is accepted', async () => {
+      const res = await post(OWN_ORIGIN)
+      expect(res.status).toBe(200)
+      expect((res.body as { source: string }).source).toBe('cookie')
+    })
+  })
+
+  describe('a polluted Object.prototype is not a request header (own properties only)', () => {
+    let app: RunningApp
+    beforeAll(async () => {
+      app = await driver.start({ options: localOptions() })
+    })
+    afterAll(() => app.close())
+    afterEach(() => {
+      // Restored even when a case failed half-way (each case also restores in its own finally).
+      for (const name of POLLUTED) delete (Object.prototype as Record<string, unknown>)[name]
+    })
+
+    const POLLUTED = ['authorization', 'cookie', 'origin', 'sec-fetch-site'] as const
+
+    async function withPollution<T>(values: Record<string, string>, run: () => Promise<T>) {
+      const proto = Object.prototype as Record<string, unknown>
+      try {
+        for (const [name, value] of Object.entries(values)) proto[name] = value
+        return await run()
+      } finally {
+        for (const name of Object.keys(values)) delete proto[name]
+      }
+    }
+
+    it('Object.prototype.authorization = "Bearer <valid>": a request with none is 401 token_missing', async () => {
+      const valid = await token()
+      const res = await withPollution({ authorization: `Bearer ${valid}` }, () =>
+        app.request({ path: '/protected' }),
+      )
+      expect(res.status).toBe(401)
+      expect(code(res)).toBe('token_missing')
+    })
+
+    it('Object.prototype.cookie = "tg=<valid>": a request with none is 401 token_missing', async () => {
+      const valid = await token()
+      const res = await withPollution({ cookie: `${COOKIE}=${valid}` }, () =>
+        app.request({ path: '/protected' }),
+      )
+      expect(res.status).toBe(401)
+      expect(code(res)).toBe('token_missing')
+    })
+
+    it('a polluted origin / sec-fetch-site does not vouch for a cookie POST that sent neither (CSRF)', async () => {
+      const valid = await token()
+      const res = await withPollution({ origin: OWN_ORIGIN, 'sec-fetch-site': 'same-origin' }, () =>
+        app.request({
+          method: 'POST',
+          path: '/protected',
+          headers: { cookie: `${COOKIE}=${valid}` },
+        }),
+      )
+      expect(res.status).toBe(403)
+      expect(code(res)).toBe('csrf_rejected')
+    })
+  })
+})
