@@ -107,7 +107,9 @@ describe('generateKeys', () => {
 describe('publicJwks', () => {
   it('keeps only public members, with kid, alg and use, for every asymmetric key type', async () => {
     const all = await Promise.all(
-      (['RS256', 'ES256', 'EdDSA', 'RSA-OAEP-256', 'ECDH-ES'] as const).map((alg) => generateKeys(alg)),
+      (['RS256', 'ES256', 'EdDSA', 'RSA-OAEP-256', 'ECDH-ES'] as const).map((alg) =>
+        generateKeys(alg),
+      ),
     )
     // Given the private JWKs on purpose: the output must still be public only.
     const jwks = publicJwks(all.map((k) => k.privateJwk!))
