@@ -131,7 +131,7 @@ describe('typ: access tokens are typed at+jwt by default (RFC 9068 §2.1)', () =
       url: '/',
       headers: { authorization: `Bearer ${token}` },
     })
-    expect(ctx.payload.sub).toBe('s')
+    expect(ctx?.payload.sub).toBe('s')
   })
 
   it('takes another typ, or none with typ: false', async () => {
