@@ -70,8 +70,8 @@ export async function createApp(
       res.status(refused.status).set(refused.headers).json(refused.body)
       return
     }
-    // The socket's address: this example trusts no proxy header (set `trust proxy` behind one).
-    const result = await auth.signIn(req.body, req.socket.remoteAddress)
+    // The socket's address: no proxy header is trusted unless `trust proxy` is set behind one.
+    const result = await auth.signIn(req.body, req.ip)
     res.set('cache-control', 'no-store')
     if (!result.ok) {
       res.status(result.status).set(result.headers).json(result.body)
@@ -88,7 +88,7 @@ export async function createApp(
       res.status(415).json({ error: 'invalid_request', error_description: 'Send JSON.' })
       return
     }
-    const result = await auth.signIn(req.body, req.socket.remoteAddress)
+    const result = await auth.signIn(req.body, req.ip)
     if (!result.ok) {
       res.status(result.status).set(result.headers).json(result.body)
       return

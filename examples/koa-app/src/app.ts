@@ -96,8 +96,8 @@ export async function createApp(
       ctx.body = refused.body
       return
     }
-    // The socket's address: this example trusts no proxy header (set `app.proxy` behind one).
-    const result = await auth.signIn(ctx.request.body, ctx.req.socket.remoteAddress)
+    // The socket's address: no proxy header is trusted unless `app.proxy` is set behind one.
+    const result = await auth.signIn(ctx.request.body, ctx.ip)
     ctx.set('cache-control', 'no-store')
     if (!result.ok) {
       ctx.status = result.status
@@ -121,7 +121,7 @@ export async function createApp(
       ctx.body = { error: 'invalid_request', error_description: 'Send JSON.' }
       return
     }
-    const result = await auth.signIn(ctx.request.body, ctx.req.socket.remoteAddress)
+    const result = await auth.signIn(ctx.request.body, ctx.ip)
     if (!result.ok) {
       ctx.status = result.status
       ctx.set(result.headers)
