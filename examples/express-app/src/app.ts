@@ -2,7 +2,6 @@
 import {
   createExampleAuth,
   pageAssets,
-  SECURITY_HEADERS,
   type ExampleClaims,
   type ExampleConfig,
 } from '@tokengate/example-shared'
@@ -39,8 +38,8 @@ export async function createApp(
   const authenticate = tokengate(auth.authenticator)
   const app = express()
   app.disable('x-powered-by')
-  app.use((_req, res, next) => {
-    res.set(SECURITY_HEADERS)
+  app.use((req, res, next) => {
+    res.set(auth.securityHeaders(`${req.protocol}://${req.get('host')}${req.originalUrl}`))
     next()
   })
 
@@ -71,10 +70,11 @@ export async function createApp(
       res.status(refused.status).set(refused.headers).json(refused.body)
       return
     }
-    const result = await auth.signIn(req.body)
+    // The socket's address: no proxy header is trusted unless `trust proxy` is set behind one.
+    const result = await auth.signIn(req.body, req.ip)
     res.set('cache-control', 'no-store')
     if (!result.ok) {
-      res.status(result.status).json(result.body)
+      res.status(result.status).set(result.headers).json(result.body)
       return
     }
     setAuthCookie(res, auth.cookie.name, result.token, auth.cookie.options)
@@ -88,9 +88,9 @@ export async function createApp(
       res.status(415).json({ error: 'invalid_request', error_description: 'Send JSON.' })
       return
     }
-    const result = await auth.signIn(req.body)
+    const result = await auth.signIn(req.body, req.ip)
     if (!result.ok) {
-      res.status(result.status).json(result.body)
+      res.status(result.status).set(result.headers).json(result.body)
       return
     }
     res.json({ access_token: result.token, token_type: 'Bearer', expires_in: result.expiresIn })

@@ -3,7 +3,6 @@
 import {
   createExampleAuth,
   pageAssets,
-  SECURITY_HEADERS,
   type ExampleClaims,
   type ExampleConfig,
 } from '@tokengate/example-shared'
@@ -37,7 +36,8 @@ export async function createApp(config: ExampleConfig = {}): Promise<App> {
 
   app.use(async (c, next) => {
     await next()
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value)
+    for (const [name, value] of Object.entries(auth.securityHeaders(c.req.url)))
+      c.res.headers.set(name, value)
   })
 
   for (const [path, asset] of Object.entries(pageAssets('Hono'))) {
@@ -66,9 +66,9 @@ export async function createApp(config: ExampleConfig = {}): Promise<App> {
     if (refused) return c.json(refused.body, refused.status as 403, refused.headers)
     const body = await readBody(c, type)
     if (body === INVALID) return unreadable(c)
-    const result = await auth.signIn(body)
+    const result = await auth.signIn(body, clientAddress(c))
     c.header('cache-control', 'no-store')
-    if (!result.ok) return c.json(result.body, result.status)
+    if (!result.ok) return c.json(result.body, result.status, result.headers)
     setAuthCookie(c, auth.cookie.name, result.token, auth.cookie.options)
     return type === 'form'
       ? c.redirect('/', 303)
@@ -81,8 +81,8 @@ export async function createApp(config: ExampleConfig = {}): Promise<App> {
       return c.json({ error: 'invalid_request', error_description: 'Send JSON.' }, 415)
     const body = await readBody(c, 'json')
     if (body === INVALID) return unreadable(c)
-    const result = await auth.signIn(body)
-    if (!result.ok) return c.json(result.body, result.status)
+    const result = await auth.signIn(body, clientAddress(c))
+    if (!result.ok) return c.json(result.body, result.status, result.headers)
     return c.json({
       access_token: result.token,
       token_type: 'Bearer',
@@ -112,6 +112,19 @@ export async function createApp(config: ExampleConfig = {}): Promise<App> {
 }
 
 const INVALID = Symbol('invalid body')
+
+/**
+ * The client's address, where the runtime gives it: on Node the socket @hono/node-server passes as
+ * `env.incoming`; on Cloudflare Workers `CF-Connecting-IP`, which Cloudflare's edge sets itself
+ * (overwriting any the client sent). Read only when there is no socket, so on Node a client can
+ * never choose its own key with that header.
+ */
+function clientAddress(c: Context): string | undefined {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming
+  if (incoming) return incoming.socket?.remoteAddress
+  return c.req.header('cf-connecting-ip')
+}
 
 function mediaType(c: Context): 'form' | 'json' | undefined {
   const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase()

@@ -47,6 +47,48 @@ describe('Hono example on Cloudflare Workers (miniflare)', () => {
     return `${cookie.name}=${cookie.value}`
   }
 
+  // Issue 21: Secure is decided per request from its own URL, not by the first request an isolate
+  // saw (which, in this suite as in `wrangler dev`, was plain http on localhost).
+  it('decides Secure cookies per request: http://localhost without, https with __Host- and HSTS', async () => {
+    const login = (origin: string) =>
+      mf.dispatchFetch(`${origin}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin, 'sec-fetch-site': 'same-origin' },
+        body: JSON.stringify({ username: bob.username, password: bob.password }),
+      })
+    const dev = await login(ORIGIN)
+    expect(dev.status).toBe(200)
+    const devCookie = parseSetCookie(dev.headers.getSetCookie()[0]!)
+    expect(devCookie.attributes.has('secure')).toBe(false)
+    expect(dev.headers.get('strict-transport-security')).toBeNull()
+
+    const deployed = 'https://tokengate-example.workers.dev'
+    const prod = await login(deployed)
+    expect(prod.status).toBe(200)
+    const prodCookie = parseSetCookie(prod.headers.getSetCookie()[0]!)
+    expect(prodCookie.name).toBe('__Host-tokengate')
+    expect(prodCookie.attributes.has('secure')).toBe(true)
+    expect(prod.headers.get('strict-transport-security')).toBe('max-age=31536000')
+    const me = await mf.dispatchFetch(`${deployed}/api/me`, {
+      headers: { cookie: `${prodCookie.name}=${prodCookie.value}` },
+    })
+    expect(me.status).toBe(200)
+    // Both modes share the isolate's keys: a token minted in one is accepted by the other.
+    const minted = await mf.dispatchFetch(`${ORIGIN}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: bob.username, password: bob.password }),
+    })
+    const { access_token: bearer } = (await minted.json()) as { access_token: string }
+    const across = await mf.dispatchFetch(`${deployed}/api/me`, {
+      headers: { authorization: `Bearer ${bearer}` },
+    })
+    expect(across.status).toBe(200)
+    // And the first mode is still decided by its own requests.
+    const again = await login(ORIGIN)
+    expect(parseSetCookie(again.headers.getSetCookie()[0]!).attributes.has('secure')).toBe(false)
+  })
+
   it('signs alice in (PBKDF2 within the Workers limit) and sets an HttpOnly cookie with a JWE', async () => {
     const res = await mf.dispatchFetch(`${ORIGIN}/login`, {
       method: 'POST',

@@ -4,7 +4,6 @@ import Router from '@koa/router'
 import {
   createExampleAuth,
   pageAssets,
-  SECURITY_HEADERS,
   type ExampleClaims,
   type ExampleConfig,
 } from '@tokengate/example-shared'
@@ -46,7 +45,7 @@ export async function createApp(
   })
 
   app.use(async (ctx, next) => {
-    ctx.set(SECURITY_HEADERS)
+    ctx.set(auth.securityHeaders(ctx.href))
     try {
       await next()
     } catch (err) {
@@ -97,10 +96,12 @@ export async function createApp(
       ctx.body = refused.body
       return
     }
-    const result = await auth.signIn(ctx.request.body)
+    // The socket's address: no proxy header is trusted unless `app.proxy` is set behind one.
+    const result = await auth.signIn(ctx.request.body, ctx.ip)
     ctx.set('cache-control', 'no-store')
     if (!result.ok) {
       ctx.status = result.status
+      ctx.set(result.headers)
       ctx.body = result.body
       return
     }
@@ -120,9 +121,10 @@ export async function createApp(
       ctx.body = { error: 'invalid_request', error_description: 'Send JSON.' }
       return
     }
-    const result = await auth.signIn(ctx.request.body)
+    const result = await auth.signIn(ctx.request.body, ctx.ip)
     if (!result.ok) {
       ctx.status = result.status
+      ctx.set(result.headers)
       ctx.body = result.body
       return
     }

@@ -15,7 +15,9 @@ import {
 } from '@tokengate/core'
 import type { JWK } from 'jose'
 import { z } from 'zod'
-import { loadKeys } from './keys.js'
+import { loadKeys, type ExampleKeys } from './keys.js'
+import { SECURITY_HEADERS } from './page.js'
+import { clientKey, createRateLimiter, type RateLimit, type RateLimitResult } from './rate-limit.js'
 import { createRevocationStore } from './revocation.js'
 import { createUserStore, DEMO_USERS, type DemoUser, type User } from './users.js'
 
@@ -25,6 +27,8 @@ export interface ExampleConfig {
   signingJwk?: JWK
   /** Private P-256 JWK that tokens are encrypted to (ECDH-ES+A256KW). Generated when absent. */
   encryptionJwk?: JWK
+  /** Keys already loaded with `loadKeys`, so that several apps of one process share them. */
+  keys?: ExampleKeys
   /**
    * Development on http://localhost only: cookies without `Secure` (and so without the `__Host-`
    * prefix, which requires it). Anywhere else leave it off.
@@ -42,6 +46,29 @@ export interface ExampleConfig {
    * the CSRF check even when the browser sends only `Origin`.
    */
   publicOrigin?: string
+  /** Sign-in and token limits; each has a default (see {@link DEFAULT_SIGN_IN_LIMITS}). */
+  rateLimits?: Partial<SignInLimits>
+}
+
+/**
+ * Limits on `POST /login` and `POST /token`. Each attempt costs a PBKDF2 run on the thread pool that
+ * token decryption and verification share, so a flood of wrong passwords would stall every other
+ * user; and each success mints a token (and a revocation entry at logout), so one account must not
+ * mint without bound.
+ */
+export interface SignInLimits {
+  /** Attempts per client address (IPv6 per /64), whatever the outcome. */
+  perClient: RateLimit
+  /** Failed attempts per username (guessing one account's password from many addresses). */
+  perUsername: RateLimit
+  /** Tokens minted per user. */
+  perUser: RateLimit
+}
+
+export const DEFAULT_SIGN_IN_LIMITS: Readonly<SignInLimits> = {
+  perClient: { burst: 30, perMinute: 30 },
+  perUsername: { burst: 10, perMinute: 2 },
+  perUser: { burst: 30, perMinute: 1 },
 }
 
 /**
@@ -79,7 +106,13 @@ const credentialsSchema = z.object({
 /** The answer to a sign-in attempt, ready for any framework to send. */
 export type SignInResult =
   | { ok: true; user: User; token: string; expiresIn: number }
-  | { ok: false; status: 400 | 401; body: { error: string; error_description: string } }
+  | {
+      ok: false
+      status: 400 | 401 | 429
+      body: { error: string; error_description: string }
+      /** `retry-after` (RFC 9110 §10.2.3) with a 429; otherwise empty. */
+      headers: Record<string, string>
+    }
 
 /** Everything an example app needs from tokengate, built once at start-up. */
 export interface ExampleAuth {
@@ -96,8 +129,16 @@ export interface ExampleAuth {
    * Returns the 403 response to send, or undefined when the request may proceed.
    */
   checkSignInOrigin(request: RequestLike): AuthErrorResponse | undefined
-  /** Checks the credentials from a parsed body (form fields or JSON) and issues a token. */
-  signIn(body: unknown): Promise<SignInResult>
+  /**
+   * Checks the credentials from a parsed body (form fields or JSON) and issues a token, within the
+   * limits per client address, username and user (a 429 with `retry-after` beyond them).
+   */
+  signIn(body: unknown, clientAddress: string | undefined): Promise<SignInResult>
+  /**
+   * Headers for every response: the page's security headers, and HSTS (RFC 6797) when users reach
+   * the app over https (the public origin, or the request's own scheme as on Workers).
+   */
+  securityHeaders(requestUrl: string): Record<string, string>
   /** The body of a JSON sign-in: who signed in, never the token itself. */
   profile(user: User, expiresIn: number): Record<string, unknown>
   /** Revokes the token of an authenticated request until it expires. */
@@ -122,12 +163,17 @@ export const SIGN_IN_FAILED = {
  * app.use('/api', tokengate(auth.authenticator))
  */
 export async function createExampleAuth(config: ExampleConfig = {}): Promise<ExampleAuth> {
-  const keys = await loadKeys(config)
+  const keys = config.keys ?? (await loadKeys(config))
   const users = await createUserStore(config.users ?? DEMO_USERS)
   const revocation = config.revocation ?? createRevocationStore()
   const lifetime = config.tokenLifetime ?? 15 * 60
   const secure = config.insecureDevCookies !== true
   const csrf = { allowedOrigins: config.publicOrigin ? [new URL(config.publicOrigin).origin] : [] }
+  const limits = { ...DEFAULT_SIGN_IN_LIMITS, ...config.rateLimits }
+  const perClient = createRateLimiter(limits.perClient)
+  const perUsername = createRateLimiter(limits.perUsername)
+  const perUser = createRateLimiter(limits.perUser)
+  const httpsOrigin = config.publicOrigin?.startsWith('https:') === true
 
   // Sign with our key (ES256), then encrypt to our own key: only this app can read the claims,
   // and a token that was merely signed (or merely encrypted) is refused.
@@ -197,17 +243,34 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
       }
     },
 
-    async signIn(body) {
+    securityHeaders(requestUrl) {
+      // max-age of a year, without includeSubDomains: the demo does not own its sibling hosts.
+      return httpsOrigin || requestUrl.startsWith('https:')
+        ? { ...SECURITY_HEADERS, 'strict-transport-security': 'max-age=31536000' }
+        : { ...SECURITY_HEADERS }
+    },
+
+    async signIn(body, clientAddress) {
       const parsed = credentialsSchema.safeParse(body)
       if (!parsed.success) {
         return {
           ok: false,
           status: 400,
           body: { error: 'invalid_request', error_description: 'Send a username and a password.' },
+          headers: {},
         }
       }
-      const user = await users.verify(parsed.data.username, parsed.data.password)
-      if (!user) return { ok: false, status: 401, body: SIGN_IN_FAILED }
+      const { username, password } = parsed.data
+      // Checked before PBKDF2 runs: a refused attempt costs no hashing. The username bucket is
+      // taken now (concurrent guesses cannot all slip past it) and given back on success.
+      const limited =
+        refusal(perClient.take(clientKey(clientAddress))) ?? refusal(perUsername.take(username))
+      if (limited) return limited
+      const user = await users.verify(username, password)
+      if (!user) return { ok: false, status: 401, body: SIGN_IN_FAILED, headers: {} }
+      perUsername.refund(username)
+      const minted = refusal(perUser.take(user.id))
+      if (minted) return minted
       // The issuer adds iss, aud, iat, exp and a fresh jti (what logout revokes).
       const token = await issuer.issue({
         sub: user.id,
@@ -260,5 +323,18 @@ export async function createExampleAuth(config: ExampleConfig = {}): Promise<Exa
         ],
       }
     },
+  }
+}
+
+function refusal(result: RateLimitResult): Extract<SignInResult, { ok: false }> | undefined {
+  if (result.ok) return undefined
+  return {
+    ok: false,
+    status: 429,
+    body: {
+      error: 'too_many_requests',
+      error_description: `Too many sign-in attempts. Try again in ${result.retryAfter} s.`,
+    },
+    headers: { 'retry-after': String(result.retryAfter) },
   }
 }

@@ -44,8 +44,8 @@ async function keyPair(
     // Never exported, so not exportable: the private half stays inside Web Crypto.
     const generated = await generateKeys(alg, { extractable: false })
     return {
-      privateKey: generated.privateKey as CryptoKey,
-      publicKey: generated.publicKey as CryptoKey,
+      privateKey: generated.privateKey,
+      publicKey: generated.publicKey,
       publicJwk: generated.publicJwk,
       kid: generated.kid,
     }

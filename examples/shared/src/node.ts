@@ -26,8 +26,13 @@ export interface EnvConfig {
   host: string
   /** Where users reach the app, from PUBLIC_URL. Default: the URL the server listens at. */
   publicUrl?: string
-  /** True when `publicUrl` is plain http on a loopback name, the one case where cookies may lack Secure. */
+  /**
+   * Cookies without Secure: when `publicUrl` is plain http on a loopback name, or when there is no
+   * PUBLIC_URL and the server listens on loopback only, or by the explicit INSECURE_COOKIES=1.
+   */
   insecureDevCookies: boolean
+  /** INSECURE_COOKIES=1 let non-Secure cookies go out on a network interface: the banner says so. */
+  insecureOnNetwork: boolean
   /** Private JWKs from TOKENGATE_SIGNING_JWK / TOKENGATE_ENCRYPTION_JWK (or their *_FILE forms). */
   signingJwk?: JWK
   encryptionJwk?: JWK
@@ -56,16 +61,35 @@ export async function configFromEnv(
       `PUBLIC_URL must be https, or http on localhost for development; got ${publicUrl}.`,
     )
   }
+  const host = env.HOST || '127.0.0.1'
+  const insecureOptIn = env.INSECURE_COOKIES === '1'
+  const insecureOnNetwork = publicUrl === undefined && !isLoopbackHost(host)
+  if (insecureOnNetwork && !insecureOptIn) {
+    // Without PUBLIC_URL the app cannot know it sits behind TLS, so it would set cookies without
+    // Secure, and they would travel in clear text over the network it listens on.
+    throw new Error(
+      `HOST=${host} listens beyond this machine, but without PUBLIC_URL the cookies would lack Secure and cross the network in clear text. ` +
+        'Serve it over TLS and set PUBLIC_URL=https://<your host>, or listen on HOST=127.0.0.1, ' +
+        'or set INSECURE_COOKIES=1 to accept non-Secure cookies on the network (a trusted test network only, never production).',
+    )
+  }
   const signingJwk = await jwkFromEnv(env, 'TOKENGATE_SIGNING_JWK')
   const encryptionJwk = await jwkFromEnv(env, 'TOKENGATE_ENCRYPTION_JWK')
   return {
     port,
-    host: env.HOST || '127.0.0.1',
+    host,
     ...(publicUrl && { publicUrl }),
     insecureDevCookies: publicUrl === undefined || isLoopbackHttp(publicUrl),
+    insecureOnNetwork,
     ...(signingJwk && { signingJwk }),
     ...(encryptionJwk && { encryptionJwk }),
   }
+}
+
+/** Whether `host` is a loopback interface only (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
 }
 
 /**
@@ -123,7 +147,12 @@ export async function runExample(
       env.host,
     )
     console.log(
-      banner(appName, env.publicUrl ?? server.url, env.insecureDevCookies, server.keysGenerated),
+      banner(
+        appName,
+        env.publicUrl ?? server.url,
+        env.insecureOnNetwork ? 'network' : env.insecureDevCookies,
+        server.keysGenerated,
+      ),
     )
     console.log(
       revocation
@@ -146,7 +175,7 @@ export async function runExample(
 export function banner(
   appName: string,
   url: string,
-  insecureDevCookies: boolean,
+  insecureDevCookies: boolean | 'network',
   keysGenerated: boolean,
 ): string {
   const lines = [
@@ -162,9 +191,11 @@ export function banner(
     keysGenerated
       ? '  Keys: generated at start-up (set TOKENGATE_SIGNING_JWK / TOKENGATE_ENCRYPTION_JWK to keep them).'
       : '  Keys: from the environment.',
-    insecureDevCookies
-      ? '  Cookies: without Secure, because this is http on localhost (development only).'
-      : '  Cookies: Secure, __Host- prefixed.',
+    insecureDevCookies === 'network'
+      ? '  Cookies: WITHOUT Secure on a network interface (INSECURE_COOKIES=1): anyone on the network path can read a session. Never in production.'
+      : insecureDevCookies
+        ? '  Cookies: without Secure, because this is http on localhost (development only).'
+        : '  Cookies: Secure, __Host- prefixed.',
     '',
   ]
   return lines.join('\n')

@@ -32,6 +32,7 @@ describe('configFromEnv', () => {
       port: 3000,
       host: '127.0.0.1',
       insecureDevCookies: true,
+      insecureOnNetwork: false,
     })
   })
 
@@ -50,6 +51,7 @@ describe('configFromEnv', () => {
       host: '0.0.0.0',
       publicUrl: 'https://demo.example.com',
       insecureDevCookies: false,
+      insecureOnNetwork: false,
       signingJwk,
       encryptionJwk,
     })
@@ -78,8 +80,39 @@ describe('configFromEnv', () => {
       { TOKENGATE_ENCRYPTION_JWK: '{"kty":"EC","crv":"P-256","x":"a","y":"b"}' },
       /with "d"/,
     ],
+    // Issue 21 item 7: without PUBLIC_URL the cookies lack Secure; on a network interface that
+    // sends sessions in clear text. Refused, with the three ways out in the message.
+    [
+      'HOST=0.0.0.0 without PUBLIC_URL (non-Secure cookies on the network)',
+      { HOST: '0.0.0.0' },
+      /HOST=0\.0\.0\.0 listens beyond this machine.*PUBLIC_URL=https:.*HOST=127\.0\.0\.1.*INSECURE_COOKIES=1/,
+    ],
+    ['HOST=:: without PUBLIC_URL', { HOST: '::' }, /HOST=:: listens beyond this machine/],
+    [
+      'a LAN address without PUBLIC_URL',
+      { HOST: '192.168.1.20', INSECURE_COOKIES: 'yes' },
+      /INSECURE_COOKIES=1/,
+    ],
   ])('refuses %s', async (_name, env, message) => {
     await expect(configFromEnv(3000, env)).rejects.toThrow(message)
+  })
+
+  it.each(['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]'])(
+    'HOST=%s without PUBLIC_URL is loopback only: development cookies',
+    async (host) => {
+      expect(await configFromEnv(3000, { HOST: host })).toMatchObject({
+        insecureDevCookies: true,
+        insecureOnNetwork: false,
+      })
+    },
+  )
+
+  it('INSECURE_COOKIES=1 is the explicit opt-in, and the banner says what it means', async () => {
+    const config = await configFromEnv(3000, { HOST: '0.0.0.0', INSECURE_COOKIES: '1' })
+    expect(config).toMatchObject({ insecureDevCookies: true, insecureOnNetwork: true })
+    const text = banner('Koa', 'http://localhost:3000', 'network', true)
+    expect(text).toContain('WITHOUT Secure on a network interface (INSECURE_COOKIES=1)')
+    expect(text).not.toContain('http on localhost')
   })
 
   it('never echoes key material in its errors', async () => {

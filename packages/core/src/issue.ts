@@ -1,5 +1,5 @@
 // Token issuing: a signed JWT (RFC 7519), or a nested JWT encrypted to the API (RFC 7519 §5.2), from options checked once.
-import { CompactEncrypt, SignJWT, type JWTPayload } from 'jose'
+import { CompactEncrypt, SignJWT, type JWK, type JWTPayload } from 'jose'
 import { z } from 'zod'
 import { DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS } from './decrypt.js'
 import { parseDuration } from './duration.js'
@@ -27,10 +27,19 @@ export interface TokenIssuerOptions {
   audience?: string | string[]
   /** Lifetime (`exp` = now + expiresIn). Required: a token that never expires cannot be taken back. */
   expiresIn: Duration
+  /**
+   * The longest lifetime `expiresIn` (here or per token) may ask for. Default `'24h'`: a leaked
+   * bearer token is usable until it expires, so a long one must be chosen on purpose.
+   */
+  maxLifetime?: Duration
   /** `nbf` = now + notBefore. */
   notBefore?: Duration
-  /** `typ` header, e.g. `'at+jwt'` for RFC 9068 access tokens. */
-  typ?: string
+  /**
+   * `typ` header. Default `'at+jwt'`: what this issuer mints are access tokens for an API, and
+   * RFC 9068 §2.1 types them so they cannot be confused with ID tokens or other JWTs (RFC 8725 §3.11).
+   * Give another media type for other tokens, or `false` to send none.
+   */
+  typ?: string | false
   /** Encrypt the signed token to this recipient (the API): a nested JWE with `cty: "JWT"`. */
   encryptTo?: {
     /** Public key (SPKI PEM, certificate, JWK, CryptoKey) or, for dir / A*KW / A*GCMKW, the shared secret. */
@@ -45,6 +54,7 @@ export interface TokenIssuerOptions {
 
 /** Per-token changes to the issuer's defaults. */
 export interface IssueOverrides {
+  /** At most the issuer's `maxLifetime`. */
   expiresIn?: Duration
   notBefore?: Duration
   audience?: string | string[]
@@ -76,6 +86,10 @@ const SIGNING_ALGS = [
 const ENCRYPTION_ALGS = ['dir', ...Object.keys(KW_BYTES), ...PUBLIC_KEY_KM_ALGS]
 // Set by issue() from the options and overrides; claims that try to set them are a programming error.
 const RESERVED = ['iss', 'aud', 'exp', 'nbf', 'iat', 'jti']
+const DEFAULT_MAX_LIFETIME = 24 * 60 * 60
+const DEFAULT_TYP = 'at+jwt'
+// RFC 7517 §4.3: a recipient JWK that states key_ops must allow one of these to be encrypted to.
+const ENCRYPTION_OPS = ['encrypt', 'wrapKey', 'deriveKey', 'deriveBits']
 
 const present = (what: string) =>
   z.custom<unknown>((v) => v !== undefined && v !== null, { message: `is required: ${what}` })
@@ -85,6 +99,13 @@ const duration = z.union([z.number(), z.string()], {
 const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
   message: 'must be a non-empty string or list of strings',
 })
+// Per-token overrides: the same rules as the options, checked on every issue() call.
+const overridesSchema = z.strictObject({
+  expiresIn: duration.optional(),
+  notBefore: duration.optional(),
+  audience: stringOrList.optional(),
+  jti: z.string().min(1, { message: 'must be a non-empty string' }).optional(),
+})
 const schema = z.strictObject({
   signingKey: present('a private key (PKCS#8 PEM, JWK, CryptoKey) or an HMAC secret'),
   alg: z.string({ message: "is required, e.g. 'ES256'" }),
@@ -92,8 +113,9 @@ const schema = z.strictObject({
   issuer: z.string().min(1).optional(),
   audience: stringOrList.optional(),
   expiresIn: duration,
+  maxLifetime: duration.optional(),
   notBefore: duration.optional(),
-  typ: z.string().min(1).optional(),
+  typ: z.union([z.string().min(1), z.literal(false)]).optional(),
   encryptTo: z
     .strictObject({
       key: present("the recipient's public key, or the shared secret"),
@@ -142,7 +164,12 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   const signingKey = describePrivateKey(o.signingKey, 'options.signingKey')
   checkSigningKey(signingKey.shape, signingKey.alg, signingKey.use, alg)
   const kid = o.kid ?? signingKey.kid
-  const expiresIn = lifetime(o.expiresIn, 'options.expiresIn')
+  const maxLifetime =
+    o.maxLifetime === undefined
+      ? DEFAULT_MAX_LIFETIME
+      : Math.round(parseDuration(o.maxLifetime, 'options.maxLifetime'))
+  const expiresIn = lifetime(o.expiresIn, 'options.expiresIn', maxLifetime)
+  const typ = o.typ === undefined ? DEFAULT_TYP : o.typ
   const notBefore =
     o.notBefore === undefined
       ? undefined
@@ -154,6 +181,10 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     async issue(claims = {}, overrides = {}) {
       if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
         throw new TypeError('tokengate: issue() claims must be an object')
+      checkOverrides(overrides)
+      // RFC 7519 §4.1.2: sub is a StringOrURI; a number or object would be compared loosely by some verifiers.
+      if ('sub' in claims && (typeof claims.sub !== 'string' || claims.sub === ''))
+        throw new TypeError('tokengate: issue() claims.sub must be a non-empty string')
       for (const name of RESERVED) {
         if (name in claims)
           throw new TypeError(
@@ -164,7 +195,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       const ttl =
         overrides.expiresIn === undefined
           ? expiresIn
-          : lifetime(overrides.expiresIn, 'overrides.expiresIn')
+          : lifetime(overrides.expiresIn, 'overrides.expiresIn', maxLifetime)
       const nbf =
         overrides.notBefore === undefined
           ? notBefore
@@ -181,7 +212,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       }
       const header = {
         alg,
-        ...(o.typ !== undefined && { typ: o.typ }),
+        ...(typ !== false && { typ }),
         ...(kid !== undefined && { kid }),
       }
       const jws = await new SignJWT(payload)
@@ -212,6 +243,15 @@ function checkSigningKey(
     throw new TypeError(`${opt} is a JWK with use "${use}"; signing keys have use "sig"`)
   if (jwkAlg !== undefined && jwkAlg !== alg)
     throw new TypeError(`${opt} is a JWK for alg "${jwkAlg}", not options.alg '${alg}'`)
+  // RFC 7518 §3.2: the HMAC key must be at least the hash size, in every form (a CryptoKey states
+  // its length in bits; a KeyObject secret arrives here as an oct shape with its byte count).
+  if (shape.kty === 'crypto' && shape.key.algorithm.name === 'HMAC' && alg in HMAC_BYTES) {
+    const bits = (shape.key.algorithm as HmacKeyAlgorithm).length
+    if (!(bits >= HMAC_BYTES[alg]! * 8))
+      throw new TypeError(
+        `${opt} is a ${bits / 8}-byte HMAC CryptoKey; ${alg} needs at least ${HMAC_BYTES[alg]} random bytes (RFC 7518 §3.2), e.g. crypto.getRandomValues(new Uint8Array(${HMAC_BYTES[alg]}))`,
+      )
+  }
   if (keyFits(shape, alg)) return
   if (shape.kty === 'oct' && alg in HMAC_BYTES) {
     throw new TypeError(
@@ -223,11 +263,30 @@ function checkSigningKey(
   )
 }
 
-function lifetime(value: Duration, option: string): number {
+function lifetime(value: Duration, option: string, max: number): number {
   const seconds = Math.round(parseDuration(value, option))
   if (seconds < 1)
     throw new TypeError(`tokengate: createTokenIssuer ${option} must be at least one second`)
+  if (seconds > max)
+    throw new TypeError(
+      `tokengate: createTokenIssuer ${option} is ${seconds} s, over the ${max} s maximum lifetime: a leaked token stays usable until it expires. Shorten it, or raise options.maxLifetime on purpose`,
+    )
   return seconds
+}
+
+function checkOverrides(overrides: unknown): void {
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
+    throw new TypeError('tokengate: issue() overrides must be an object')
+  const parsed = overridesSchema.safeParse(overrides)
+  if (parsed.success) return
+  const issue = parsed.error.issues[0]!
+  if (issue.code === 'unrecognized_keys')
+    throw new TypeError(`tokengate: issue() has unknown override(s) ${issue.keys.join(', ')}`)
+  const [name] = issue.path.map(String)
+  // zod reports a failed union by its branches; one message says what an audience may be.
+  const message =
+    name === 'audience' ? 'must be a non-empty string or list of non-empty strings' : issue.message
+  throw new TypeError(`tokengate: issue() overrides.${name} ${message}`)
 }
 
 function resolveEncryptTo(e: NonNullable<TokenIssuerOptions['encryptTo']>) {
@@ -245,6 +304,7 @@ function resolveEncryptTo(e: NonNullable<TokenIssuerOptions['encryptTo']>) {
     throw new TypeError(
       `${opt}.enc '${enc}' is not supported; use one of ${DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS.join(', ')}`,
     )
+  checkRecipientUse(e.key, opt)
   const { shape, kid, load } = describeRecipientKey(e.key, 'options.encryptTo.key')
   if (!keyFits(shape, e.alg, enc)) {
     throw new TypeError(
@@ -254,4 +314,19 @@ function resolveEncryptTo(e: NonNullable<TokenIssuerOptions['encryptTo']>) {
   const key = load(e.alg)
   key.catch(() => undefined) // imported once, now; a failure surfaces on the first issue()
   return { alg: e.alg, enc, kid: e.kid ?? kid, key }
+}
+
+// RFC 7517 §4.2-4.3: a JWK marked for signatures (use "sig", or key_ops without an encryption
+// operation) must not be used to encrypt: one key, one purpose (RFC 8725 §3.12 on key reuse).
+function checkRecipientUse(key: unknown, opt: string): void {
+  if (typeof key !== 'object' || key === null || typeof (key as JWK).kty !== 'string') return
+  const { use, key_ops: ops } = key as JWK
+  if (use !== undefined && use !== 'enc')
+    throw new TypeError(
+      `${opt}.key is a JWK with use "${String(use)}"; a key tokens are encrypted to has use "enc"`,
+    )
+  if (ops !== undefined && (!Array.isArray(ops) || !ops.some((op) => ENCRYPTION_OPS.includes(op))))
+    throw new TypeError(
+      `${opt}.key is a JWK whose key_ops allow none of ${ENCRYPTION_OPS.join(', ')}; give the recipient's encryption key`,
+    )
 }

@@ -7,14 +7,20 @@ import {
   SignJWT,
   type JWK,
 } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { createAuthenticator } from './authenticate.js'
-import { generateKeys, publicJwks } from './keygen.js'
+import {
+  generateKeys,
+  publicJwks,
+  type GeneratedKeyPair,
+  type GeneratedKeys,
+  type GeneratedSecret,
+} from './keygen.js'
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
 
 describe('generateKeys', () => {
-  it.each(['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA'])(
+  it.each(['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const)(
     '%s signs; kid is the RFC 7638 thumbprint',
     async (alg) => {
       const keys = await generateKeys(alg)
@@ -58,10 +64,32 @@ describe('generateKeys', () => {
     ['dir', { enc: 'A256CBC-HS512' }, 64],
   ] as const)('%s %o: a random secret of %i bytes', async (alg, options, bytes) => {
     const keys = await generateKeys(alg, options)
-    expect(keys.privateKey).toBeInstanceOf(Uint8Array)
-    expect(keys.privateKey).toHaveLength(bytes)
-    expect(keys.publicKey).toBe(keys.privateKey)
-    expect(keys.privateJwk).toMatchObject({ kty: 'oct', alg })
+    expect(keys.kind).toBe('secret')
+    expect(keys.secret).toBeInstanceOf(Uint8Array)
+    expect(keys.secret).toHaveLength(bytes)
+    expect(keys.secretJwk).toMatchObject({ kty: 'oct', alg, k: expect.any(String) })
+  })
+
+  // Issue 21: a secret returned as `publicJwk` invites publishing it (e.g. in a JWKS route), and
+  // then anyone can sign HS* tokens or unwrap A*KW / dir content keys (RFC 7517 §4, RFC 7518 §6.4).
+  it.each(['HS256', 'HS512', 'dir', 'A256KW', 'A128GCMKW'] as const)(
+    '%s: the secret is never under a public name (no publicJwk, no publicKey)',
+    async (alg) => {
+      const keys = await generateKeys(alg)
+      expect(keys).not.toHaveProperty('publicJwk')
+      expect(keys).not.toHaveProperty('publicKey')
+      expect(keys).not.toHaveProperty('privateJwk')
+      expect(() => publicJwks([keys])).toThrow(/symmetric key/)
+      expect((await generateKeys(alg, { extractable: false })).secretJwk).toBeUndefined()
+    },
+  )
+
+  it('types say which shape an alg gets', async () => {
+    expectTypeOf(await generateKeys('HS256')).toEqualTypeOf<GeneratedSecret>()
+    expectTypeOf(await generateKeys('ES256')).toEqualTypeOf<GeneratedKeyPair>()
+    expectTypeOf(await generateKeys('ES256' as string)).toEqualTypeOf<GeneratedKeys>()
+    // @ts-expect-error a secret has no publicJwk
+    void (await generateKeys('A256KW')).publicJwk
   })
 
   it('extractable: false keeps the private key inside Web Crypto', async () => {
@@ -79,7 +107,9 @@ describe('generateKeys', () => {
 describe('publicJwks', () => {
   it('keeps only public members, with kid, alg and use, for every asymmetric key type', async () => {
     const all = await Promise.all(
-      ['RS256', 'ES256', 'EdDSA', 'RSA-OAEP-256', 'ECDH-ES'].map((alg) => generateKeys(alg)),
+      (['RS256', 'ES256', 'EdDSA', 'RSA-OAEP-256', 'ECDH-ES'] as const).map((alg) =>
+        generateKeys(alg),
+      ),
     )
     // Given the private JWKs on purpose: the output must still be public only.
     const jwks = publicJwks(all.map((k) => k.privateJwk!))

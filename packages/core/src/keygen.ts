@@ -2,19 +2,72 @@
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
 import { CEK_BYTES, HMAC_BYTES, KW_BYTES } from './key-material.js'
 
-/** What {@link generateKeys} returns. For a symmetric alg both halves are the same secret. */
-export interface GeneratedKeys {
+/** The algs whose key is one shared secret: HMAC (RFC 7518 §3.2), `dir` and AES key wrap (§4.4, §4.7). */
+export type SecretKeyAlg =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'dir'
+  | 'A128KW'
+  | 'A192KW'
+  | 'A256KW'
+  | 'A128GCMKW'
+  | 'A192GCMKW'
+  | 'A256GCMKW'
+
+/** The algs whose key is a private/public pair. */
+export type KeyPairAlg =
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519'
+  | 'RSA-OAEP'
+  | 'RSA-OAEP-256'
+  | 'RSA-OAEP-384'
+  | 'RSA-OAEP-512'
+  | 'ECDH-ES'
+  | 'ECDH-ES+A128KW'
+  | 'ECDH-ES+A192KW'
+  | 'ECDH-ES+A256KW'
+
+/** What {@link generateKeys} returns for an asymmetric alg. */
+export interface GeneratedKeyPair {
+  kind: 'pair'
   alg: string
   kid: string
-  /** Signs (JWS) or decrypts (JWE); for a symmetric alg the secret bytes. */
-  privateKey: CryptoKey | Uint8Array
-  /** Verifies (JWS) or encrypts (JWE); for a symmetric alg the same secret bytes. */
-  publicKey: CryptoKey | Uint8Array
-  /** Undefined when `extractable: false`. For a symmetric alg the secret (`kty: "oct"`): keep it private. */
+  /** Signs (JWS) or decrypts (JWE). */
+  privateKey: CryptoKey
+  /** Verifies (JWS) or encrypts (JWE). */
+  publicKey: CryptoKey
+  /** Undefined when `extractable: false`. */
   privateJwk: JWK | undefined
-  /** Public members only, with kid, alg and use. For a symmetric alg this is the secret too: never publish it. */
+  /** Public members only, with kid, alg and use: what {@link publicJwks} publishes. */
   publicJwk: JWK
 }
+
+/**
+ * What {@link generateKeys} returns for HS*, `dir` and A*KW: one secret, named as such so that
+ * nothing treats it as publishable (there is deliberately no `publicJwk` or `publicKey`).
+ */
+export interface GeneratedSecret {
+  kind: 'secret'
+  alg: string
+  kid: string
+  /** The random secret bytes: signs and verifies (HS*), or encrypts and decrypts (dir, A*KW). */
+  secret: Uint8Array
+  /** The secret as an oct JWK (`k`), with kid, alg and use; undefined when `extractable: false`. Never publish it. */
+  secretJwk: JWK | undefined
+}
+
+/** What {@link generateKeys} returns: a key pair, or for a symmetric alg a secret. */
+export type GeneratedKeys = GeneratedKeyPair | GeneratedSecret
 
 export interface GenerateKeysOptions {
   /** Default: the RFC 7638 thumbprint of the public key (a random id for a secret). */
@@ -41,6 +94,18 @@ const ENCRYPTION = /^(RSA-OAEP|ECDH-ES)/
  * app.get('/.well-known/jwks.json', (_req, res) => res.json(publicJwks([signing, encryption])))
  */
 export async function generateKeys(
+  alg: SecretKeyAlg,
+  options?: GenerateKeysOptions,
+): Promise<GeneratedSecret>
+export async function generateKeys(
+  alg: KeyPairAlg,
+  options?: GenerateKeysOptions,
+): Promise<GeneratedKeyPair>
+export async function generateKeys(
+  alg: string,
+  options?: GenerateKeysOptions,
+): Promise<GeneratedKeys>
+export async function generateKeys(
   alg: string,
   options: GenerateKeysOptions = {},
 ): Promise<GeneratedKeys> {
@@ -56,12 +121,11 @@ export async function generateKeys(
       use: alg.startsWith('HS') ? 'sig' : 'enc',
     }
     return {
+      kind: 'secret',
       alg,
       kid,
-      privateKey: secret,
-      publicKey: secret,
-      privateJwk: options.extractable === false ? undefined : jwk,
-      publicJwk: jwk,
+      secret,
+      secretJwk: options.extractable === false ? undefined : jwk,
     }
   }
   if (alg.toLowerCase() === 'none')
@@ -76,7 +140,15 @@ export async function generateKeys(
   const meta = { kid, alg, use: ENCRYPTION.test(alg) ? 'enc' : 'sig' }
   const privateJwk =
     options.extractable === false ? undefined : { ...(await exportJWK(privateKey)), ...meta }
-  return { alg, kid, privateKey, publicKey, privateJwk, publicJwk: { ...exported, ...meta } }
+  return {
+    kind: 'pair',
+    alg,
+    kid,
+    privateKey,
+    publicKey,
+    privateJwk,
+    publicJwk: { ...exported, ...meta },
+  }
 }
 
 function secretBytes(alg: string, enc = 'A256GCM'): number | undefined {
@@ -105,7 +177,9 @@ const METADATA = ['kid', 'alg', 'use', 'x5c', 'x5t', 'x5t#S256']
  * @example
  * publicJwks([await generateKeys('ES256')]) // { keys: [{ kty: 'EC', crv, x, y, kid, alg: 'ES256', use: 'sig' }] }
  */
-export function publicJwks(keys: ReadonlyArray<JWK | Pick<GeneratedKeys, 'publicJwk'>>): {
+export function publicJwks(
+  keys: ReadonlyArray<JWK | Pick<GeneratedKeyPair, 'publicJwk'> | GeneratedSecret>,
+): {
   keys: JWK[]
 } {
   if (!Array.isArray(keys))
@@ -116,6 +190,10 @@ export function publicJwks(keys: ReadonlyArray<JWK | Pick<GeneratedKeys, 'public
       typeof entry === 'object' && entry !== null && 'publicJwk' in entry ? entry.publicJwk : entry
     ) as JWK
     const where = `tokengate: publicJwks keys[${i}]`
+    if (typeof entry === 'object' && entry !== null && (entry as GeneratedSecret).kind === 'secret')
+      throw new TypeError(
+        `${where} is a generated symmetric key (${(entry as GeneratedSecret).alg}): it has no public part and must never be published`,
+      )
     if (typeof jwk !== 'object' || jwk === null) throw new TypeError(`${where} is not a JWK`)
     if (jwk.kty === 'oct')
       throw new TypeError(

@@ -319,6 +319,89 @@ export function describeExampleApi(appName: string, start: StartApp): void {
     it('unknown routes: 404', async () => {
       expect((await get('/nope')).status).toBe(404)
     })
+
+    it('plain http on localhost: no HSTS (RFC 6797 §7.2: it is for https only)', async () => {
+      expect((await get('/')).headers.get('strict-transport-security')).toBeNull()
+    })
+  })
+
+  // Issue 21 item 7 and issue 12 item 7: every sign-in attempt runs PBKDF2 on the thread pool that
+  // token work shares, and every success mints a token. Limited per client address, per username
+  // (failures) and per user (tokens), answered 429 with Retry-After (RFC 6585 §4, RFC 9110 §10.2.3).
+  describe(`${appName} example: sign-in and token limits`, () => {
+    const apps: RunningApp[] = []
+    afterAll(() => Promise.all(apps.map((a) => a.close())))
+    const startWith = async (config: Parameters<StartApp>[0]) => {
+      const running = await start({ insecureDevCookies: true, ...config })
+      apps.push(running)
+      return running
+    }
+    const attempt = (base: string, path: '/login' | '/token', username: string, password: string) =>
+      request(base, path, {
+        method: 'POST',
+        headers: {
+          origin: base,
+          'sec-fetch-site': 'same-origin',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ username, password }),
+      })
+    const expectLimited = (reply: Reply) => {
+      expect(reply.status).toBe(429)
+      expect(reply.body).toMatchObject({ error: 'too_many_requests' })
+      expect(Number(reply.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+      expect(reply.setCookies).toEqual([])
+    }
+
+    it('by default, a flood of wrong passwords from one address is refused with 429 after 30', async () => {
+      const running = await startWith({})
+      // Distinct unknown usernames: only the per-address limit applies. A burst of 30 passes; the
+      // bucket refills one attempt per 2 s meanwhile, so the 429 comes a few attempts later.
+      const statuses: number[] = []
+      for (let i = 0; i < 60 && statuses.at(-1) !== 429; i++)
+        statuses.push((await attempt(running.url, '/login', `nobody-${i}`, 'x')).status)
+      expect(statuses.slice(0, 30)).toEqual(Array<number>(30).fill(401))
+      expect(statuses.at(-1)).toBe(429)
+      expectLimited(await attempt(running.url, '/login', 'nobody-60', 'x'))
+      // The right password does not get past it either: the limit is checked before PBKDF2.
+      expectLimited(await attempt(running.url, '/token', alice.username, alice.password))
+    })
+
+    it('per client address, on /login and /token alike', async () => {
+      const running = await startWith({ rateLimits: { perClient: { burst: 3, perMinute: 1 } } })
+      expect((await attempt(running.url, '/login', alice.username, 'wrong')).status).toBe(401)
+      expect((await attempt(running.url, '/token', bob.username, 'wrong')).status).toBe(401)
+      expect((await attempt(running.url, '/token', bob.username, bob.password)).status).toBe(200)
+      const limited = await attempt(running.url, '/login', alice.username, alice.password)
+      expectLimited(limited)
+      expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60)
+      expectLimited(await attempt(running.url, '/token', bob.username, bob.password))
+    })
+
+    it('per username: failed guesses at one account stop, other accounts still sign in', async () => {
+      const running = await startWith({ rateLimits: { perUsername: { burst: 2, perMinute: 1 } } })
+      expect((await attempt(running.url, '/login', alice.username, 'guess-1')).status).toBe(401)
+      expect((await attempt(running.url, '/token', alice.username, 'guess-2')).status).toBe(401)
+      expectLimited(await attempt(running.url, '/login', alice.username, 'guess-3'))
+      expectLimited(await attempt(running.url, '/login', alice.username, alice.password))
+      expect((await attempt(running.url, '/login', bob.username, bob.password)).status).toBe(200)
+      // Successful sign-ins do not use up the failure budget.
+      for (let i = 0; i < 3; i++)
+        expect((await attempt(running.url, '/token', bob.username, bob.password)).status).toBe(200)
+    })
+
+    it('per user: one account cannot mint tokens without bound (issue 12 item 7)', async () => {
+      const running = await startWith({ rateLimits: { perUser: { burst: 2, perMinute: 1 } } })
+      expect((await attempt(running.url, '/token', alice.username, alice.password)).status).toBe(
+        200,
+      )
+      expect((await attempt(running.url, '/login', alice.username, alice.password)).status).toBe(
+        200,
+      )
+      expectLimited(await attempt(running.url, '/token', alice.username, alice.password))
+      expectLimited(await attempt(running.url, '/login', alice.username, alice.password))
+      expect((await attempt(running.url, '/token', bob.username, bob.password)).status).toBe(200)
+    })
   })
 
   describe(`${appName} example: configured keys and Secure cookies`, () => {
@@ -339,6 +422,13 @@ export function describeExampleApi(appName: string, start: StartApp): void {
         .sign(signing.privateKey)
     })
     afterAll(() => app?.close())
+
+    it('https public origin: HSTS on every response (RFC 6797 §7.1)', async () => {
+      for (const path of ['/', '/.well-known/jwks.json', '/api/me']) {
+        const reply = await request(app.url, path)
+        expect(reply.headers.get('strict-transport-security')).toBe('max-age=31536000')
+      }
+    })
 
     it('publishes the configured signing key in the JWKS', async () => {
       const { keys } = (await request(app.url, '/.well-known/jwks.json')).body as {

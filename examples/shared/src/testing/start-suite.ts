@@ -15,8 +15,9 @@ import { DEMO_USERS } from '../users.js'
 export function describeStartScript(appName: string, appDir: string): void {
   describe(`${appName} example: pnpm start`, () => {
     let child: ChildProcess | undefined
+    let refused: ChildProcess | undefined
     afterAll(() => {
-      if (child && child.exitCode === null) child.kill('SIGKILL')
+      for (const c of [child, refused]) if (c && c.exitCode === null) c.kill('SIGKILL')
     })
 
     it('starts, prints the URL and the demo credentials, serves the page, and stops on SIGTERM', async () => {
@@ -59,6 +60,28 @@ export function describeStartScript(appName: string, appDir: string): void {
       )
       child.kill('SIGTERM')
       expect(await exited).toBe(0)
+    })
+
+    // Issue 21 item 7: a network interface without PUBLIC_URL would get cookies without Secure.
+    it('refuses HOST=0.0.0.0 without PUBLIC_URL (exit 1), saying how to fix it', async () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', PUBLIC_URL: '', HOST: '0.0.0.0' }
+      delete env.INSECURE_COOKIES
+      refused = spawn(join(appDir, 'node_modules/.bin/tsx'), ['src/server.ts'], {
+        cwd: appDir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let output = ''
+      refused.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      refused.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      const code = await new Promise<number | null>((resolve) => refused!.once('exit', resolve))
+      expect(code).toBe(1)
+      expect(output).toContain(
+        `tokengate ${appName} example: HOST=0.0.0.0 listens beyond this machine`,
+      )
+      expect(output).toContain('PUBLIC_URL=https://')
+      expect(output).toContain('INSECURE_COOKIES=1')
+      expect(output).not.toContain('open http')
     })
   })
 }
