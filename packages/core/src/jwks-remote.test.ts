@@ -146,6 +146,8 @@ describe('remote JWKS', () => {
     vi.setSystemTime((NOW + 3600) * 1000)
     const late = await signToken({ sub: 'u' }, { alg: 'ES256', key: a, now: NOW + 3600 })
     expect(await outcome(auth, late)).toBe('ok')
+    // The refresh runs in the background (stale-while-revalidate), once per cooldown.
+    await vi.waitFor(() => expect(hits.length).toBe(2))
     expect(await outcome(auth, late)).toBe('ok')
     expect(hits.length).toBe(2)
   })
