@@ -2,7 +2,7 @@
 //
 // Only Date is faked (network timers stay real): moving the clock past `cooldown` or `cacheMaxAge`
 // is how a test waits without waiting. Server hits are counted to prove fetches are bounded.
-import type { AuthenticatorOptions } from '@tokengate/core'
+import { createAuthenticator, isAuthError, type AuthenticatorOptions } from '@tokengate/core'
 import { makeKeys, signJws, type TestKeys } from '@tokengate/testkit'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { drivers, type DriverResponse, type RunningApp } from '../support/drivers.js'
@@ -217,7 +217,61 @@ describe.each(drivers)('remote JWKS on $name', (driver) => {
     server.mode = 'ok'
     advance(COOLDOWN_S)
     expect((await get(a, tokenFor(keyA))).status).toBe(200)
-    expect(server.hits).toBe(4)
+    // The refresh runs in the background (stale-while-revalidate): it arrives, once.
+    await vi.waitFor(() => expect(server.hits).toBe(4))
+  })
+
+  // Issue 12 item 11: a cached verified context must not outlive the freshness of its keys.
+  it('rotation: a cached token whose key the issuer removed is refused once the keys past cacheMaxAge are re-resolved', async () => {
+    const a = await start()
+    const token = tokenFor(keyA)
+    expect((await get(a, token)).status).toBe(200) // verified and cached
+    server.setKeys({ keys: [keyB.publicJwk] }) // the issuer withdraws key-a
+    advance(MAX_AGE_S + 1)
+    // Past freshness a hit starts the refresh; once it shows key-a gone, the cached token is refused.
+    await vi.waitFor(async () => {
+      const response = await get(a, token)
+      expect(response.status).toBe(401)
+      expect(response.body).toMatchObject({ code: 'key_not_found' })
+    })
+    expect(server.hits).toBe(2)
+    expect((await get(a, tokenFor(keyB))).status).toBe(200)
+  })
+
+  it('rotation: a refresh that keeps the key keeps the cached token (only removals invalidate)', async () => {
+    const a = await start()
+    const token = tokenFor(keyA)
+    expect((await get(a, token)).status).toBe(200)
+    server.setKeys({ keys: [keyB.publicJwk, keyA.publicJwk] })
+    advance(MAX_AGE_S + 1)
+    expect((await get(a, token)).status).toBe(200)
+    await vi.waitFor(() => expect(server.hits).toBe(2))
+    expect((await get(a, token)).status).toBe(200)
+    expect((await get(a, tokenFor(keyB))).status).toBe(200)
+    expect(server.hits).toBe(2)
+  })
+
+  // Issue 12, Also: stale-while-revalidate (RFC 5861 §3). The key fetch timeout here is longer than
+  // the test timeout, so a request that waited for the held refresh could not pass.
+  it('a key server that holds the refresh open: requests past cacheMaxAge are answered from the stale set without waiting', async () => {
+    const a = await start(remoteOptions({ timeout: '10m' }))
+    expect((await get(a, tokenFor(keyA))).status).toBe(200)
+    server.mode = 'slow'
+    advance(MAX_AGE_S + 1)
+    // Tokens not in the cache, so each one needs the keys.
+    for (let i = 0; i < 5; i++) expect((await get(a, tokenFor(keyA))).status).toBe(200)
+    expect(server.held).toBe(1) // one refresh in flight, shared, still unanswered
+    expect(server.hits).toBe(2)
+    // The server finally answers, without key-a: from then on key-a's tokens are refused.
+    server.mode = 'ok'
+    server.setKeys({ keys: [keyB.publicJwk] })
+    server.release()
+    const late = tokenFor(keyA)
+    await vi.waitFor(async () => {
+      expect((await get(a, late)).body).toMatchObject({ code: 'key_not_found' })
+    })
+    expect((await get(a, tokenFor(keyB))).status).toBe(200)
+    expect(server.hits).toBe(2)
   })
 
   it('a slow refresh does not lose the cached keys', async () => {
@@ -263,5 +317,212 @@ describe.each(drivers)('OpenID Connect discovery on $name', (driver) => {
     })
     expect(ok.status).toBe(200)
     expect(server.hits).toBe(1)
+  })
+})
+
+describe.each(drivers)('discovered jwks_uri on $name (issue 21 item 5)', (driver) => {
+  let app: RunningApp | undefined
+  let other: JwksServer | undefined
+
+  afterEach(async () => {
+    await app?.close()
+    await other?.close()
+    app = undefined
+    other = undefined
+  })
+
+  const discover = async (jwksUri: string) => {
+    const issuer = `${server.origin}/`
+    server.setDiscovery({ issuer, jwks_uri: jwksUri })
+    app = await driver.start({
+      options: { algorithms: ['ES256'], key: { discovery: issuer, cooldown: COOLDOWN_S } },
+    })
+    const token = signJws(
+      'ES256',
+      keyA.privateKey,
+      { alg: 'ES256', kid: keyA.kid },
+      { iss: issuer, exp: now() + 600 },
+    )
+    return app.request({ path: '/protected', headers: { authorization: `Bearer ${token}` } })
+  }
+
+  it('a jwks_uri on another origin (another port of 127.0.0.1) is refused: 503, never fetched', async () => {
+    other = await startJwksServer({ keys: [keyA.publicJwk] })
+    expectUnavailable(await discover(other.jwksUri))
+    expect(other.hits).toBe(0)
+  })
+
+  it.each([
+    ['a link-local address (cloud metadata)', 'https://169.254.169.254/latest/jwks'],
+    ['an IPv6 link-local address', 'https://[fe80::1]/jwks'],
+    ['plain http on a host that is not loopback', 'http://keys.example.test/jwks'],
+    ['plain http on a *.localhost name (resolved by DNS)', 'http://keys.localhost/jwks'],
+    ['another https host', 'https://keys.example.test/jwks'],
+  ])('a jwks_uri naming %s is refused: 503', async (_name, jwksUri) => {
+    expectUnavailable(await discover(jwksUri))
+    expect(server.hits).toBe(0)
+  })
+
+  it('a jwks_uri on the issuer origin is used', async () => {
+    expect((await discover(server.jwksUri)).status).toBe(200)
+    expect(server.hits).toBe(1)
+  })
+})
+
+describe('discovered jwks_uri: the 503 says why (issue 21 item 5)', () => {
+  it('the cause names the origin rule and the option that lifts it', async () => {
+    const other = await startJwksServer({ keys: [keyA.publicJwk] })
+    try {
+      const issuer = `${server.origin}/`
+      server.setDiscovery({ issuer, jwks_uri: other.jwksUri })
+      const authenticator = createAuthenticator({
+        algorithms: ['ES256'],
+        key: { discovery: issuer },
+      })
+      const token = signJws(
+        'ES256',
+        keyA.privateKey,
+        { alg: 'ES256', kid: keyA.kid },
+        { iss: issuer, exp: now() + 600 },
+      )
+      const error = await authenticator
+        .authenticate({ method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        )
+      expect(isAuthError(error) && error.code).toBe('keys_unavailable')
+      expect(String((error as Error).cause)).toMatch(
+        /not on the issuer's origin .*options\.key\.allowJwksOrigins/,
+      )
+      expect(other.hits).toBe(0)
+    } finally {
+      await other.close()
+    }
+  })
+})
+
+// Issue 12 (Also) and issue 21 items 5 and 6: remote key options that can never work, refused at
+// start-up with the fix in the message.
+describe('remote key options refused at start-up', () => {
+  const jwks = (extra: Record<string, unknown>) => ({
+    algorithms: ['ES256'],
+    key: { jwksUri: 'https://id.example.test/jwks', ...extra },
+  })
+  const discovery = (extra: Record<string, unknown>) => ({
+    algorithms: ['ES256'],
+    key: { discovery: 'https://id.example.test', ...extra },
+  })
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['timeout 0', jwks({ timeout: 0 }), /options\.key\.timeout must be between 1ms and/],
+    ["timeout '0ms'", jwks({ timeout: '0ms' }), /options\.key\.timeout must be between 1ms/],
+    ['timeout negative', jwks({ timeout: -1 }), /options\.key\.timeout must be a non-negative/],
+    ['timeout NaN', jwks({ timeout: Number.NaN }), /options\.key\.timeout must be a non-negative/],
+    [
+      'timeout Infinity',
+      jwks({ timeout: Infinity }),
+      /options\.key\.timeout must be a non-negative/,
+    ],
+    [
+      'timeout past the timer limit',
+      jwks({ timeout: '30d' }),
+      /timeout must be between 1ms and 2147483\.647s/,
+    ],
+    [
+      'cooldown 0 (every unknown kid a fetch)',
+      jwks({ cooldown: 0 }),
+      /options\.key\.cooldown must be at least '1s'/,
+    ],
+    [
+      "cooldown '500ms'",
+      jwks({ cooldown: '500ms' }),
+      /options\.key\.cooldown must be at least '1s'/,
+    ],
+    [
+      'cacheMaxAge 0',
+      jwks({ cacheMaxAge: 0 }),
+      /options\.key\.cacheMaxAge must be at least options\.key\.cooldown/,
+    ],
+    [
+      'cacheMaxAge below cooldown',
+      discovery({ cooldown: '1m', cacheMaxAge: '30s' }),
+      /cacheMaxAge must be at least options\.key\.cooldown: .*raise cacheMaxAge/,
+    ],
+    [
+      'http on *.localhost (resolved by DNS, not loopback)',
+      jwks({ jwksUri: 'http://idp.localhost/jwks' }),
+      /must use https .*not \*\.localhost/,
+    ],
+    [
+      'http on localhost. (an absolute DNS name)',
+      jwks({ jwksUri: 'http://localhost./jwks' }),
+      /must use https/,
+    ],
+    [
+      'a link-local jwksUri (cloud metadata)',
+      jwks({ jwksUri: 'https://169.254.169.254/jwks' }),
+      /must not name a link-local or unspecified address/,
+    ],
+    [
+      'an IPv6 link-local discovery',
+      discovery({ discovery: 'https://[fe80::1]/' }),
+      /must not name a link-local/,
+    ],
+    [
+      'an IPv4-mapped link-local jwksUri',
+      jwks({ jwksUri: 'https://[::ffff:169.254.169.254]/jwks' }),
+      /must not name a link-local/,
+    ],
+    [
+      'the unspecified address',
+      jwks({ jwksUri: 'http://0.0.0.0:8080/jwks' }),
+      /must not name a link-local or unspecified/,
+    ],
+    [
+      'allowJwksOrigins not a list',
+      discovery({ allowJwksOrigins: 'https://keys.example.test' }),
+      /allowJwksOrigins must be a list: list https origins/,
+    ],
+    [
+      'allowJwksOrigins with http',
+      discovery({ allowJwksOrigins: ['http://keys.example.test'] }),
+      /allowJwksOrigins\.0 must (use https|be an https origin)/,
+    ],
+    [
+      'allowJwksOrigins with a path',
+      discovery({ allowJwksOrigins: ['https://keys.example.test/jwks'] }),
+      /allowJwksOrigins\.0 must be an https origin/,
+    ],
+    [
+      'allowJwksOrigins link-local',
+      discovery({ allowJwksOrigins: ['https://169.254.169.254'] }),
+      /allowJwksOrigins\.0 must not name a link-local/,
+    ],
+    [
+      "allowJwksOrigins with the issuer's own origin",
+      discovery({ allowJwksOrigins: ['https://id.example.test'] }),
+      /is the issuer's own origin, which is always allowed/,
+    ],
+    [
+      'allowJwksOrigins with a jwksUri (nothing is discovered)',
+      jwks({ allowJwksOrigins: ['https://keys.example.test'] }),
+      /unknown option options\.key\.allowJwksOrigins/,
+    ],
+  ])('%s', (_name, options, message) => {
+    expect(() => createAuthenticator(options as unknown as AuthenticatorOptions)).toThrow(TypeError)
+    expect(() => createAuthenticator(options as unknown as AuthenticatorOptions)).toThrow(message)
+  })
+
+  it.each<[string, Record<string, unknown>]>([
+    ['http on localhost', jwks({ jwksUri: 'http://localhost:8080/jwks' })],
+    ['http on 127.0.0.0/8', jwks({ jwksUri: 'http://127.9.9.9/jwks' })],
+    ['http on [::1]', jwks({ jwksUri: 'http://[::1]:8080/jwks' })],
+    ['cooldown equal to cacheMaxAge', jwks({ cooldown: '1m', cacheMaxAge: '1m' })],
+    [
+      'allowJwksOrigins with an https origin',
+      discovery({ allowJwksOrigins: ['https://www.googleapis.com'] }),
+    ],
+  ])('accepted: %s', (_name, options) => {
+    expect(() => createAuthenticator(options as unknown as AuthenticatorOptions)).not.toThrow()
   })
 })

@@ -1,6 +1,6 @@
 // The pipeline: extract -> csrf -> cache -> decrypt -> verify -> claims -> revocation -> AuthContext.
 import type { JWSHeaderParameters, JWTPayload } from 'jose'
-import { TokenCache } from './cache.js'
+import { registerCache, TokenCache, type KeyBinding } from './cache.js'
 import {
   applySchema,
   checkClaims,
@@ -15,6 +15,7 @@ import { interpretPlaintext } from './decrypt.js'
 import type { CheckedProof } from './dpop.js'
 import { AuthError, isAuthError } from './errors.js'
 import { extractToken } from './extract.js'
+import { RemoteKeySource } from './jwks-remote.js'
 import { resolveOptions } from './options.js'
 import { revocationAnswer } from './revocation.js'
 import type {
@@ -77,6 +78,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     let protectedHeader: JWSHeaderParameters
     let encryption: AuthContext['encryption']
     let rules = r.claims
+    let keys: KeyBinding | undefined
     if (tokenShape(token) === 'jwe') {
       if (!r.decryptor)
         throw new AuthError('token_malformed', 'encrypted tokens (JWE) are not accepted here')
@@ -89,7 +91,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
             'signature_required',
             'the encrypted token does not contain a signed JWT',
           )
-        ;({ claims, protectedHeader, rules } = await verified(inner.jws))
+        ;({ claims, protectedHeader, rules, keys } = await verified(inner.jws))
       } else {
         claims = inner.claims as Record<string, unknown>
         if (r.issuers) rules = r.issuers.forClaims(claims).claims
@@ -99,7 +101,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     } else {
       if (r.decryptor?.required)
         throw new AuthError('encryption_required', 'only encrypted tokens (JWE) are accepted')
-      ;({ claims, protectedHeader, rules } = await verified(token))
+      ;({ claims, protectedHeader, rules, keys } = await verified(token))
     }
 
     const notAfter = checkClaims(claims, protectedHeader.typ, rules, Date.now() / 1000)
@@ -114,7 +116,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       roles: toRoles(readPath(claims, r.rolesClaim.path, r.rolesClaim.segments)),
     })
     if (revocationChecks) await checkRevoked(ctx, claims)
-    cache?.set(token, { ctx, claims }, notAfter)
+    cache?.set(token, { ctx, claims, keys }, notAfter)
     return (r.dpop ? await bound(ctx, claims, proof) : ctx) as AuthContext<Claims>
   }
 
@@ -136,11 +138,18 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     claims: Record<string, unknown>
     protectedHeader: JWSHeaderParameters
     rules: ClaimRules
+    keys: KeyBinding | undefined
   }> {
     // Several issuers: the unverified iss picks the only keys and rules the token may pass with.
     const v = r.issuers ? r.issuers.forToken(jws) : r
+    // Read before verifying: a refresh that drops a key while this verification runs makes the
+    // cached result stale too (cache.ts).
+    const keys =
+      v.keys instanceof RemoteKeySource
+        ? { source: v.keys, generation: v.keys.generation }
+        : undefined
     const { payload, protectedHeader } = await verifyJws(jws, v.keys, v.algorithms, checkSignature)
-    return { claims: parsePayload(payload), protectedHeader, rules: v.claims }
+    return { claims: parsePayload(payload), protectedHeader, rules: v.claims, keys }
   }
 
   async function checkRevoked(
@@ -165,7 +174,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     if (r.revocation) await r.revocation.check(ctx, claims)
   }
 
-  return {
+  const authenticator: Authenticator<Claims> = {
     realm,
     authenticate(request) {
       return run(request).catch((err: unknown) => {
@@ -180,6 +189,8 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       await r.revocation.revoke(ctx, r.claims.clockTolerance)
     },
   }
+  if (cache) registerCache(authenticator, cache)
+  return authenticator
 }
 
 /**

@@ -5,6 +5,8 @@ import { jwksOf, keysFor, signToken, type TestKeys } from '@tokengate/testkit'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createAuthenticator } from './authenticate.js'
 import { AuthError } from './errors.js'
+import { RemoteKeySource } from './jwks-remote.js'
+import { importFor, type PreparedKey } from './keys.js'
 import type { AuthenticatorOptions } from './types.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
@@ -144,6 +146,8 @@ describe('remote JWKS', () => {
     vi.setSystemTime((NOW + 3600) * 1000)
     const late = await signToken({ sub: 'u' }, { alg: 'ES256', key: a, now: NOW + 3600 })
     expect(await outcome(auth, late)).toBe('ok')
+    // The refresh runs in the background (stale-while-revalidate), once per cooldown.
+    await vi.waitFor(() => expect(hits.length).toBe(2))
     expect(await outcome(auth, late)).toBe('ok')
     expect(hits.length).toBe(2)
   })
@@ -321,6 +325,72 @@ describe('discovery (OpenID Connect Discovery 1.0, RFC 8414)', () => {
         await signToken({ sub: 'u', iss: base }, { alg: 'ES256', key: a, now: NOW + 700 }),
       ),
     ).toBe('ok')
+    // Past cacheMaxAge the keys were served stale and refreshed in the background, without discovery.
+    await vi.waitFor(() => expect(hits.filter((h) => h === '/keys').length).toBe(2))
     expect(hits.filter((h) => h.includes('well-known')).length).toBe(3)
+  })
+})
+
+// Issue 12 item 11: the suspected race. A request that began importing a key of the old set must
+// not, when its import finishes after a refresh removed that key, put it back. Deterministic: the
+// import is held on a promise the test releases, the refresh is a real fetch that completes first.
+
+/** This block's fetches only (its own URL). */
+const own = () => hits.filter((h) => h === '/jwks?own').length
+
+describe('remote JWKS: an import finishing after a refresh', () => {
+  it('does not put a removed key back into the refreshed set', async () => {
+    let release: (() => void) | undefined
+    let holdNext = true
+    const importKey = async (prepared: PreparedKey, alg: string) => {
+      if (holdNext) {
+        holdNext = false
+        await new Promise<void>((resolve) => {
+          release = resolve
+        })
+      }
+      return importFor(prepared, alg)
+    }
+    const source = new RemoteKeySource({
+      jwksUri: `${base}/jwks?own`,
+      timeoutMs: 300,
+      cooldownMs: 30_000,
+      cacheMaxAgeMs: 600_000,
+      algorithms: ['ES256'],
+      importKey,
+    })
+    // 1. Set {a}: a request for a's kid starts importing it; the import is held.
+    const pending = source.select('ES256', a.kid)
+    await vi.waitFor(() => expect(release).toBeDefined())
+    expect(source.generation).toBe(0)
+    // 2. The issuer removes a; past the cooldown an unknown kid refreshes the set, to {b}.
+    handler = json(jwksOf(b))
+    vi.setSystemTime((NOW + 31) * 1000)
+    expect(await source.select('ES256', b.kid)).toHaveLength(1)
+    expect(own()).toBe(2)
+    expect(source.generation).toBe(1) // a key was removed: cached results of generation 0 are void
+    // 3. The old import finishes: that request used the set it began with.
+    release?.()
+    expect(await pending).toHaveLength(1)
+    // 4. The removed key is not served from the refreshed set.
+    await expect(source.select('ES256', a.kid)).rejects.toMatchObject({ code: 'key_not_found' })
+    expect(own()).toBe(2)
+  })
+
+  it('a refresh that only adds keys keeps the generation (cached results stay valid)', async () => {
+    const source = new RemoteKeySource({
+      jwksUri: `${base}/jwks?own`,
+      timeoutMs: 300,
+      cooldownMs: 30_000,
+      cacheMaxAgeMs: 600_000,
+      algorithms: ['ES256'],
+    })
+    expect(await source.select('ES256', a.kid)).toHaveLength(1)
+    handler = json({ keys: [b.publicJwk, { ...a.publicJwk }].reverse() })
+    vi.setSystemTime((NOW + 31) * 1000)
+    expect(await source.select('ES256', b.kid)).toHaveLength(1)
+    expect(own()).toBe(2)
+    expect(source.generation).toBe(0)
+    expect(source.stillValid(0)).toBe(true)
   })
 })

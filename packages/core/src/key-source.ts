@@ -34,6 +34,7 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
       cacheMaxAge?: unknown
       headers?: unknown
       allowHttp?: unknown
+      allowJwksOrigins?: unknown
     }
     const name = 'jwksUri' in key ? 'options.key.jwksUri' : 'options.key.discovery'
     const extra = Object.keys(key).filter(
@@ -45,14 +46,14 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
           'cooldown',
           'cacheMaxAge',
           'allowHttp',
-          ...(name === 'options.key.jwksUri' ? ['headers'] : []),
+          ...(name === 'options.key.jwksUri' ? ['headers'] : ['allowJwksOrigins']),
         ].includes(k),
     )
     if ('jwksUri' in key && 'discovery' in key)
       throw new TypeError('tokengate: options.key takes either jwksUri or discovery, not both')
     if (extra.length > 0)
       throw new TypeError(
-        `tokengate: unknown option ${extra.map((k) => `options.key.${k}`).join(', ')}: a remote key takes { ${name.slice(12)}, timeout?, cooldown?, cacheMaxAge?, allowHttp? }`,
+        `tokengate: unknown option ${extra.map((k) => `options.key.${k}`).join(', ')}: a remote key takes { ${name.slice(12)}, timeout?, cooldown?, cacheMaxAge?, allowHttp?${name === 'options.key.jwksUri' ? ', headers?' : ', allowJwksOrigins?'} }`,
       )
     const uri = remote.jwksUri ?? remote.discovery
     if (typeof uri !== 'string')
@@ -72,18 +73,14 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
       throw new TypeError(
         'tokengate: options.key.headers must be a record of header names to values',
       )
+    const allowJwksOrigins = jwksOrigins(remote.allowJwksOrigins, uri)
     return new RemoteKeySource({
       ...(typeof remote.jwksUri === 'string' ? { jwksUri: remote.jwksUri } : { discovery: uri }),
-      timeoutMs:
-        parseDuration((remote.timeout ?? 5) as string | number, 'options.key.timeout') * 1000,
-      cooldownMs:
-        parseDuration((remote.cooldown ?? 30) as string | number, 'options.key.cooldown') * 1000,
-      cacheMaxAgeMs:
-        parseDuration((remote.cacheMaxAge ?? 600) as string | number, 'options.key.cacheMaxAge') *
-        1000,
+      ...remoteTimings(remote),
       ...(remote.headers !== undefined && { headers: remote.headers as Record<string, string> }),
       algorithms,
       allowHttp,
+      ...(allowJwksOrigins && { allowJwksOrigins }),
     })
   }
   if (typeof key === 'object' && key !== null && 'jwks' in key) {
@@ -152,6 +149,60 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
     }
   }
   return new StaticKeySource([{ prepared, kid: undefined, algs: [...algorithms] }], false)
+}
+
+/** Longest timer the runtimes honour (2^31 - 1 ms); a longer one fires at once in Node. */
+const MAX_TIMER_MS = 2_147_483_647
+
+/**
+ * The remote timings, refused at start-up when they can never work: a zero timeout aborts every
+ * fetch, a zero cooldown lets a flood of unknown `kid`s become a flood of fetches, and keys cannot
+ * be refreshed more often than once per cooldown, so a smaller `cacheMaxAge` could not be honoured.
+ */
+function remoteTimings(remote: { timeout?: unknown; cooldown?: unknown; cacheMaxAge?: unknown }): {
+  timeoutMs: number
+  cooldownMs: number
+  cacheMaxAgeMs: number
+} {
+  const ms = (value: unknown, fallback: number, option: string) =>
+    parseDuration((value ?? fallback) as string | number, option) * 1000
+  const timeoutMs = ms(remote.timeout, 5, 'options.key.timeout')
+  const cooldownMs = ms(remote.cooldown, 30, 'options.key.cooldown')
+  const cacheMaxAgeMs = ms(remote.cacheMaxAge, 600, 'options.key.cacheMaxAge')
+  if (timeoutMs < 1 || timeoutMs > MAX_TIMER_MS)
+    throw new TypeError(
+      `tokengate: options.key.timeout must be between 1ms and ${MAX_TIMER_MS / 1000}s (a fetch with no time at all always fails); the default is '5s'`,
+    )
+  if (cooldownMs < 1000)
+    throw new TypeError(
+      "tokengate: options.key.cooldown must be at least '1s': it bounds how often an unknown kid or a failing server triggers a fetch; the default is '30s'",
+    )
+  if (cacheMaxAgeMs < cooldownMs)
+    throw new TypeError(
+      'tokengate: options.key.cacheMaxAge must be at least options.key.cooldown: keys are fetched at most once per cooldown; raise cacheMaxAge (default 10m) or lower cooldown',
+    )
+  return { timeoutMs, cooldownMs, cacheMaxAgeMs }
+}
+
+/** `allowJwksOrigins`: https origins (no path) a discovered `jwks_uri` may name besides the issuer's. */
+function jwksOrigins(value: unknown, uri: string): string[] | undefined {
+  if (value === undefined) return undefined
+  const how = "list https origins such as ['https://keys.example.com'] (scheme and host, no path)"
+  if (!Array.isArray(value))
+    throw new TypeError(`tokengate: options.key.allowJwksOrigins must be a list: ${how}`)
+  return value.map((origin, i) => {
+    const where = `options.key.allowJwksOrigins.${i}`
+    if (typeof origin !== 'string')
+      throw new TypeError(`tokengate: ${where} must be a string: ${how}`)
+    const url = checkRemoteUrl(origin, where)
+    if (url.protocol !== 'https:' || url.href !== `${url.origin}/` || origin.endsWith('/'))
+      throw new TypeError(`tokengate: ${where} must be an https origin: ${how}`)
+    if (url.origin === new URL(uri).origin)
+      throw new TypeError(
+        `tokengate: ${where} is the issuer's own origin, which is always allowed; remove it`,
+      )
+    return url.origin
+  })
 }
 
 /** A key source over keys known at start-up: one key (any `kid` accepted) or a local JWKS (by `kid`). */

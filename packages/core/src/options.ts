@@ -83,9 +83,17 @@ const schema = z.strictObject({
             .positive({ message: 'must be a positive integer (default 10000)' })
             .optional(),
           ttl: duration.optional(),
+          // Bounds memory (issue 21): at least 1 MiB, so a heavy token still fits beside others.
+          maxBytes: z
+            .number()
+            .int()
+            .min(1024 * 1024, {
+              message: 'must be an integer of at least 1048576 (1 MiB); the default is 64 MiB',
+            })
+            .optional(),
         }),
       ],
-      { message: 'must be false or { max?, ttl? }' },
+      { message: 'must be false or { max?, ttl?, maxBytes? }' },
     )
     .optional(),
   isRevoked: fn.optional(),
@@ -176,6 +184,7 @@ export function resolveOptions(options: AuthenticatorOptions<unknown>): Resolved
             o.cache?.ttl === undefined
               ? undefined
               : parseDuration(o.cache.ttl, 'options.cache.ttl') * 1000,
+          ...(o.cache?.maxBytes !== undefined && { maxBytes: o.cache.maxBytes }),
         }
   const rolesPath = o.roles?.claim ?? 'roles'
   const claims: ClaimRules = {

@@ -59,7 +59,11 @@ export interface RemoteJwksOptions {
   cooldown?: Duration
   /** Request timeout. Default 5 s. */
   timeout?: Duration
-  /** How long a fetched set is used before it is refreshed. Default 10 m. */
+  /**
+   * How long a fetched set is fresh. Default 10 m. Past it, the set is still used while a refresh
+   * runs in the background, and verified tokens cached under a key the refresh shows removed are
+   * re-verified. At least `cooldown`.
+   */
   cacheMaxAge?: Duration
   /** Extra headers for the JWKS request. */
   headers?: Record<string, string>
@@ -75,6 +79,11 @@ export interface DiscoveryOptions {
   cacheMaxAge?: Duration
   /** As for a remote JWKS: http on a host that is not loopback. Default false. */
   allowHttp?: boolean
+  /**
+   * https origins, besides the issuer's own, that the discovered `jwks_uri` may name (for issuers
+   * that publish keys on another host, e.g. `['https://www.googleapis.com']` for Google). Default none.
+   */
+  allowJwksOrigins?: readonly string[]
 }
 
 /** Verification key: secret, PEM (SPKI or X.509), JWK, CryptoKey, a JWKS, a remote JWKS or discovery. */
@@ -115,6 +124,11 @@ export interface CacheOptions {
   max?: number
   /** Optional cap on an entry's lifetime. Entries never outlive the token's `exp`. */
   ttl?: Duration
+  /**
+   * Bound on the cache's estimated heap in bytes (8 bytes per token character plus 512 per
+   * entry). Default 64 MiB. Tokens over about 6,000 characters are never cached.
+   */
+  maxBytes?: number
 }
 
 /**

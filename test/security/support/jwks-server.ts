@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net'
  * How the server answers:
  * - `ok`: the current JWKS as JSON
  * - `error`: HTTP 500
- * - `slow`: holds the request open until the server closes (longer than any client timeout)
+ * - `slow`: holds the request open until `release()` or the server closes (longer than any client timeout)
  * - `garbage`: 200 with a body that is not JSON
  * - `not-jwks`: 200 with JSON that is not a JWK Set
  * - `huge`: 200 with a 16 MiB body that never becomes valid JSON
@@ -25,6 +25,10 @@ export interface JwksServer {
   /** Requests for any other path (e.g. a smuggled `jku`/`x5u` URL): must stay 0. */
   readonly strayHits: number
   mode: JwksMode
+  /** JWKS requests held open by `slow` mode right now. */
+  readonly held: number
+  /** Answers every held request with the current JWKS (a slow server that finally responds). */
+  release(): void
   setKeys(jwks: { keys: object[] }): void
   /** The document served at `/.well-known/openid-configuration` (404 when unset). */
   setDiscovery(doc: Record<string, unknown> | undefined): void
@@ -148,6 +152,15 @@ export async function startJwksServer(
     },
     set mode(value: JwksMode) {
       mode = value
+    },
+    get held() {
+      return held.size
+    },
+    release() {
+      for (const res of held) {
+        held.delete(res)
+        res.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(JSON.stringify(jwks))
+      }
     },
     setKeys(next) {
       jwks = next
