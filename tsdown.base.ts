@@ -16,6 +16,7 @@ export function packageBuild(entry: string[]): UserConfig {
     tsconfig: 'tsconfig.build.json',
     dts: true,
     sourcemap: false,
+    checks: { pluginTimings: false },
     hash: false,
     clean: true,
     // package.json `exports` are written by hand (with the `@tokengate/source` condition first).

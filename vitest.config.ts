@@ -21,7 +21,8 @@ export default defineConfig({
       'test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
     ],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // test/packed runs the built tarballs: `pnpm test:packed`, after `pnpm pack:check`.
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/packed/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     typecheck: {
