@@ -84,7 +84,7 @@ const workers = {
 const app = new Hono()
 app.get('/api/me', (c) => c.json({ ok: true }))
 export default app`,
-  'hono/jwt': `import { Hono } from 'hono'
+  'hono/jwk': `import { Hono } from 'hono'
 import { jwk } from 'hono/jwk'
 const app = new Hono()
 app.use('/api/*', jwk({ jwks_url: 'https://issuer.example/.well-known/jwks.json', alg: ['ES256'] }))
