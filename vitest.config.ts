@@ -1,7 +1,19 @@
 // One vitest run covers every workspace: unit tests beside the code, the cross-framework suite, examples.
 import { defineConfig } from 'vitest/config'
 
+// The workspace packages resolve to their TypeScript sources through the `@tokengate/source`
+// export condition (their `import`/`require` conditions name the built dist/). Setting conditions
+// replaces Vite's defaults, so these are Vite's defaultClientConditions / defaultServerConditions
+// with ours first; packages/core/vitest.node.config.ts and test/packed reuse them.
+export const sourceConditions = {
+  resolve: { conditions: ['@tokengate/source', 'module', 'browser', 'development|production'] },
+  ssr: {
+    resolve: { conditions: ['@tokengate/source', 'module', 'node', 'development|production'] },
+  },
+}
+
 export default defineConfig({
+  ...sourceConditions,
   test: {
     include: [
       'packages/*/src/**/*.test.ts',
@@ -9,7 +21,8 @@ export default defineConfig({
       'test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
     ],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // test/packed runs the built tarballs: `pnpm test:packed`, after `pnpm pack:check`.
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/packed/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     typecheck: {

@@ -12,8 +12,8 @@ echo "== lint"
 pnpm lint
 echo "== typecheck"
 pnpm typecheck
-echo "== build and publint (ESM + .d.ts as published)"
-pnpm publint
+echo "== build (ESM + CommonJS), npm pack = pnpm pack, publint and attw on the tarballs"
+pnpm pack:check
 echo "== tests"
 mkdir -p artifacts
 status=0
@@ -21,6 +21,10 @@ pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=artifa
 echo "== the core's suite again, against the Node entry (node:crypto signature path)"
 pnpm exec vitest run --config packages/core/vitest.node.config.ts \
   --reporter=default --reporter=json --outputFile.json="$PWD/artifacts/vitest-node.json" || status=$?
+echo "== the tarballs installed with npm into scratch apps: CommonJS on Node 20.19.0, tsc, workerd"
+pnpm test:packed --reporter=default --reporter=json --outputFile.json="$PWD/artifacts/vitest-packed.json" || status=$?
+echo "== release dry run: changesets status, publish --dry-run (no credentials)"
+RELEASE_CHECKED=1 pnpm release:dry || status=$?
 echo "== demo smoke: the Quick start's first command, for each framework"
 for demo in demo demo:koa demo:hono; do
   bash examples/shared/scripts/demo-smoke.sh "$demo" || status=1
@@ -28,7 +32,7 @@ done
 # One plain closing line, 'N passed, N failed', for CI's summary.
 node -e '
   const fs = require("fs")
-  const runs = ["artifacts/vitest.json", "artifacts/vitest-node.json"]
+  const runs = ["artifacts/vitest.json", "artifacts/vitest-node.json", "artifacts/vitest-packed.json"]
     .filter((f) => fs.existsSync(f)).map((f) => JSON.parse(fs.readFileSync(f, "utf8")))
   const sum = (k) => runs.reduce((n, r) => n + r[k], 0)
   const skipped = sum("numPendingTests") + sum("numTodoTests")

@@ -51,7 +51,8 @@ function spawnNode(
     profileDir && profileName
       ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, profileName)}`]
       : []
-  const args = [...profile, '--import', 'tsx', join(here, file)]
+  // `@tokengate/source`: the workspace packages from their sources, as `pnpm bench` itself runs.
+  const args = [...profile, '--conditions=@tokengate/source', '--import', 'tsx', join(here, file)]
   const [cmd, argv] = hasTaskset
     ? ['taskset', ['-c', cpu, process.execPath, ...args]]
     : [process.execPath, args]

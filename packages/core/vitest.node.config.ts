@@ -6,11 +6,13 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import { sourceConditions } from '../../vitest.config.ts'
 
 const root = dirname(fileURLToPath(import.meta.url))
 const src = join(root, 'src')
 
 export default defineConfig({
+  ...sourceConditions,
   root,
   plugins: [
     {

@@ -131,7 +131,7 @@ interface Child {
 
 async function startApp(name: string, signingJwk: JWK, encryptionJwk: JWK): Promise<Child> {
   const child = fork(fileURLToPath(new URL('./app.ts', import.meta.url)), [name], {
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+    execArgv: ['--expose-gc', '--conditions=@tokengate/source', '--import', 'tsx'],
     env: {
       ...process.env,
       SOAK_SIGNING_JWK: JSON.stringify(signingJwk),

@@ -19,8 +19,9 @@ export function workerScript(): Promise<string> {
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
-    // Workers resolve packages the way a browser-like runtime does (jose's web build, not its node one).
-    conditions: ['workerd', 'worker', 'browser', 'import', 'default'],
+    // Workers resolve packages the way a browser-like runtime does (jose's web build, not its node one);
+    // `@tokengate/source` bundles the workspace packages from their sources, not their dist/.
+    conditions: ['@tokengate/source', 'workerd', 'worker', 'browser', 'import', 'default'],
     mainFields: ['browser', 'module', 'main'],
     write: false,
     logLevel: 'silent',

@@ -21,8 +21,8 @@ describe('Hono example on Cloudflare Workers (miniflare)', () => {
       format: 'esm',
       platform: 'browser',
       target: 'es2022',
-      // The export conditions wrangler uses for workerd.
-      conditions: ['workerd', 'worker', 'browser'],
+      // The export conditions wrangler uses for workerd; `@tokengate/source` bundles our sources.
+      conditions: ['@tokengate/source', 'workerd', 'worker', 'browser'],
       logLevel: 'silent',
     })
     const script = bundle.outputFiles[0]!.text

@@ -46,7 +46,7 @@ beforeAll(async () => {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
+    conditions: ['@tokengate/source', 'workerd', 'worker', 'browser'],
     write: false,
     logLevel: 'silent',
   })

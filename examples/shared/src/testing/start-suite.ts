@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { DEMO_USERS } from '../users.js'
 
 /**
- * Runs `package.json`'s `start` script (`tsx src/server.ts`) with PORT=0 and checks what a newcomer
+ * Runs `package.json`'s `start` script (`tsx --conditions=@tokengate/source src/server.ts`: the
+ * workspace packages from their sources, so a fresh clone needs no build) with PORT=0 and checks what a newcomer
  * sees: the printed URL answers, and the demo credentials are printed beside it.
  *
  * @example
@@ -24,9 +25,10 @@ export function describeStartScript(appName: string, appDir: string): void {
       const pkg = JSON.parse(await readFile(join(appDir, 'package.json'), 'utf8')) as {
         scripts: Record<string, string>
       }
-      expect(pkg.scripts.start).toBe('tsx src/server.ts')
+      const start = 'tsx --conditions=@tokengate/source src/server.ts'
+      expect(pkg.scripts.start).toBe(start)
       // The script's own binary, without a shell or pnpm in between, so SIGTERM reaches it.
-      child = spawn(join(appDir, 'node_modules/.bin/tsx'), ['src/server.ts'], {
+      child = spawn(join(appDir, 'node_modules/.bin/tsx'), start.split(' ').slice(1), {
         cwd: appDir,
         env: { ...process.env, PORT: '0', PUBLIC_URL: '', HOST: '127.0.0.1' },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,124 @@
+// `pnpm pack:check`: packs every publishable package with npm and with pnpm, checks that both
+// tarballs hold the same files and the same package.json fields that matter to an installer, that
+// nothing points at a workspace, that LICENSE ships, then runs publint and @arethetypeswrong/cli
+// (every resolution mode: node10, node16 CJS and ESM, bundler) on the tarballs.
+// The npm tarballs stay in artifacts/packs/npm for test/packed (the scratch-app installs).
+// Expects a fresh build (`pnpm pack:check` runs `pnpm build` first).
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const out = join(root, 'artifacts/packs')
+const bin = (name) => join(root, 'node_modules/.bin', name)
+const run = (cmd, args, cwd = root) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+
+const packages = readdirSync(join(root, 'packages'))
+  .map((dir) => ({
+    dir: join(root, 'packages', dir),
+    pkg: readJson(join(root, 'packages', dir, 'package.json')),
+  }))
+  .filter(({ pkg }) => !pkg.private)
+const versions = Object.fromEntries(packages.map(({ pkg }) => [pkg.name, pkg.version]))
+const license = readFileSync(join(root, 'LICENSE'), 'utf8')
+
+rmSync(out, { recursive: true, force: true })
+for (const packer of ['npm', 'pnpm']) mkdirSync(join(out, packer), { recursive: true })
+
+const problems = []
+for (const { dir, pkg } of packages) {
+  const fail = (message) => problems.push(`${pkg.name}: ${message}`)
+  if (!existsSync(join(dir, 'dist'))) fail('no dist/: run `pnpm build` first')
+
+  const npmFile = JSON.parse(
+    run('npm', ['pack', '--json', '--pack-destination', join(out, 'npm')], dir),
+  )[0].filename
+  run('pnpm', ['pack', '--pack-destination', join(out, 'pnpm')], dir)
+  const tarballs = { npm: join(out, 'npm', npmFile), pnpm: join(out, 'pnpm', npmFile) }
+  if (!existsSync(tarballs.pnpm)) fail(`pnpm pack did not write ${npmFile}`)
+
+  const files = {}
+  const manifests = {}
+  for (const [packer, tgz] of Object.entries(tarballs)) {
+    files[packer] = run('tar', ['-tzf', tgz]).split('\n').filter(Boolean).sort()
+    manifests[packer] = JSON.parse(run('tar', ['-xzOf', tgz, 'package/package.json']))
+  }
+  if (files.npm.join() !== files.pnpm.join())
+    fail(
+      `npm and pnpm pack different files:\n  npm:  ${files.npm.join(' ')}\n  pnpm: ${files.pnpm.join(' ')}`,
+    )
+
+  // What an installer and a resolver read must not depend on the packer (devDependencies are
+  // never installed from a tarball; pnpm rewrites their workspace:* and npm does not).
+  for (const field of [
+    'name',
+    'version',
+    'type',
+    'main',
+    'module',
+    'types',
+    'exports',
+    'engines',
+    'dependencies',
+    'peerDependencies',
+    'peerDependenciesMeta',
+    'optionalDependencies',
+    'license',
+    'repository',
+  ]) {
+    if (JSON.stringify(manifests.npm[field]) !== JSON.stringify(manifests.pnpm[field]))
+      fail(`package.json "${field}" differs between npm pack and pnpm pack`)
+  }
+  for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
+    for (const [dep, range] of Object.entries(manifests.npm[field] ?? {})) {
+      if (/^(workspace|link|file):/.test(range))
+        fail(`${field}.${dep} is "${range}" in the tarball`)
+      // Inter-package ranges must take the workspace's own version, or pnpm would stop linking
+      // it and install the registry's instead (changesets keeps them in step).
+      if (dep in versions && range !== `^${versions[dep]}`)
+        fail(`${field}.${dep} is "${range}", expected "^${versions[dep]}" (the workspace version)`)
+    }
+  }
+  for (const required of [
+    'package/LICENSE',
+    'package/README.md',
+    'package/package.json',
+    'package/dist/index.js',
+    'package/dist/index.cjs',
+    'package/dist/index.d.ts',
+    'package/dist/index.d.cts',
+  ])
+    if (!files.npm.includes(required)) fail(`${required} missing from the tarball`)
+  if (run('tar', ['-xzOf', tarballs.npm, 'package/LICENSE']) !== license)
+    fail('LICENSE differs from the root LICENSE')
+  if (files.npm.some((f) => /\.test(-d)?\.ts$|\.map$/.test(f)))
+    fail('tests or source maps in the tarball')
+  const readme = run('tar', ['-xzOf', tarballs.npm, 'package/README.md'])
+  const relative = [...readme.matchAll(/\]\((?!https?:|#|mailto:)([^)]+)\)/g)].map((m) => m[1])
+  if (relative.length) fail(`README has relative links that break on npm: ${relative.join(', ')}`)
+
+  try {
+    run(bin('publint'), ['run', tarballs.npm, '--strict'])
+  } catch (err) {
+    fail(`publint:\n${err.stdout}${err.stderr}`)
+  }
+  try {
+    run(bin('attw'), [tarballs.npm, '--format', 'table-flipped'])
+  } catch (err) {
+    fail(`@arethetypeswrong/cli:\n${err.stdout}${err.stderr}`)
+  }
+  console.log(
+    `${pkg.name}@${pkg.version}: ${files.npm.length} files, npm = pnpm, publint and attw clean`,
+  )
+}
+
+if (problems.length) {
+  console.error(`\npack:check failed:\n- ${problems.join('\n- ')}`)
+  process.exit(1)
+}
+console.log(`pack:check: ${packages.length} packages, tarballs in ${out}/npm`)
+
+function readJson(file) {
+  return JSON.parse(readFileSync(file, 'utf8'))
+}

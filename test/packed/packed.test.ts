@@ -1,0 +1,136 @@
+// The packed tarballs installed as a user installs them (test/packed/scratch.ts), then used:
+// require() on the oldest Node `engines` allows, TypeScript in commonjs and bundler modes, and a
+// Hono Worker in workerd. Run by `pnpm test:packed` after `pnpm pack:check`.
+import { readFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+import { SignJWT, exportJWK, generateKeyPair } from 'jose'
+import { Miniflare } from 'miniflare'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { OLDEST_NODE, exec, scratch, type Scratch } from './scratch.js'
+
+let app: Scratch
+beforeAll(async () => {
+  app = await scratch()
+}, 600_000)
+
+describe('installed from the tarballs', () => {
+  it('resolves every @tokengate package to the tarball, not the registry, with no nested copy', () => {
+    for (const name of ['core', 'express', 'hono', 'koa', 'redis']) {
+      const dir = join(app.dir, 'node_modules/@tokengate', name)
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }
+      expect(pkg.version).toBe('0.1.0')
+      expect(existsSync(join(dir, 'node_modules/@tokengate'))).toBe(false)
+      expect(existsSync(join(dir, 'src'))).toBe(false)
+    }
+  })
+})
+
+describe(`CommonJS Express app, require() on Node ${OLDEST_NODE}`, () => {
+  it('verifies a real ES256 token over HTTP and refuses a missing or forged one', async () => {
+    const { stdout } = await exec(app.oldestNode, ['express-cjs/server.cjs'], { cwd: app.dir })
+    const result = JSON.parse(stdout) as Record<string, any>
+    expect(result.node).toBe(`v${OLDEST_NODE}`)
+    // The Node fast path survives in the CommonJS build.
+    expect(result.coreEntry).toMatch(/@tokengate\/core\/dist\/index\.node\.cjs$/)
+    expect(result.expressEntry).toMatch(/@tokengate\/express\/dist\/index\.cjs$/)
+    expect(result.valid).toMatchObject({ status: 200, body: { sub: 'alice' } })
+    expect(result.missing).toMatchObject({
+      status: 401,
+      challenge: 'Bearer',
+      body: { code: 'token_missing' },
+    })
+    expect(result.forged).toMatchObject({ status: 401, body: { error: 'invalid_token' } })
+  })
+
+  it('dual-package hazard: CJS and ESM AuthError are distinct classes; isAuthError accepts both', async () => {
+    const { stdout } = await exec(app.oldestNode, ['express-cjs/server.cjs'], { cwd: app.dir })
+    expect(JSON.parse(stdout).dual).toEqual({
+      sameClass: false,
+      instanceofAcross: false,
+      isAuthErrorAcross: true,
+    })
+  })
+
+  it('import() on the same Node picks the ESM build and the node entry', async () => {
+    const { stdout } = await exec(app.oldestNode, ['express-cjs/esm.mjs'], { cwd: app.dir })
+    const result = JSON.parse(stdout) as {
+      coreEntry: string
+      expressEntry: string
+      exports: string[]
+    }
+    expect(result.coreEntry).toMatch(/@tokengate\/core\/dist\/index\.node\.js$/)
+    expect(result.expressEntry).toMatch(/@tokengate\/express\/dist\/index\.js$/)
+    expect(result.exports).toContain('tokengate')
+  })
+})
+
+describe('TypeScript projects type req.auth from a zod schema', () => {
+  for (const mode of ['commonjs', 'bundler']) {
+    it(`${mode}: tsc --noEmit passes`, async () => {
+      await exec(join(app.dir, 'node_modules/.bin/tsc'), ['-p', `types/tsconfig.${mode}.json`], {
+        cwd: app.dir,
+      })
+    })
+
+    it(`${mode}: a claim used as the wrong type is a type error (TS2322)`, async () => {
+      const wrong = await exec(
+        join(app.dir, 'node_modules/.bin/tsc'),
+        ['-p', `types/tsconfig.${mode}.wrong.json`],
+        { cwd: app.dir },
+      ).then(
+        () => 'compiled',
+        (err: { stdout: string }) => err.stdout,
+      )
+      expect(wrong).toMatch(
+        /types\/wrong\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/,
+      )
+    })
+  }
+})
+
+describe('Hono Worker in workerd, bundled from the tarballs', () => {
+  it('verifies an ES256 token and refuses a request without one', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256')
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }
+    const bundle = await build({
+      entryPoints: [join(app.dir, 'worker/worker.ts')],
+      absWorkingDir: app.dir,
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      // The conditions wrangler uses for workerd; none of the workspace's own.
+      conditions: ['workerd', 'worker', 'browser', 'import', 'default'],
+      mainFields: ['browser', 'module', 'main'],
+      define: { __JWKS__: JSON.stringify({ keys: [jwk] }) },
+      write: false,
+      logLevel: 'silent',
+    })
+    const mf = new Miniflare({
+      modules: true,
+      script: bundle.outputFiles[0]!.text,
+      // No nodejs_compat: the core and the Hono adapter need only Web APIs.
+      compatibilityDate: '2025-01-01',
+    })
+    try {
+      const token = await new SignJWT({ sub: 'alice' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('https://issuer.test')
+        .setAudience('https://api.test')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey)
+      const ok = await mf.dispatchFetch('http://worker.test/api/me', {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(ok.status).toBe(200)
+      expect(await ok.json()).toEqual({ sub: 'alice' })
+      const missing = await mf.dispatchFetch('http://worker.test/api/me')
+      expect(missing.status).toBe(401)
+      expect(((await missing.json()) as { code: string }).code).toBe('token_missing')
+    } finally {
+      await mf.dispose()
+    }
+  })
+})
