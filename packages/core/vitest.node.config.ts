@@ -1,5 +1,5 @@
 // The core's own test suite run a second time against the Node entry: in a test file, a relative
-// import of './x.js' resolves to './x.node.ts' where one exists (what the `node` export condition
+// import of './x.js' (or '../dir/x.js') resolves to its '.node.ts' twin where one exists (what the `node` export condition
 // selects), so every core test also exercises the node:crypto signature path. *.node.test.ts files
 // import both paths on purpose and are left alone.
 import { existsSync } from 'node:fs'
@@ -20,7 +20,7 @@ export default defineConfig({
         const file = importer?.split('?')[0]
         if (!file || !file.startsWith(src) || !/\.test(-d)?\.ts$/.test(file)) return null
         if (file.endsWith('.node.test.ts')) return null
-        const match = /^\.\/([\w-]+)\.js$/.exec(source)
+        const match = /^(\.{1,2}\/(?:[\w-]+\/)*[\w-]+)\.js$/.exec(source)
         if (!match) return null
         const node = join(dirname(file), `${match[1]}.node.ts`)
         return existsSync(node) ? node : null

@@ -2,7 +2,7 @@
 import type { JWTPayload } from 'jose'
 import { createAuthenticatorWith } from './authenticate.js'
 import type { Authenticator, AuthenticatorOptions } from './types.js'
-import { nodeSignatureCheck } from './verify.node.js'
+import { nodeSignatureCheck } from './token/jws.node.js'
 
 export * from './authenticate.js'
 

@@ -1,6 +1,6 @@
 // The pipeline: extract -> csrf -> cache -> decrypt -> verify -> claims -> revocation -> AuthContext.
 import type { JWSHeaderParameters, JWTPayload } from 'jose'
-import { registerCache, TokenCache, type KeyBinding } from './cache.js'
+import { registerCache, TokenCache, type KeyBinding } from './token/cache.js'
 import {
   applySchema,
   checkClaims,
@@ -9,15 +9,15 @@ import {
   toRoles,
   toScopes,
   type ClaimRules,
-} from './claims.js'
-import { checkCsrf } from './csrf.js'
-import { interpretPlaintext } from './decrypt.js'
-import type { CheckedProof } from './dpop.js'
+} from './token/claims.js'
+import { checkCsrf } from './request/csrf.js'
+import { interpretPlaintext } from './token/jwe.js'
+import type { CheckedProof } from './dpop/index.js'
 import { AuthError, isAuthError } from './errors.js'
-import { extractToken } from './extract.js'
-import { RemoteKeySource } from './jwks-remote.js'
+import { extractToken } from './request/extract.js'
+import { RemoteKeySource } from './keys/remote-jwks.js'
 import { resolveOptions } from './options.js'
-import { revocationAnswer } from './revocation.js'
+import { revocationAnswer } from './policy/revocation.js'
 import type {
   AuthContext,
   Authenticator,
@@ -25,7 +25,7 @@ import type {
   RequestLike,
   TokenSource,
 } from './types.js'
-import { joseSignatureCheck, tokenShape, verifyJws, type SignatureCheck } from './verify.js'
+import { joseSignatureCheck, tokenShape, verifyJws, type SignatureCheck } from './token/jws.js'
 
 /**
  * Validates the options once (throwing a TypeError that names the option and the fix), prepares

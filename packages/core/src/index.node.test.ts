@@ -5,8 +5,8 @@ import * as nodeAuthenticate from './authenticate.node.js'
 import * as portableAuthenticate from './authenticate.js'
 import * as nodeEntry from './index.node.js'
 import * as portableEntry from './index.js'
-import * as nodeVerify from './verify.node.js'
-import * as portableVerify from './verify.js'
+import * as nodeVerify from './token/jws.node.js'
+import * as portableVerify from './token/jws.js'
 
 describe('index.node.ts: the Node entry', () => {
   it.each([

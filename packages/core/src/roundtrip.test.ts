@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest'
 import { createAuthenticator as webCreate } from './authenticate.js'
 import { createAuthenticator as nodeCreate } from './authenticate.node.js'
 import { AuthError, type AuthErrorCode } from './errors.js'
-import { createTokenIssuer } from './issue.js'
+import { createTokenIssuer } from './issuing/issue.js'
 import type { DecryptOptions } from './types.js'
 
 const ISSUER = 'https://auth.example.com'
