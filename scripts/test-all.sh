@@ -18,9 +18,9 @@ echo "== tests"
 mkdir -p artifacts
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json || status=$?
-echo "== the core's suite again, against the Node entry (node:crypto signature path)"
-pnpm exec vitest run --config packages/core/vitest.node.config.ts \
-  --reporter=default --reporter=json --outputFile.json="$PWD/artifacts/vitest-node.json" || status=$?
+echo "== the core's suite again, on the portable signature path (jose, as Workers load it)"
+pnpm exec vitest run --config packages/core/vitest.portable.config.ts \
+  --reporter=default --reporter=json --outputFile.json="$PWD/artifacts/vitest-portable.json" || status=$?
 echo "== demo smoke: the Quick start's first command, for each framework"
 for demo in demo demo:koa demo:hono; do
   bash examples/shared/scripts/demo-smoke.sh "$demo" || status=1
@@ -28,7 +28,7 @@ done
 # One plain closing line, 'N passed, N failed', for CI's summary.
 node -e '
   const fs = require("fs")
-  const runs = ["artifacts/vitest.json", "artifacts/vitest-node.json"]
+  const runs = ["artifacts/vitest.json", "artifacts/vitest-portable.json"]
     .filter((f) => fs.existsSync(f)).map((f) => JSON.parse(fs.readFileSync(f, "utf8")))
   const sum = (k) => runs.reduce((n, r) => n + r[k], 0)
   const skipped = sum("numPendingTests") + sum("numTodoTests")

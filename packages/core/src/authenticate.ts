@@ -1,4 +1,5 @@
 // The pipeline: extract -> csrf -> cache -> decrypt -> verify -> claims -> revocation -> AuthContext.
+import { signatureCheck } from '#signature-check'
 import type { JWSHeaderParameters, JWTPayload } from 'jose'
 import { registerCache, TokenCache, type KeyBinding } from './token/cache.js'
 import {
@@ -25,7 +26,9 @@ import type {
   RequestLike,
   TokenSource,
 } from './types.js'
-import { joseSignatureCheck, tokenShape, verifyJws, type SignatureCheck } from './token/jws.js'
+import { tokenShape } from './token/compact.js'
+import { verifyJws } from './token/jws.js'
+import type { SignatureCheck } from './token/signature-check.js'
 
 /**
  * Validates the options once (throwing a TypeError that names the option and the fix), prepares
@@ -38,12 +41,12 @@ import { joseSignatureCheck, tokenShape, verifyJws, type SignatureCheck } from '
 export function createAuthenticator<Claims = JWTPayload>(
   options: AuthenticatorOptions<Claims>,
 ): Authenticator<Claims> {
-  return createAuthenticatorWith(options, joseSignatureCheck)
+  return createAuthenticatorWith(options, signatureCheck)
 }
 
 /**
- * {@link createAuthenticator} with its JWS signature check chosen: jose (Web Crypto) by default,
- * node:crypto from the `node` entry (authenticate.node.ts). Internal: not exported by index.ts.
+ * {@link createAuthenticator} with its JWS signature check chosen (tests run both paths side by
+ * side); createAuthenticator takes `#signature-check`'s. Internal: not exported by index.ts.
  */
 export function createAuthenticatorWith<Claims = JWTPayload>(
   options: AuthenticatorOptions<Claims>,

@@ -2,9 +2,11 @@
 import { invalid, verifyProof } from './proof.js'
 import { createMemoryReplayStore } from './replay.js'
 import { checkOrigins, normalizeHtu, requestTargets, type TargetConfig } from './target.js'
+import { encode } from '../util/base64url.js'
 import { parseDuration } from '../util/duration.js'
 import { AuthError, type DpopChallenge } from '../errors.js'
-import { headerValues, type Extracted } from '../request/extract.js'
+import type { Extracted } from '../request/extract.js'
+import { headerValues } from '../request/headers.js'
 import { JWS_ALGORITHMS } from '../keys/public-key.js'
 import type { DpopReplayStore, RequestLike } from '../types.js'
 
@@ -277,8 +279,5 @@ class DpopChecker implements Dpop {
 }
 
 async function sha256(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
-  let binary = ''
-  for (const byte of digest) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return encode(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))))
 }

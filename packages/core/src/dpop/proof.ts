@@ -3,13 +3,13 @@ import { calculateJwkThumbprint, compactVerify, type JWK } from 'jose'
 import { normalizeTyp } from '../token/claims.js'
 import { AuthError } from '../errors.js'
 import { importFor, misfit, prepareJwk } from '../keys/public-key.js'
-import { decodeHeader, safe, tokenShape } from '../token/jws.js'
+import { decodeHeader, parsePayloadObject, tokenShape } from '../token/compact.js'
+import { safe } from '../token/jws.js'
 
 /** Private JWK members (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2): a proof key must have none. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 /** Proof keys are the client's choice: RSA up to 4096 bits, as clients generate them. */
 const MAX_RSA_BITS = 4096
-const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * Checks a proof JWT against the allowed algorithms and returns its claims and the RFC 7638
@@ -88,15 +88,12 @@ async function proofKey(jwk: unknown, alg: string): Promise<{ cryptoKey: CryptoK
 }
 
 function parseClaims(bytes: Uint8Array): Record<string, unknown> {
-  let claims: unknown
-  try {
-    claims = JSON.parse(decoder.decode(bytes))
-  } catch (cause) {
-    throw invalid('the DPoP proof payload is not JSON', cause)
-  }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
-    throw invalid('the DPoP proof payload is not a JSON object')
-  return claims as Record<string, unknown>
+  return parsePayloadObject(
+    bytes,
+    'invalid_dpop_proof',
+    'the DPoP proof payload is not JSON',
+    'the DPoP proof payload is not a JSON object',
+  )
 }
 
 /** An `invalid_dpop_proof` error (RFC 9449 §7.1). */

@@ -1,6 +1,6 @@
 // The request URI a DPoP proof's `htu` must match (RFC 9449 §4.3), built without trusting `Host`.
 import { AuthError } from '../errors.js'
-import { headerValues } from '../request/extract.js'
+import { headerValues } from '../request/headers.js'
 import type { RequestLike } from '../types.js'
 
 /** Where the public origin of a request comes from: configured origins, or a trusted proxy. */

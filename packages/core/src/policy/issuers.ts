@@ -1,7 +1,9 @@
 // Several trusted issuers: `options.issuers` resolved at start-up, and the token's `iss` choosing one.
 import { normalizeTyp, type ClaimRules } from '../token/claims.js'
 import { AuthError } from '../errors.js'
-import { b64uDecode, type KeySource } from '../keys/public-key.js'
+import type { KeySource } from '../keys/public-key.js'
+import { parsePayloadObject } from '../token/compact.js'
+import { decode } from '../util/base64url.js'
 import { resolveKeys } from '../keys/source.js'
 
 /** One configured issuer: the only keys, algorithms and claim rules its tokens are verified with. */
@@ -32,7 +34,6 @@ export const NO_KEYS: KeySource = {
 }
 
 const ENTRY_MEMBERS = ['issuer', 'key', 'algorithms', 'audience', 'typ']
-const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * Validates `options.issuers` against the rest of the options and resolves each entry's keys.
@@ -125,15 +126,18 @@ export function resolveIssuers(
 /** The payload of a compact JWS whose shape was already checked: decoded only, nothing trusted. */
 function unverifiedPayload(jws: string): Record<string, unknown> {
   const start = jws.indexOf('.') + 1
-  let payload: unknown
+  let bytes: Uint8Array
   try {
-    payload = JSON.parse(decoder.decode(b64uDecode(jws.slice(start, jws.indexOf('.', start)))))
+    bytes = decode(jws.slice(start, jws.indexOf('.', start)))
   } catch (cause) {
     throw new AuthError('token_malformed', 'the token payload is not valid JSON', { cause })
   }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
-    throw new AuthError('token_malformed', 'the token payload is not a JSON object (RFC 7519 §7.2)')
-  return payload as Record<string, unknown>
+  return parsePayloadObject(
+    bytes,
+    'token_malformed',
+    'the token payload is not valid JSON',
+    'the token payload is not a JSON object (RFC 7519 §7.2)',
+  )
 }
 
 /** Runs a check written for top-level options and names the entry in its message instead. */

@@ -1,6 +1,7 @@
 // CSRF defence for cookie-borne tokens: Fetch Metadata (Sec-Fetch-Site) first, then Origin or Referer.
 import { AuthError } from '../errors.js'
-import type { HeadersLike, RequestLike } from '../types.js'
+import type { RequestLike } from '../types.js'
+import { firstHeaderValue } from './headers.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -21,12 +22,12 @@ export interface CsrfConfig {
 export function checkCsrf(request: RequestLike, config: CsrfConfig): void {
   // String(): a request without a method (a broken adapter) is treated as unsafe, never a crash.
   if (SAFE_METHODS.has(String(request.method).toUpperCase())) return
-  const site = header(request.headers, 'sec-fetch-site')
+  const site = firstHeaderValue(request.headers, 'sec-fetch-site')
   // Fetch Metadata §2.1: 'none' is a user-initiated navigation (address bar, bookmark).
   if (site === 'same-origin' || site === 'none') return
-  let origin = header(request.headers, 'origin')
+  let origin = firstHeaderValue(request.headers, 'origin')
   if (origin === undefined) {
-    const referer = header(request.headers, 'referer')
+    const referer = firstHeaderValue(request.headers, 'referer')
     if (referer !== undefined) origin = originOf(referer) ?? 'null'
   }
   if (origin === undefined) {
@@ -45,7 +46,7 @@ function isOwnOrigin(origin: string, request: RequestLike): boolean {
   if (url.startsWith('/')) {
     // A path-only URL: compare the host (and port) with Host. The scheme is unknown here, which is
     // acceptable: the same host on another scheme is the same site (RFC 6454 §4 aside).
-    const host = header(request.headers, 'host')
+    const host = firstHeaderValue(request.headers, 'host')
     if (host === undefined) return false
     try {
       return new URL(origin).host === host.toLowerCase()
@@ -63,26 +64,4 @@ function originOf(url: string): string | undefined {
   } catch {
     return undefined
   }
-}
-
-/**
- * One header value: the first of a list (these headers are never legitimately repeated). Own
- * properties only: a polluted `Object.prototype.origin` or `['sec-fetch-site']` is not a header the
- * client sent, and must not vouch for a cross-site request.
- */
-function header(headers: HeadersLike, name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function')
-    return (headers as Headers).get(name) ?? undefined
-  const record = headers as Record<string, string | readonly string[] | undefined>
-  let value = Object.hasOwn(record, name) ? record[name] : undefined
-  if (value === undefined) {
-    for (const key of Object.keys(record)) {
-      if (key.length === name.length && key.toLowerCase() === name) {
-        value = record[key]
-        break
-      }
-    }
-  }
-  const first = typeof value === 'string' ? value : Array.isArray(value) ? value[0] : undefined
-  return typeof first !== 'string' || first === '' ? undefined : first
 }

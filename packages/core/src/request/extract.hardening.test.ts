@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { checkCsrf } from './csrf.js'
 import { AuthError } from '../errors.js'
-import { extractToken, headerValues, type ExtractConfig } from './extract.js'
+import { extractToken, type ExtractConfig } from './extract.js'
+import { headerValues } from './headers.js'
 import { createAuthenticator } from '../index.js'
 import type { RequestLike } from '../types.js'
 

@@ -1,7 +1,8 @@
 // Token extraction: the Authorization header (RFC 6750 §2.1), a named cookie, or a custom extractor.
 import { parse as parseCookie } from 'cookie'
 import { AuthError } from '../errors.js'
-import type { ExtractorRequest, HeadersLike, RequestLike, TokenSource } from '../types.js'
+import type { ExtractorRequest, RequestLike, TokenSource } from '../types.js'
+import { headerValues, toHeaders } from './headers.js'
 
 export interface ExtractConfig {
   header: boolean
@@ -170,63 +171,4 @@ function fromCookie(values: string[] | undefined, name: string, max: number): st
   }
   checkLength(token, max)
   return token
-}
-
-function isHeaders(headers: HeadersLike): headers is Headers {
-  return (
-    typeof (headers as Headers).get === 'function' &&
-    typeof (headers as Headers).forEach === 'function'
-  )
-}
-
-/**
- * All values of one header, names compared case-insensitively; undefined when absent or empty.
- * Own properties only: a polluted `Object.prototype.authorization` (or `.cookie`) is not a header the
- * client sent. A value that is neither a string nor a list of strings is a malformed request (400).
- */
-export function headerValues(headers: HeadersLike, name: string): string[] | undefined {
-  // No header record at all (checkRequest refuses it first; DPoP's challenge may still ask).
-  if (headers === null || typeof headers !== 'object') return undefined
-  if (isHeaders(headers)) {
-    const value = headers.get(name)
-    return value === null || value === '' ? undefined : [value]
-  }
-  let values: string[] | undefined
-  for (const key of Object.keys(headers)) {
-    if (key.length !== name.length || key.toLowerCase() !== name) continue
-    const value: unknown = headers[key]
-    if (value === undefined) continue
-    if (typeof value === 'string') {
-      if (value !== '') (values ??= []).push(value)
-    } else if (Array.isArray(value)) {
-      for (const v of value as unknown[]) {
-        if (typeof v !== 'string') throw malformedHeaders()
-        if (v !== '') (values ??= []).push(v)
-      }
-    } else {
-      throw malformedHeaders()
-    }
-  }
-  return values
-}
-
-function malformedHeaders(): AuthError {
-  return new AuthError('invalid_request', 'the request headers are malformed')
-}
-
-function toHeaders(headers: HeadersLike): Headers {
-  if (isHeaders(headers)) return headers
-  const out = new Headers()
-  try {
-    // Own properties only, as in headerValues: the custom extractor sees what the client sent.
-    for (const key of Object.keys(headers)) {
-      const value = headers[key]
-      if (value === undefined) continue
-      if (typeof value === 'string') out.append(key, value)
-      else for (const v of value) out.append(key, v)
-    }
-  } catch (cause) {
-    throw new AuthError('invalid_request', 'the request headers are malformed', { cause })
-  }
-  return out
 }

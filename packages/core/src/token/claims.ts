@@ -1,8 +1,7 @@
 // Claims: payload shape, registered claims (RFC 7519 §4.1), typ (RFC 7515 §4.1.9), zod schema, roles and scopes.
 import { safeParseAsync, type ZodType } from 'zod'
 import { AuthError } from '../errors.js'
-
-const decoder = new TextDecoder('utf-8', { fatal: true })
+import { parsePayloadObject } from './compact.js'
 
 export interface ClaimRules {
   issuers: readonly string[] | undefined
@@ -19,17 +18,13 @@ export interface ClaimRules {
 
 /** Parses the JWS payload: it must be a JSON object (RFC 7519 §7.2 step 10). */
 export function parsePayload(bytes: Uint8Array): Record<string, unknown> {
-  let payload: unknown
-  try {
-    payload = JSON.parse(decoder.decode(bytes))
-  } catch {
-    // No cause: the parser's message quotes the text, and a nested token's payload is plaintext.
-    throw new AuthError('token_malformed', 'the token payload is not valid JSON')
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new AuthError('token_malformed', 'the token payload is not a JSON object (RFC 7519 §7.2)')
-  }
-  return payload as Record<string, unknown>
+  // No cause (compact.ts): the parser's message quotes the text, and a nested token's payload is plaintext.
+  return parsePayloadObject(
+    bytes,
+    'token_malformed',
+    'the token payload is not valid JSON',
+    'the token payload is not a JSON object (RFC 7519 §7.2)',
+  )
 }
 
 /**

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_PBES2_COUNT, interpretPlaintext, resolveDecryptOptions } from './jwe.js'
 import { AuthError, type AuthErrorCode } from '../errors.js'
 import { parsePayload } from './claims.js'
-import { decodeHeader, MAX_HEADER_DEPTH, MAX_HEADER_LENGTH } from './jws.js'
+import { decodeHeader, MAX_HEADER_DEPTH, MAX_HEADER_LENGTH } from './compact.js'
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 const enc = (s: string) => new TextEncoder().encode(s)

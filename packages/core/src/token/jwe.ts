@@ -2,7 +2,8 @@
 import { compactDecrypt, errors, type JWEHeaderParameters, type JWTPayload } from 'jose'
 import { AuthError } from '../errors.js'
 import { resolveDecryptionKeys } from '../keys/decryption-keys.js'
-import { decodeHeader } from './jws.js'
+import { isCanonical } from '../util/base64url.js'
+import { decodeHeader, looksLikeJws, parseJsonObject, plaintextUtf8 } from './compact.js'
 import { CEK_BYTES, KW_BYTES, PUBLIC_KEY_KM_ALGS } from '../keys/private-key.js'
 import type { DecryptOptions } from '../types.js'
 
@@ -34,8 +35,6 @@ const SUPPORTED = new Set([...SYMMETRIC, ...PUBLIC_KEY, ...PBES2])
 // RFC 7516 §5.2 step 10: with direct encryption or direct key agreement the encrypted key is empty,
 // and with every other mode it carries the wrapped key: exactly one spelling is accepted for each.
 const DIRECT = new Set(['dir', 'ECDH-ES'])
-const SEGMENT = /^[A-Za-z0-9_-]*$/
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const OPTION_NAMES = [
   'keys',
   'keyManagementAlgorithms',
@@ -44,7 +43,6 @@ const OPTION_NAMES = [
   'allowUnsignedPayload',
   'maxPbes2Count',
 ]
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const keyFailure = (cause: unknown) =>
   new AuthError('keys_unavailable', 'a configured decryption key could not be used', { cause })
 
@@ -151,29 +149,19 @@ export function interpretPlaintext(
 ): { jws: string } | { claims: JWTPayload } {
   let text: string
   try {
-    text = utf8.decode(plaintext)
+    text = plaintextUtf8(plaintext)
   } catch (cause) {
     throw new AuthError('token_malformed', 'the decrypted payload is not UTF-8', { cause })
   }
-  if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text)) return { jws: text }
+  if (looksLikeJws(text)) return { jws: text }
   if (!allowUnsignedPayload)
     throw new AuthError('signature_required', 'the encrypted token does not contain a signed JWT')
-  let claims: unknown
-  try {
-    claims = JSON.parse(text)
-  } catch {
-    // No cause: a JSON parser's message quotes the text around the fault, here decrypted plaintext.
-    throw new AuthError(
-      'token_malformed',
-      'the decrypted payload is neither a JWS nor a JSON object',
-    )
-  }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    throw new AuthError(
-      'token_malformed',
-      'the decrypted payload is neither a JWS nor a JSON object',
-    )
-  }
+  const claims = parseJsonObject(
+    text,
+    'token_malformed',
+    'the decrypted payload is neither a JWS nor a JSON object',
+    'the decrypted payload is neither a JWS nor a JSON object',
+  )
   return { claims: claims as JWTPayload }
 }
 
@@ -216,13 +204,15 @@ function checkEncryptions(list: unknown): string[] {
   return [...new Set(list as string[])]
 }
 
-/** Strict compact serialisation (RFC 7516 §7.1): five canonical base64url segments. Returns the header. */
+/**
+ * Strict compact serialisation (RFC 7516 §7.1): five canonical base64url segments (one spelling
+ * per byte string, RFC 4648 §3.5). Returns the header.
+ */
 function parseCompactJwe(token: string): JWEHeaderParameters {
   const parts = typeof token === 'string' ? token.split('.') : []
   if (parts.length !== 5) throw new AuthError('token_malformed', 'a JWE must have five segments')
   for (const [i, part] of parts.entries()) {
-    if (!SEGMENT.test(part) || !canonical(part))
-      throw new AuthError('token_malformed', 'the JWE is not valid base64url')
+    if (!isCanonical(part)) throw new AuthError('token_malformed', 'the JWE is not valid base64url')
     if (part === '' && i !== 1)
       throw new AuthError('token_malformed', 'only the JWE encrypted key segment may be empty')
   }
@@ -283,14 +273,4 @@ function checkHeader(
       )
   }
   return { alg, enc }
-}
-
-// One spelling per byte string: a segment whose unused trailing bits are set decodes to the same
-// bytes as another, so it is refused (RFC 4648 §3.5 canonical encoding).
-function canonical(segment: string): boolean {
-  const rem = segment.length % 4
-  if (rem === 1) return false
-  if (rem === 0) return true
-  const last = B64.indexOf(segment[segment.length - 1]!)
-  return rem === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0
 }

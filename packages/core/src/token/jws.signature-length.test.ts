@@ -3,9 +3,17 @@
 // octets (RFC 8032 §5.1.7), on both entries: jose (Web Crypto) and node:crypto.
 import { b64url, keysFor, signToken, withSegment, type TestKeys } from '@tokengate/testkit'
 import { describe, expect, it } from 'vitest'
-import { createAuthenticator as portableAuthenticator } from '../authenticate.js'
-import { createAuthenticator as nodeAuthenticator } from '../authenticate.node.js'
+import { createAuthenticatorWith } from '../authenticate.js'
+import type { AuthenticatorOptions } from '../types.js'
+import { joseSignatureCheck } from './signature-check.js'
+import { nodeSignatureCheck } from './signature-check.node.js'
 import { isAuthError } from '../errors.js'
+
+// Both signature paths side by side, whichever one `#signature-check` picks for this run.
+const portableAuthenticator = (options: AuthenticatorOptions) =>
+  createAuthenticatorWith(options, joseSignatureCheck)
+const nodeAuthenticator = (options: AuthenticatorOptions) =>
+  createAuthenticatorWith(options, nodeSignatureCheck)
 
 const ISSUER = 'https://issuer.example'
 const AUDIENCE = 'https://api.example'

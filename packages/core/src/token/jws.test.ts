@@ -2,7 +2,8 @@
 import { errors } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../errors.js'
-import { decodeHeader, fromJoseError, safe, tokenShape } from './jws.js'
+import { decodeHeader, tokenShape } from './compact.js'
+import { fromJoseError, safe } from './jws.js'
 
 const b64u = (s: string) => Buffer.from(s).toString('base64url')
 

@@ -1,22 +1,14 @@
-// JWS verification: strict compact shape, header rules (RFC 7515, RFC 8725), key selection, signature.
-import { compactVerify, errors, type JWSHeaderParameters } from 'jose'
+// JWS rules: header rules (RFC 7515, RFC 8725), key selection, signature length, error mapping.
+// The signature itself is checked by `#signature-check` (signature-check.ts, or its node:crypto twin).
+import { signatureCheck } from '#signature-check'
+import { errors, type JWSHeaderParameters } from 'jose'
 import { AuthError } from '../errors.js'
-import { b64uDecode, type KeySource } from '../keys/public-key.js'
+import type { KeySource } from '../keys/public-key.js'
+import { decodeHeader } from './compact.js'
+import type { SignatureCheck } from './signature-check.js'
 
-const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
-// RFC 7516 §7.1: the JWE Encrypted Key is empty for direct encryption (dir) and direct key agreement (ECDH-ES).
-const JWE_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
-const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-// RFC 8259 §8.1: a JSON text is not preceded by a byte order mark; one in a header is refused, not skipped.
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-/**
- * Bounds on a protected header (JWS and JWE), checked before JSON.parse: real headers are a few
- * hundred bytes and at most two levels deep (`epk`, `jwk`, `x5c`). A bigger or deeper one is
- * refused as malformed, so a raised `maxTokenLength` cannot turn a header into a large cache entry
- * or a stack-exhausting structure for whoever walks it later (RFC 8259 §9 lets a parser limit both).
- */
-export const MAX_HEADER_LENGTH = 8192
-export const MAX_HEADER_DEPTH = 16
+export type { SignatureCheck } from './signature-check.js'
+
 // Tokens of one issuer share their header segment, so its decoding (a sixth of the pipeline's own
 // cost, see bench/) is kept: exact segment => deep-frozen object, only for headers whose token
 // verified (nobody fills it with forged headers), bounded by clearing. Every rule is still checked
@@ -24,110 +16,10 @@ export const MAX_HEADER_DEPTH = 16
 const verifiedHeaders = new Map<string, Record<string, unknown>>()
 const MAX_VERIFIED_HEADERS = 64
 
-/**
- * Classifies a compact token by shape alone, before any decoding: 3 segments (JWS, RFC 7515 §7.1) or
- * 5 (JWE, RFC 7516 §7.1), each canonical unpadded base64url (RFC 7515 §2), so a token has one spelling.
- *
- * @example
- * tokenShape('eyJ...') // 'jws'
- */
-export function tokenShape(token: string): 'jws' | 'jwe' {
-  let kind: 'jws' | 'jwe'
-  if (JWS_SHAPE.test(token)) kind = 'jws'
-  else if (JWE_SHAPE.test(token)) kind = 'jwe'
-  else
-    throw new AuthError('token_malformed', 'the token is not a compact JWS or JWE (RFC 7515 §7.1)')
-  let start = 0
-  for (;;) {
-    const dot = token.indexOf('.', start)
-    const end = dot === -1 ? token.length : dot
-    if (!canonicalSegment(token, start, end)) {
-      throw new AuthError(
-        'token_malformed',
-        'the token has a non-canonical base64url segment (RFC 7515 §2)',
-      )
-    }
-    if (dot === -1) return kind
-    start = dot + 1
-  }
-}
-
-// A base64url segment of length 4n+1 is impossible, and the unused low bits of the last character must be 0.
-function canonicalSegment(token: string, start: number, end: number): boolean {
-  const rest = (end - start) % 4
-  if (rest === 0) return true
-  if (rest === 1) return false
-  const last = B64U.indexOf(token[end - 1] as string)
-  return (last & (rest === 2 ? 0x0f : 0x03)) === 0
-}
-
-/**
- * Decodes a protected header segment (JWS, RFC 7515 §4; JWE, RFC 7516 §4): a JSON object of at most
- * {@link MAX_HEADER_LENGTH} base64url characters and {@link MAX_HEADER_DEPTH} levels of nesting.
- */
-export function decodeHeader(segment: string): Record<string, unknown> {
-  if (segment.length > MAX_HEADER_LENGTH)
-    throw new AuthError('token_malformed', 'the token header is too large')
-  let text: string
-  try {
-    text = decoder.decode(b64uDecode(segment))
-  } catch (cause) {
-    throw new AuthError('token_malformed', 'the token header is not valid base64url UTF-8', {
-      cause,
-    })
-  }
-  if (!withinDepth(text, MAX_HEADER_DEPTH))
-    throw new AuthError('token_malformed', 'the token header is nested too deeply')
-  let header: unknown
-  try {
-    header = JSON.parse(text)
-  } catch {
-    // No cause: the parser's message quotes the text, and an inner token's header is plaintext.
-    throw new AuthError('token_malformed', 'the token header is not valid JSON')
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new AuthError('token_malformed', 'the token header is not a JSON object (RFC 7515 §4)')
-  }
-  return header as Record<string, unknown>
-}
-
-// Nesting depth of a JSON text without parsing it: brackets outside strings (a backslash inside a
-// string escapes the next character). Linear in the text; a text that is not JSON is left to JSON.parse.
-function withinDepth(text: string, max: number): boolean {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) inString = true
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return false
-    } else if (c === 0x5d || c === 0x7d) depth--
-  }
-  return true
-}
-
 export interface VerifiedJws {
   payload: Uint8Array
   protectedHeader: JWSHeaderParameters
 }
-
-/**
- * The signature step alone, for one candidate key: returns the decoded payload, throws jose's
- * JWSSignatureVerificationFailed when the key does not verify, anything else for fromJoseError.
- * jose (Web Crypto) here; the Node entry passes node:crypto's (verify.node.ts, measured in bench/).
- */
-export type SignatureCheck = (
-  token: string,
-  key: CryptoKey,
-  alg: string,
-) => Uint8Array | Promise<Uint8Array>
-
-/** The portable signature check: jose's compactVerify, one algorithm allowed. */
-export const joseSignatureCheck: SignatureCheck = async (token, key, alg) =>
-  (await compactVerify(token, key, { algorithms: [alg] })).payload
 
 /**
  * Verifies a compact JWS against the allowlist and the key source. Header rules, in order:
@@ -140,7 +32,7 @@ export async function verifyJws(
   token: string,
   keys: KeySource,
   algorithms: ReadonlySet<string>,
-  checkSignature: SignatureCheck = joseSignatureCheck,
+  checkSignature: SignatureCheck = signatureCheck,
 ): Promise<VerifiedJws> {
   const segment = token.slice(0, token.indexOf('.'))
   const header = verifiedHeaders.get(segment) ?? decodeHeader(segment)

@@ -1,10 +1,11 @@
-// Node fast path for JWS signatures: node:crypto on KeyObjects, synchronous. Every other rule stays in verify.ts.
+// Node fast path for JWS signatures: node:crypto on KeyObjects, synchronous. Every other rule stays
+// in jws.ts. The `#signature-check` import (package.json `imports`) picks this file under the `node`
+// condition; on Node, Web Crypto costs several times more per token (bench/README.md).
 import { KeyObject, constants, createHmac, timingSafeEqual, verify } from 'node:crypto'
 import { errors } from 'jose'
-import type { KeySource } from '../keys/public-key.js'
-import { verifyJws as verifyJwsWith, type SignatureCheck, type VerifiedJws } from './jws.js'
+import type { SignatureCheck } from './signature-check.js'
 
-export * from './jws.js'
+export type { SignatureCheck } from './signature-check.js'
 
 /**
  * What a CryptoKey must be to verify an algorithm, as jose checks it (name, hash or curve, usage,
@@ -101,12 +102,12 @@ function checkFor(key: CryptoKey, alg: string): Check {
   return check
 }
 
-// Canonical-looking compact JWS; verifyJws's caller has already required the strict shape (tokenShape),
+// Canonical-looking compact JWS; verifyJws's caller has already required the strict shape (tokenShape, compact.ts),
 // this only keeps the function as strict as jose on its own (no non-base64url bytes reach Buffer).
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /**
- * The signature step of {@link verifyJws} on node:crypto: returns the decoded payload, throws jose's
+ * The signature step of verifyJws (jws.ts) on node:crypto: returns the decoded payload, throws jose's
  * JWSSignatureVerificationFailed when this key does not verify the token (the caller then tries the
  * next candidate), and throws anything else for the caller to map to an AuthError.
  *
@@ -133,17 +134,8 @@ export const nodeSignatureCheck: SignatureCheck = (token, key, alg) => {
   return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)
 }
 
-/**
- * {@link verifyJws} of verify.ts with the node:crypto signature check: the same header rules, key
- * selection and error mapping.
- *
- * @example
- * const { payload, protectedHeader } = await verifyJws(token, keys, new Set(['ES256']))
- */
-export function verifyJws(
-  token: string,
-  keys: KeySource,
-  algorithms: ReadonlySet<string>,
-): Promise<VerifiedJws> {
-  return verifyJwsWith(token, keys, algorithms, nodeSignatureCheck)
-}
+/** What `#signature-check` gives the pipeline on this path. */
+export const signatureCheck: SignatureCheck = nodeSignatureCheck
+
+/** Which path this is, for the sentinel tests (signature-check.path.test.ts). */
+export const signaturePath: 'jose' | 'node:crypto' = 'node:crypto'

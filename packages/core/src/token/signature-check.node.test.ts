@@ -12,13 +12,23 @@ import {
   type TestKeys,
 } from '@tokengate/testkit'
 import { describe, expect, it } from 'vitest'
-import { createAuthenticator as portableAuthenticator } from '../authenticate.js'
-import { createAuthenticator as nodeAuthenticator } from '../authenticate.node.js'
+import { createAuthenticatorWith } from '../authenticate.js'
+import { joseSignatureCheck } from './signature-check.js'
+import { nodeSignatureCheck } from './signature-check.node.js'
 import { isAuthError } from '../errors.js'
 import type { KeySource } from '../keys/public-key.js'
 import type { AuthenticatorOptions } from '../types.js'
-import { verifyJws as portableVerifyJws } from './jws.js'
-import { verifyJws as nodeVerifyJws } from './jws.node.js'
+import { verifyJws } from './jws.js'
+
+// Both signature paths side by side, whichever one `#signature-check` picks for this run.
+const portableVerifyJws: typeof verifyJws = (token, keys, algorithms) =>
+  verifyJws(token, keys, algorithms, joseSignatureCheck)
+const nodeVerifyJws: typeof verifyJws = (token, keys, algorithms) =>
+  verifyJws(token, keys, algorithms, nodeSignatureCheck)
+const portableAuthenticator = (options: AuthenticatorOptions) =>
+  createAuthenticatorWith(options, joseSignatureCheck)
+const nodeAuthenticator = (options: AuthenticatorOptions) =>
+  createAuthenticatorWith(options, nodeSignatureCheck)
 
 const ISSUER = 'https://issuer.example'
 const AUDIENCE = 'https://api.example'
