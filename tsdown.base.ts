@@ -2,7 +2,7 @@
 // from the same sources, dependencies left external, no source maps (the sources ship in src/).
 import type { UserConfig } from 'tsdown'
 
-export function packageBuild(entry: string[]): UserConfig {
+export function packageBuild(entry: string[] | Record<string, string>): UserConfig {
   return {
     entry,
     format: ['esm', 'cjs'],

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 // The workspace packages resolve to their TypeScript sources through the `@tokengate/source`
 // export condition (their `import`/`require` conditions name the built dist/). Setting conditions
 // replaces Vite's defaults, so these are Vite's defaultClientConditions / defaultServerConditions
-// with ours first; packages/core/vitest.node.config.ts and test/packed reuse them.
+// with ours first; packages/core/vitest.portable.config.ts and test/packed reuse them.
 export const sourceConditions = {
   resolve: { conditions: ['@tokengate/source', 'module', 'browser', 'development|production'] },
   ssr: {

@@ -18,9 +18,9 @@ echo "== tests"
 mkdir -p artifacts
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json || status=$?
-echo "== the core's suite again, against the Node entry (node:crypto signature path)"
-pnpm exec vitest run --config packages/core/vitest.node.config.ts \
-  --reporter=default --reporter=json --outputFile.json="$PWD/artifacts/vitest-node.json" || status=$?
+echo "== the core's suite again, on the portable signature path (jose, as Workers load it)"
+pnpm exec vitest run --config packages/core/vitest.portable.config.ts \
+  --reporter=default --reporter=json --outputFile.json="$PWD/artifacts/vitest-portable.json" || status=$?
 echo "== the tarballs installed with npm into scratch apps: CommonJS on Node 20.19.0, tsc, workerd"
 pnpm test:packed --reporter=default --reporter=json --outputFile.json="$PWD/artifacts/vitest-packed.json" || status=$?
 echo "== release dry run: changesets status, publish --dry-run (no credentials)"
@@ -32,7 +32,7 @@ done
 # One plain closing line, 'N passed, N failed', for CI's summary.
 node -e '
   const fs = require("fs")
-  const runs = ["artifacts/vitest.json", "artifacts/vitest-node.json", "artifacts/vitest-packed.json"]
+  const runs = ["artifacts/vitest.json", "artifacts/vitest-portable.json", "artifacts/vitest-packed.json"]
     .filter((f) => fs.existsSync(f)).map((f) => JSON.parse(fs.readFileSync(f, "utf8")))
   const sum = (k) => runs.reduce((n, r) => n + r[k], 0)
   const skipped = sum("numPendingTests") + sum("numTodoTests")

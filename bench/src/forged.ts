@@ -4,7 +4,7 @@
 // Run: pnpm --filter @tokengate/bench bench:forged   (or: cd bench && node --import tsx src/forged.ts)
 import { createAuthenticator } from '@tokengate/core'
 // Not public API: the bound an attacker's p2c may reach, read from the source so the figure follows it.
-import { DEFAULT_MAX_PBES2_COUNT } from '../../packages/core/src/decrypt.js'
+import { DEFAULT_MAX_PBES2_COUNT } from '../../packages/core/src/token/jwe.js'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 
 const N = Number(process.env.FORGED_N ?? 200)

@@ -140,22 +140,38 @@ export async function runMicro(
   iterations: number,
 ): Promise<MicroRow[]> {
   const material = readMaterial(dir)
-  // The entry Node resolves for '@tokengate/core' (the `node` condition), and the portable entry by path.
-  const load = async (specifier: string): Promise<CoreModule | string> => {
+  // The entry Node resolves for '@tokengate/core' (the `node` condition picks the node:crypto
+  // `#signature-check`), and the portable path: the same pipeline with jose's signature check, as
+  // Workers, Deno and browsers load it (Node itself cannot drop its `node` condition).
+  const load = async (
+    specifier: string,
+    pick: (mod: Record<string, unknown>) => unknown = (mod) => mod.createAuthenticator,
+  ): Promise<CoreModule | string> => {
     try {
-      const mod = (await import(specifier)) as Partial<CoreModule>
-      return typeof mod.createAuthenticator === 'function'
-        ? (mod as CoreModule)
+      const create = pick((await import(specifier)) as Record<string, unknown>)
+      return typeof create === 'function'
+        ? ({ createAuthenticator: create } as CoreModule)
         : 'createAuthenticator not exported yet'
     } catch (err) {
       return `cannot load ${specifier}: ${(err as Error).message.split('\n')[0]}`
     }
   }
   const core = await load('@tokengate/core')
-  const portableUrl = pathToFileURL(
-    join(import.meta.dirname, '../../packages/core/src/index.ts'),
-  ).href
-  const portable = await load(portableUrl)
+  const source = (file: string) =>
+    pathToFileURL(join(import.meta.dirname, '../../packages/core/src', file)).href
+  const { joseSignatureCheck } = (await import(source('token/signature-check.ts'))) as {
+    joseSignatureCheck: unknown
+  }
+  const portable = await load(
+    source('authenticate.ts'),
+    (mod) =>
+      typeof mod.createAuthenticatorWith === 'function' &&
+      ((options: unknown) =>
+        (mod.createAuthenticatorWith as (o: unknown, c: unknown) => unknown)(
+          options,
+          joseSignatureCheck,
+        )),
+  )
   const rows: MicroRow[] = []
   for (const alg of algs) {
     const tokens = readTokens(dir, alg)

@@ -32,7 +32,8 @@ describe(`CommonJS Express app, require() on Node ${OLDEST_NODE}`, () => {
     const result = JSON.parse(stdout) as Record<string, any>
     expect(result.node).toBe(`v${OLDEST_NODE}`)
     // The Node fast path survives in the CommonJS build.
-    expect(result.coreEntry).toMatch(/@tokengate\/core\/dist\/index\.node\.cjs$/)
+    expect(result.coreEntry).toMatch(/@tokengate\/core\/dist\/index\.cjs$/)
+    expect(result.signatureCheck).toMatch(/@tokengate\/core\/dist\/signature-check\.node\.cjs$/)
     expect(result.expressEntry).toMatch(/@tokengate\/express\/dist\/index\.cjs$/)
     expect(result.valid).toMatchObject({ status: 200, body: { sub: 'alice' } })
     expect(result.missing).toMatchObject({
@@ -52,14 +53,16 @@ describe(`CommonJS Express app, require() on Node ${OLDEST_NODE}`, () => {
     })
   })
 
-  it('import() on the same Node picks the ESM build and the node entry', async () => {
+  it('import() on the same Node picks the ESM build, and #signature-check the node:crypto check', async () => {
     const { stdout } = await exec(app.oldestNode, ['express-cjs/esm.mjs'], { cwd: app.dir })
     const result = JSON.parse(stdout) as {
       coreEntry: string
+      signatureCheck: string
       expressEntry: string
       exports: string[]
     }
-    expect(result.coreEntry).toMatch(/@tokengate\/core\/dist\/index\.node\.js$/)
+    expect(result.coreEntry).toMatch(/@tokengate\/core\/dist\/index\.js$/)
+    expect(result.signatureCheck).toMatch(/@tokengate\/core\/dist\/signature-check\.node\.cjs$/)
     expect(result.expressEntry).toMatch(/@tokengate\/express\/dist\/index\.js$/)
     expect(result.exports).toContain('tokengate')
   })

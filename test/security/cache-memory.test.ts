@@ -7,7 +7,7 @@
 import { createAuthenticator, type AuthenticatorOptions } from '@tokengate/core'
 import { encryptToken, keysFor, signToken, type TestKeys } from '@tokengate/testkit'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { cacheOf, entryWeight, MAX_ENTRY_BYTES } from '../../packages/core/src/cache.js'
+import { cacheOf, entryWeight, MAX_ENTRY_BYTES } from '../../packages/core/src/token/cache.js'
 
 const ISSUER = 'https://issuer.example.test/'
 const MAX_BYTES = 1024 * 1024

@@ -1,6 +1,8 @@
-// The pipeline: extract -> csrf -> cache -> decrypt -> verify -> claims -> revocation -> AuthContext.
+// The pipeline: extract -> csrf -> DPoP proof -> cache -> open (decrypt, verify) -> claims ->
+// context -> revocation -> cache -> DPoP binding.
+import { signatureCheck } from '#signature-check'
 import type { JWSHeaderParameters, JWTPayload } from 'jose'
-import { registerCache, TokenCache, type KeyBinding } from './cache.js'
+import { registerCache, TokenCache, type KeyBinding } from './token/cache.js'
 import {
   applySchema,
   checkClaims,
@@ -9,15 +11,15 @@ import {
   toRoles,
   toScopes,
   type ClaimRules,
-} from './claims.js'
-import { checkCsrf } from './csrf.js'
-import { interpretPlaintext } from './decrypt.js'
-import type { CheckedProof } from './dpop.js'
+} from './token/claims.js'
+import { checkCsrf } from './request/csrf.js'
+import { interpretPlaintext } from './token/jwe.js'
+import type { CheckedProof } from './dpop/index.js'
 import { AuthError, isAuthError } from './errors.js'
-import { extractToken } from './extract.js'
-import { RemoteKeySource } from './jwks-remote.js'
+import { extractToken } from './request/extract.js'
+import { RemoteKeySource } from './keys/remote-jwks.js'
 import { resolveOptions } from './options.js'
-import { revocationAnswer } from './revocation.js'
+import { revocationAnswer } from './policy/revocation.js'
 import type {
   AuthContext,
   Authenticator,
@@ -25,7 +27,9 @@ import type {
   RequestLike,
   TokenSource,
 } from './types.js'
-import { joseSignatureCheck, tokenShape, verifyJws, type SignatureCheck } from './verify.js'
+import { tokenShape } from './token/compact.js'
+import { verifyJws } from './token/jws.js'
+import type { SignatureCheck } from './token/signature-check.js'
 
 /**
  * Validates the options once (throwing a TypeError that names the option and the fix), prepares
@@ -38,128 +42,152 @@ import { joseSignatureCheck, tokenShape, verifyJws, type SignatureCheck } from '
 export function createAuthenticator<Claims = JWTPayload>(
   options: AuthenticatorOptions<Claims>,
 ): Authenticator<Claims> {
-  return createAuthenticatorWith(options, joseSignatureCheck)
+  return createAuthenticatorWith(options, signatureCheck)
 }
 
 /**
- * {@link createAuthenticator} with its JWS signature check chosen: jose (Web Crypto) by default,
- * node:crypto from the `node` entry (authenticate.node.ts). Internal: not exported by index.ts.
+ * {@link createAuthenticator} with its JWS signature check chosen (tests run both paths side by
+ * side); createAuthenticator takes `#signature-check`'s. Internal: not exported by index.ts.
  */
 export function createAuthenticatorWith<Claims = JWTPayload>(
   options: AuthenticatorOptions<Claims>,
   checkSignature: SignatureCheck,
 ): Authenticator<Claims> {
-  const r = resolveOptions(options as AuthenticatorOptions<unknown>)
-  const cache = r.cache ? new TokenCache(r.cache) : undefined
-  const realm = r.realm
+  const config = resolveOptions(options as AuthenticatorOptions<unknown>)
+  const cache = config.cache ? new TokenCache(config.cache) : undefined
+  const realm = config.realm
   // Hot path: no awaits (each a microtask) for hooks that are not configured.
-  const revocationChecks = r.isRevoked !== undefined || r.revocation !== undefined
+  const revocationChecks = config.isRevoked !== undefined || config.revocation !== undefined
 
+  // "claims" is the verified payload, the only input to every rule (claims, revocation, DPoP
+  // binding, the cache); "payload" is what the app sees in ctx.payload (its schema's output).
   async function run(request: RequestLike): Promise<AuthContext<Claims> | null> {
-    const found = extractToken(request, r.extract)
+    const found = extractToken(request, config.extract)
     if (found === undefined) {
-      if (r.optional) return null
+      if (config.optional) return null
       throw new AuthError('token_missing', 'the request has no bearer token')
     }
     const { token, source } = found
     // Cheap, and before any cryptography: a cross-site request never gets as far as a verification.
-    if (source === 'cookie' && r.csrf) checkCsrf(request, r.csrf)
+    if (source === 'cookie' && config.csrf) checkCsrf(request, config.csrf)
     // RFC 9449 §4.3: a DPoP proof is checked before the token, its binding to the token after.
-    const proof = r.dpop ? await r.dpop.checkProof(request, found) : undefined
+    const proof = config.dpop ? await config.dpop.checkProof(request, found) : undefined
 
     const hit = cache?.get(token)
     if (hit) {
       const ctx = hit.ctx.source === source ? hit.ctx : Object.freeze({ ...hit.ctx, source })
       if (revocationChecks) await checkRevoked(ctx, hit.claims)
-      return (r.dpop ? await bound(ctx, hit.claims, proof) : ctx) as AuthContext<Claims>
+      return (config.dpop ? await bindToProof(ctx, hit.claims, proof) : ctx) as AuthContext<Claims>
     }
 
-    let claims: Record<string, unknown>
-    let protectedHeader: JWSHeaderParameters
-    let encryption: AuthContext['encryption']
-    let rules = r.claims
-    let keys: KeyBinding | undefined
-    if (tokenShape(token) === 'jwe') {
-      if (!r.decryptor)
-        throw new AuthError('token_malformed', 'encrypted tokens (JWE) are not accepted here')
-      const decrypted = await r.decryptor.decrypt(token)
-      encryption = { protectedHeader: decrypted.protectedHeader }
-      const inner = interpretPlaintext(decrypted.plaintext, r.decryptor.allowUnsignedPayload)
-      if ('jws' in inner) {
-        if (tokenShape(inner.jws) !== 'jws')
-          throw new AuthError(
-            'signature_required',
-            'the encrypted token does not contain a signed JWT',
-          )
-        ;({ claims, protectedHeader, rules, keys } = await verified(inner.jws))
-      } else {
-        claims = inner.claims as Record<string, unknown>
-        if (r.issuers) rules = r.issuers.forClaims(claims).claims
-        // An encrypted-only token: its JWE header is the one protected header there is.
-        protectedHeader = decrypted.protectedHeader as JWSHeaderParameters
-      }
-    } else {
-      if (r.decryptor?.required)
-        throw new AuthError('encryption_required', 'only encrypted tokens (JWE) are accepted')
-      ;({ claims, protectedHeader, rules, keys } = await verified(token))
-    }
-
-    const notAfter = checkClaims(claims, protectedHeader.typ, rules, Date.now() / 1000)
-    const payload = r.schema ? await applySchema(r.schema, claims) : claims
-    const ctx = freeze<AuthContext<unknown>>({
-      token,
-      source: source as TokenSource,
-      payload,
-      protectedHeader,
-      ...(encryption && { encryption }),
-      scopes: toScopes(claims),
-      roles: toRoles(readPath(claims, r.rolesClaim.path, r.rolesClaim.segments)),
-    })
+    const opened = await openToken(token)
+    const claims = opened.claims
+    const notAfter = checkClaims(
+      claims,
+      opened.protectedHeader.typ,
+      opened.rules,
+      Date.now() / 1000,
+    )
+    const payload = config.schema ? await applySchema(config.schema, claims) : claims
+    const ctx = contextOf(token, source as TokenSource, payload, opened)
+    // Revocation before the DPoP binding, on purpose: the binding records the proof in the replay
+    // store last (RFC 9449 §11.1, dpop/index.ts), so a proof sent with a revoked token is not burnt.
     if (revocationChecks) await checkRevoked(ctx, claims)
-    cache?.set(token, { ctx, claims, keys }, notAfter)
-    return (r.dpop ? await bound(ctx, claims, proof) : ctx) as AuthContext<Claims>
+    cache?.set(token, { ctx, claims, keys: opened.keyBinding }, notAfter)
+    return (config.dpop ? await bindToProof(ctx, claims, proof) : ctx) as AuthContext<Claims>
+  }
+
+  /**
+   * Decrypts (a JWE, RFC 7516) and verifies (the JWS, RFC 7515) in one step: a JWS is verified; a
+   * JWE is decrypted, then its nested JWS verified, or its JSON claims taken as they are when
+   * `allowUnsignedPayload` says so. One await on the way to the signature, as before the split.
+   */
+  async function openToken(token: string): Promise<OpenedToken> {
+    let jws = token
+    let encryption: AuthContext['encryption']
+    if (tokenShape(token) === 'jwe') {
+      if (!config.decryptor)
+        throw new AuthError('token_malformed', 'encrypted tokens (JWE) are not accepted here')
+      const decrypted = await config.decryptor.decrypt(token)
+      encryption = { protectedHeader: decrypted.protectedHeader }
+      const inner = interpretPlaintext(decrypted.plaintext, config.decryptor.allowUnsignedPayload)
+      if (!('jws' in inner)) {
+        const claims = inner.claims as Record<string, unknown>
+        return {
+          claims,
+          // An encrypted-only token: its JWE header is the one protected header there is.
+          protectedHeader: decrypted.protectedHeader as JWSHeaderParameters,
+          encryption,
+          rules: config.issuers ? config.issuers.forClaims(claims).claims : config.claims,
+          keyBinding: undefined,
+        }
+      }
+      if (tokenShape(inner.jws) !== 'jws')
+        throw new AuthError(
+          'signature_required',
+          'the encrypted token does not contain a signed JWT',
+        )
+      jws = inner.jws
+    } else if (config.decryptor?.required) {
+      throw new AuthError('encryption_required', 'only encrypted tokens (JWE) are accepted')
+    }
+    // Several issuers: the unverified iss picks the only keys and rules the token may pass with.
+    const issuer = config.issuers ? config.issuers.forToken(jws) : config
+    // Read before verifying: a refresh that drops a key while this verification runs makes the
+    // cached result stale too (token/cache.ts).
+    const keyBinding =
+      issuer.keys instanceof RemoteKeySource
+        ? { source: issuer.keys, generation: issuer.keys.generation }
+        : undefined
+    const verified = await verifyJws(jws, issuer.keys, issuer.algorithms, checkSignature)
+    return {
+      claims: parsePayload(verified.payload),
+      protectedHeader: verified.protectedHeader,
+      encryption,
+      rules: issuer.claims,
+      keyBinding,
+    }
+  }
+
+  function contextOf(
+    token: string,
+    source: TokenSource,
+    payload: unknown,
+    opened: OpenedToken,
+  ): AuthContext<unknown> {
+    return freeze<AuthContext<unknown>>({
+      token,
+      source,
+      payload,
+      protectedHeader: opened.protectedHeader,
+      ...(opened.encryption && { encryption: opened.encryption }),
+      scopes: toScopes(opened.claims),
+      roles: toRoles(readPath(opened.claims, config.rolesClaim.path, config.rolesClaim.segments)),
+    })
   }
 
   // RFC 9449 §6.1, §7.2: the token's cnf.jkt against the proof key, then the replay check (§11.1).
-  async function bound(
+  async function bindToProof(
     ctx: AuthContext<unknown>,
     claims: Readonly<Record<string, unknown>>,
     proof: CheckedProof | undefined,
   ): Promise<AuthContext<unknown>> {
-    const jkt = r.dpop ? await r.dpop.bind(proof, claims) : undefined
+    const jkt = config.dpop ? await config.dpop.bind(proof, claims) : undefined
     if (jkt === undefined) return ctx
     const boundCtx = Object.freeze({ ...ctx, dpop: Object.freeze({ jkt }) })
     // revoke(boundCtx) must find the verified jti/exp, not the app's schema output.
-    r.revocation?.remember(boundCtx, claims)
+    config.revocation?.remember(boundCtx, claims)
     return boundCtx
-  }
-
-  async function verified(jws: string): Promise<{
-    claims: Record<string, unknown>
-    protectedHeader: JWSHeaderParameters
-    rules: ClaimRules
-    keys: KeyBinding | undefined
-  }> {
-    // Several issuers: the unverified iss picks the only keys and rules the token may pass with.
-    const v = r.issuers ? r.issuers.forToken(jws) : r
-    // Read before verifying: a refresh that drops a key while this verification runs makes the
-    // cached result stale too (cache.ts).
-    const keys =
-      v.keys instanceof RemoteKeySource
-        ? { source: v.keys, generation: v.keys.generation }
-        : undefined
-    const { payload, protectedHeader } = await verifyJws(jws, v.keys, v.algorithms, checkSignature)
-    return { claims: parsePayload(payload), protectedHeader, rules: v.claims, keys }
   }
 
   async function checkRevoked(
     ctx: AuthContext<unknown>,
     claims: Readonly<Record<string, unknown>>,
   ): Promise<void> {
-    if (r.isRevoked) {
+    if (config.isRevoked) {
       let revoked: unknown
       try {
-        revoked = await r.isRevoked(ctx)
+        revoked = await config.isRevoked(ctx)
       } catch (cause) {
         if (isAuthError(cause)) throw cause
         // Fail closed: a hook that cannot answer must not let a possibly revoked token in.
@@ -171,7 +199,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       // Only true or false: undefined, null or any other value is a broken hook (fail closed).
       revocationAnswer(revoked)
     }
-    if (r.revocation) await r.revocation.check(ctx, claims)
+    if (config.revocation) await config.revocation.check(ctx, claims)
   }
 
   const authenticator: Authenticator<Claims> = {
@@ -180,17 +208,29 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       return run(request).catch((err: unknown) => {
         if (!isAuthError(err)) throw err
         const error = err.withRealm(realm)
-        throw r.dpop ? r.dpop.challenge(error, request) : error
+        throw config.dpop ? config.dpop.challenge(error, request) : error
       })
     },
     async revoke(ctx) {
-      if (!r.revocation)
+      if (!config.revocation)
         throw new TypeError('tokengate: revoke(ctx) needs options.revocation (a revocation store)')
-      await r.revocation.revoke(ctx, r.claims.clockTolerance)
+      await config.revocation.revoke(ctx, config.claims.clockTolerance)
     },
   }
   if (cache) registerCache(authenticator, cache)
   return authenticator
+}
+
+/** A token decrypted and verified: the verified claims, the header, and what they are checked by. */
+interface OpenedToken {
+  /** The verified payload (RFC 7519 §7.2): the claims every rule reads. */
+  claims: Record<string, unknown>
+  protectedHeader: JWSHeaderParameters
+  encryption: AuthContext['encryption']
+  /** The claim rules of the issuer the token was verified for. */
+  rules: ClaimRules
+  /** The remote key set and its generation at verification time, for the cache (token/cache.ts). */
+  keyBinding: KeyBinding | undefined
 }
 
 /**

@@ -12,11 +12,19 @@ import {
   type TestKeys,
 } from '@tokengate/testkit'
 import { describe, expect, it } from 'vitest'
-import { createAuthenticator as webCreate } from './authenticate.js'
-import { createAuthenticator as nodeCreate } from './authenticate.node.js'
+import { createAuthenticatorWith } from './authenticate.js'
+import type { AuthenticatorOptions } from './types.js'
+import { joseSignatureCheck } from './token/signature-check.js'
+import { nodeSignatureCheck } from './token/signature-check.node.js'
 import { AuthError, type AuthErrorCode } from './errors.js'
-import { createTokenIssuer } from './issue.js'
+import { createTokenIssuer } from './issuing/issue.js'
 import type { DecryptOptions } from './types.js'
+
+// Both signature paths side by side, whichever one `#signature-check` picks for this run.
+const webCreate = (options: AuthenticatorOptions) =>
+  createAuthenticatorWith(options, joseSignatureCheck)
+const nodeCreate = (options: AuthenticatorOptions) =>
+  createAuthenticatorWith(options, nodeSignatureCheck)
 
 const ISSUER = 'https://auth.example.com'
 const AUDIENCE = 'https://api.example.com'

@@ -5,7 +5,7 @@ import { encryptToken, foreignEncrypt, keysFor, signToken, tamper } from '@token
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTokenIssuer } from '../src/issue.js'
+import { createTokenIssuer } from '../src/issuing/issue.js'
 
 // The worker: POST { options, token, method?, headers? } -> the context, or the AuthError's code/status.
 const WORKER = `

@@ -46,6 +46,10 @@ async function main() {
   const result = {
     node: process.version,
     coreEntry: require.resolve('@tokengate/core'),
+    // The private #signature-check import, resolved from inside the core's package scope.
+    signatureCheck: require('node:module')
+      .createRequire(require.resolve('@tokengate/core'))
+      .resolve('#signature-check'),
     expressEntry: require.resolve('@tokengate/express'),
     valid: await call(`Bearer ${token}`),
     missing: await call(undefined),

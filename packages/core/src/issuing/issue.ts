@@ -1,0 +1,332 @@
+// Token issuing: a signed JWT (RFC 7519), or a nested JWT encrypted to the API (RFC 7519 §5.2), from options checked once.
+import { CompactEncrypt, SignJWT, type JWK, type JWTPayload } from 'jose'
+import { z } from 'zod'
+import { DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS } from '../token/jwe.js'
+import { parseDuration } from '../util/duration.js'
+import {
+  CEK_BYTES,
+  describePrivateKey,
+  HMAC_BYTES,
+  KW_BYTES,
+  PUBLIC_KEY_KM_ALGS,
+  keyFits,
+  type KeyShape,
+} from '../keys/private-key.js'
+import { describeRecipientKey } from '../keys/recipient-key.js'
+import type { Duration, KeyMaterial } from '../types.js'
+
+/** Options of {@link createTokenIssuer}. */
+export interface TokenIssuerOptions {
+  /** Private key (PKCS#8 PEM, JWK, CryptoKey, KeyObject) or, for HS*, a secret of at least the hash size. */
+  signingKey: KeyMaterial
+  /** JWS algorithm: HS256/384/512, RS256/384/512, PS256/384/512, ES256/384/512, EdDSA. */
+  alg: string
+  /** `kid` header; default the signing JWK's `kid`. */
+  kid?: string
+  issuer?: string
+  audience?: string | string[]
+  /** Lifetime (`exp` = now + expiresIn). Required: a token that never expires cannot be taken back. */
+  expiresIn: Duration
+  /**
+   * The longest lifetime `expiresIn` (here or per token) may ask for. Default `'24h'`: a leaked
+   * bearer token is usable until it expires, so a long one must be chosen on purpose.
+   */
+  maxLifetime?: Duration
+  /** `nbf` = now + notBefore. */
+  notBefore?: Duration
+  /**
+   * `typ` header. Default `'at+jwt'`: what this issuer mints are access tokens for an API, and
+   * RFC 9068 §2.1 types them so they cannot be confused with ID tokens or other JWTs (RFC 8725 §3.11).
+   * Give another media type for other tokens, or `false` to send none.
+   */
+  typ?: string | false
+  /** Encrypt the signed token to this recipient (the API): a nested JWE with `cty: "JWT"`. */
+  encryptTo?: {
+    /** Public key (SPKI PEM, certificate, JWK, CryptoKey) or, for dir / A*KW / A*GCMKW, the shared secret. */
+    key: KeyMaterial
+    /** dir, A128KW..A256GCMKW, RSA-OAEP(-256/384/512), ECDH-ES(+A*KW). */
+    alg: string
+    /** Default A256GCM. */
+    enc?: string
+    kid?: string
+  }
+}
+
+/** Per-token changes to the issuer's defaults. */
+export interface IssueOverrides {
+  /** At most the issuer's `maxLifetime`. */
+  expiresIn?: Duration
+  notBefore?: Duration
+  audience?: string | string[]
+  /** Default: a random UUID. */
+  jti?: string
+}
+
+export interface TokenIssuer {
+  /** A compact JWS, or a nested JWE when `encryptTo` is set. Sets iss, aud, iat, nbf, exp and a random jti. */
+  issue(claims?: JWTPayload, overrides?: IssueOverrides): Promise<string>
+}
+
+const SIGNING_ALGS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+]
+const ENCRYPTION_ALGS = ['dir', ...Object.keys(KW_BYTES), ...PUBLIC_KEY_KM_ALGS]
+// Set by issue() from the options and overrides; claims that try to set them are a programming error.
+const RESERVED = ['iss', 'aud', 'exp', 'nbf', 'iat', 'jti']
+const DEFAULT_MAX_LIFETIME = 24 * 60 * 60
+const DEFAULT_TYP = 'at+jwt'
+// RFC 7517 §4.3: a recipient JWK that states key_ops must allow one of these to be encrypted to.
+const ENCRYPTION_OPS = ['encrypt', 'wrapKey', 'deriveKey', 'deriveBits']
+
+const present = (what: string) =>
+  z.custom<unknown>((v) => v !== undefined && v !== null, { message: `is required: ${what}` })
+const duration = z.union([z.number(), z.string()], {
+  message: "must be a number of seconds or a string such as '15m'",
+})
+const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+  message: 'must be a non-empty string or list of strings',
+})
+// Per-token overrides: the same rules as the options, checked on every issue() call.
+const overridesSchema = z.strictObject({
+  expiresIn: duration.optional(),
+  notBefore: duration.optional(),
+  audience: stringOrList.optional(),
+  jti: z.string().min(1, { message: 'must be a non-empty string' }).optional(),
+})
+const schema = z.strictObject({
+  signingKey: present('a private key (PKCS#8 PEM, JWK, CryptoKey) or an HMAC secret'),
+  alg: z.string({ message: "is required, e.g. 'ES256'" }),
+  kid: z.string().min(1).optional(),
+  issuer: z.string().min(1).optional(),
+  audience: stringOrList.optional(),
+  expiresIn: duration,
+  maxLifetime: duration.optional(),
+  notBefore: duration.optional(),
+  typ: z.union([z.string().min(1), z.literal(false)]).optional(),
+  encryptTo: z
+    .strictObject({
+      key: present("the recipient's public key, or the shared secret"),
+      alg: z.string({ message: "is required, e.g. 'RSA-OAEP-256'" }),
+      enc: z.string().optional(),
+      kid: z.string().min(1).optional(),
+    })
+    .optional(),
+})
+
+/**
+ * Validates the options once (bad ones throw a TypeError that says how to fix them) and returns an
+ * issuer whose `issue(claims)` signs, and with `encryptTo` also encrypts, a fresh token.
+ *
+ * @example
+ * const issuer = createTokenIssuer({ signingKey: privatePem, alg: 'ES256', kid: 'sig-1',
+ *   issuer: 'https://auth.example.com', audience: 'api', expiresIn: '15m',
+ *   encryptTo: { key: apiPublicJwk, alg: 'RSA-OAEP-256', enc: 'A256GCM' } })
+ * const token = await issuer.issue({ sub: 'user-42', roles: ['admin'] })
+ */
+export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('tokengate: createTokenIssuer options must be an object')
+  const parsed = schema.safeParse(options)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const where = ['options', ...issue.path.map(String)].join('.')
+    if (issue.code === 'unrecognized_keys')
+      throw new TypeError(
+        `tokengate: createTokenIssuer has unknown option(s) ${issue.keys.join(', ')}`,
+      )
+    throw new TypeError(
+      `tokengate: createTokenIssuer ${where} ${issue.input === undefined ? 'is required' : issue.message}`,
+    )
+  }
+  const o = options
+  const alg = o.alg
+  if (alg.toLowerCase() === 'none')
+    throw new TypeError(
+      "tokengate: createTokenIssuer options.alg must not be 'none': an unsigned token can be forged by anyone (RFC 8725 §3.2)",
+    )
+  if (!SIGNING_ALGS.includes(alg))
+    throw new TypeError(
+      `tokengate: createTokenIssuer options.alg '${alg}' is not supported; use one of ${SIGNING_ALGS.join(', ')}`,
+    )
+  const signingKey = describePrivateKey(o.signingKey, 'options.signingKey')
+  checkSigningKey(signingKey.shape, signingKey.alg, signingKey.use, alg)
+  const kid = o.kid ?? signingKey.kid
+  const maxLifetime =
+    o.maxLifetime === undefined
+      ? DEFAULT_MAX_LIFETIME
+      : Math.round(parseDuration(o.maxLifetime, 'options.maxLifetime'))
+  const expiresIn = lifetime(o.expiresIn, 'options.expiresIn', maxLifetime)
+  const typ = o.typ === undefined ? DEFAULT_TYP : o.typ
+  const notBefore =
+    o.notBefore === undefined
+      ? undefined
+      : Math.round(parseDuration(o.notBefore, 'options.notBefore'))
+  const encryption = o.encryptTo && resolveEncryptTo(o.encryptTo)
+  signingKey.load(alg).catch(() => undefined) // import now, once; a failure surfaces on the first issue()
+
+  return {
+    async issue(claims = {}, overrides = {}) {
+      if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+        throw new TypeError('tokengate: issue() claims must be an object')
+      checkOverrides(overrides)
+      // RFC 7519 §4.1.2: sub is a StringOrURI; a number or object would be compared loosely by some verifiers.
+      if ('sub' in claims && (typeof claims.sub !== 'string' || claims.sub === ''))
+        throw new TypeError('tokengate: issue() claims.sub must be a non-empty string')
+      for (const name of RESERVED) {
+        if (name in claims)
+          throw new TypeError(
+            `tokengate: issue() claims must not set "${name}": it comes from the issuer options or the overrides argument`,
+          )
+      }
+      const now = Math.floor(Date.now() / 1000)
+      const ttl =
+        overrides.expiresIn === undefined
+          ? expiresIn
+          : lifetime(overrides.expiresIn, 'overrides.expiresIn', maxLifetime)
+      const nbf =
+        overrides.notBefore === undefined
+          ? notBefore
+          : Math.round(parseDuration(overrides.notBefore, 'overrides.notBefore'))
+      const audience = overrides.audience ?? o.audience
+      const payload: JWTPayload = {
+        ...claims,
+        ...(o.issuer !== undefined && { iss: o.issuer }),
+        ...(audience !== undefined && { aud: audience }),
+        iat: now,
+        ...(nbf !== undefined && { nbf: now + nbf }),
+        exp: now + ttl,
+        jti: overrides.jti ?? crypto.randomUUID(),
+      }
+      const header = {
+        alg,
+        ...(typ !== false && { typ }),
+        ...(kid !== undefined && { kid }),
+      }
+      const jws = await new SignJWT(payload)
+        .setProtectedHeader(header)
+        .sign(await signingKey.load(alg))
+      if (!encryption) return jws
+      // RFC 7519 §5.2: cty "JWT" marks the plaintext as a nested JWT.
+      return new CompactEncrypt(new TextEncoder().encode(jws))
+        .setProtectedHeader({
+          alg: encryption.alg,
+          enc: encryption.enc,
+          cty: 'JWT',
+          ...(encryption.kid !== undefined && { kid: encryption.kid }),
+        })
+        .encrypt(await encryption.key)
+    },
+  }
+}
+
+function checkSigningKey(
+  shape: KeyShape,
+  jwkAlg: string | undefined,
+  use: string | undefined,
+  alg: string,
+): void {
+  const opt = 'tokengate: createTokenIssuer options.signingKey'
+  if (use !== undefined && use !== 'sig')
+    throw new TypeError(`${opt} is a JWK with use "${use}"; signing keys have use "sig"`)
+  if (jwkAlg !== undefined && jwkAlg !== alg)
+    throw new TypeError(`${opt} is a JWK for alg "${jwkAlg}", not options.alg '${alg}'`)
+  // RFC 7518 §3.2: the HMAC key must be at least the hash size, in every form (a CryptoKey states
+  // its length in bits; a KeyObject secret arrives here as an oct shape with its byte count).
+  if (shape.kty === 'crypto' && shape.key.algorithm.name === 'HMAC' && alg in HMAC_BYTES) {
+    const bits = (shape.key.algorithm as HmacKeyAlgorithm).length
+    if (!(bits >= HMAC_BYTES[alg]! * 8))
+      throw new TypeError(
+        `${opt} is a ${bits / 8}-byte HMAC CryptoKey; ${alg} needs at least ${HMAC_BYTES[alg]} random bytes (RFC 7518 §3.2), e.g. crypto.getRandomValues(new Uint8Array(${HMAC_BYTES[alg]}))`,
+      )
+  }
+  if (keyFits(shape, alg)) return
+  if (shape.kty === 'oct' && alg in HMAC_BYTES) {
+    throw new TypeError(
+      `${opt} is a ${shape.bytes}-byte secret; ${alg} needs at least ${HMAC_BYTES[alg]} random bytes (RFC 7518 §3.2), e.g. crypto.getRandomValues(new Uint8Array(${HMAC_BYTES[alg]}))`,
+    )
+  }
+  throw new TypeError(
+    `${opt} does not fit options.alg '${alg}' (key type, curve, or RSA under 2048 bits); generateKeys('${alg}') makes one that does`,
+  )
+}
+
+function lifetime(value: Duration, option: string, max: number): number {
+  const seconds = Math.round(parseDuration(value, option))
+  if (seconds < 1)
+    throw new TypeError(`tokengate: createTokenIssuer ${option} must be at least one second`)
+  if (seconds > max)
+    throw new TypeError(
+      `tokengate: createTokenIssuer ${option} is ${seconds} s, over the ${max} s maximum lifetime: a leaked token stays usable until it expires. Shorten it, or raise options.maxLifetime on purpose`,
+    )
+  return seconds
+}
+
+function checkOverrides(overrides: unknown): void {
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
+    throw new TypeError('tokengate: issue() overrides must be an object')
+  const parsed = overridesSchema.safeParse(overrides)
+  if (parsed.success) return
+  const issue = parsed.error.issues[0]!
+  if (issue.code === 'unrecognized_keys')
+    throw new TypeError(`tokengate: issue() has unknown override(s) ${issue.keys.join(', ')}`)
+  const [name] = issue.path.map(String)
+  // zod reports a failed union by its branches; one message says what an audience may be.
+  const message =
+    name === 'audience' ? 'must be a non-empty string or list of non-empty strings' : issue.message
+  throw new TypeError(`tokengate: issue() overrides.${name} ${message}`)
+}
+
+function resolveEncryptTo(e: NonNullable<TokenIssuerOptions['encryptTo']>) {
+  const opt = 'tokengate: createTokenIssuer options.encryptTo'
+  if (e.alg === 'RSA1_5')
+    throw new TypeError(
+      `${opt}.alg 'RSA1_5' is not supported: it is open to Bleichenbacher's padding-oracle attack (RFC 8725 §3.2); use 'RSA-OAEP-256'`,
+    )
+  if (!ENCRYPTION_ALGS.includes(e.alg))
+    throw new TypeError(
+      `${opt}.alg '${e.alg}' is not supported; use one of ${ENCRYPTION_ALGS.join(', ')}`,
+    )
+  const enc = e.enc ?? 'A256GCM'
+  if (!(enc in CEK_BYTES))
+    throw new TypeError(
+      `${opt}.enc '${enc}' is not supported; use one of ${DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS.join(', ')}`,
+    )
+  checkRecipientUse(e.key, opt)
+  const { shape, kid, load } = describeRecipientKey(e.key, 'options.encryptTo.key')
+  if (!keyFits(shape, e.alg, enc)) {
+    throw new TypeError(
+      `${opt}.key does not fit alg '${e.alg}' with enc '${enc}' (key type, curve, RSA under 2048 bits, or a secret of the wrong size)`,
+    )
+  }
+  const key = load(e.alg)
+  key.catch(() => undefined) // imported once, now; a failure surfaces on the first issue()
+  return { alg: e.alg, enc, kid: e.kid ?? kid, key }
+}
+
+// RFC 7517 §4.2-4.3: a JWK marked for signatures (use "sig", or key_ops without an encryption
+// operation) must not be used to encrypt: one key, one purpose (RFC 8725 §3.12 on key reuse).
+function checkRecipientUse(key: unknown, opt: string): void {
+  if (typeof key !== 'object' || key === null || typeof (key as JWK).kty !== 'string') return
+  const { use, key_ops: ops } = key as JWK
+  if (use !== undefined && use !== 'enc')
+    throw new TypeError(
+      `${opt}.key is a JWK with use "${String(use)}"; a key tokens are encrypted to has use "enc"`,
+    )
+  if (ops !== undefined && (!Array.isArray(ops) || !ops.some((op) => ENCRYPTION_OPS.includes(op))))
+    throw new TypeError(
+      `${opt}.key is a JWK whose key_ops allow none of ${ENCRYPTION_OPS.join(', ')}; give the recipient's encryption key`,
+    )
+}

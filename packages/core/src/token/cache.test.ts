@@ -1,0 +1,76 @@
+// The verified-token cache: bounded, keyed by the whole token, never past the token's bounds.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { TokenCache } from './cache.js'
+import type { AuthContext } from '../types.js'
+
+const NOW = 1_800_000_000
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW * 1000, toFake: ['Date'] })
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const ctx = (token: string): AuthContext<unknown> => ({
+  token,
+  source: 'header',
+  payload: {},
+  protectedHeader: { alg: 'HS256' },
+  scopes: [],
+  roles: [],
+})
+const entry = (token: string) => ({ ctx: ctx(token), claims: {} })
+
+describe('TokenCache', () => {
+  it('returns an entry until its bound, then forgets it', () => {
+    const cache = new TokenCache({ max: 10, ttlMs: undefined })
+    cache.set('t', entry('t'), NOW + 60)
+    expect(cache.get('t')?.ctx.token).toBe('t')
+    vi.setSystemTime((NOW + 60) * 1000)
+    expect(cache.get('t')).toBeUndefined()
+  })
+
+  it('ttl caps the entry below the token bound', () => {
+    const cache = new TokenCache({ max: 10, ttlMs: 5000 })
+    cache.set('t', entry('t'), NOW + 60)
+    vi.setSystemTime((NOW + 5) * 1000)
+    expect(cache.get('t')).toBeUndefined()
+  })
+
+  it.each<[string, number, number | undefined]>([
+    ['no exp and no ttl: not cached', Number.POSITIVE_INFINITY, undefined],
+    ['already past its bound: not cached', NOW - 1, undefined],
+  ])('%s', (_name, bound, ttl) => {
+    const cache = new TokenCache({ max: 10, ttlMs: ttl })
+    cache.set('t', entry('t'), bound)
+    expect(cache.get('t')).toBeUndefined()
+  })
+
+  it('no exp with a ttl: cached for the ttl', () => {
+    const cache = new TokenCache({ max: 10, ttlMs: 1000 })
+    cache.set('t', entry('t'), Number.POSITIVE_INFINITY)
+    expect(cache.get('t')).toBeDefined()
+  })
+
+  it('is bounded (least recently used goes first), and keyed by the whole token', () => {
+    const cache = new TokenCache({ max: 2, ttlMs: undefined })
+    cache.set('a', entry('a'), NOW + 60)
+    cache.set('b', entry('b'), NOW + 60)
+    cache.get('a')
+    cache.set('c', entry('c'), NOW + 60)
+    expect(cache.get('b')).toBeUndefined()
+    expect(cache.get('a')?.ctx.token).toBe('a')
+    expect(cache.get('c')?.ctx.token).toBe('c')
+    expect(cache.get('c.')).toBeUndefined()
+  })
+
+  it("a token sharing another token's last segment never gets its context, and can only replace it", () => {
+    const cache = new TokenCache({ max: 10, ttlMs: undefined })
+    cache.set('h1.p1.sig', entry('h1.p1.sig'), NOW + 60)
+    expect(cache.get('h2.p2.sig')).toBeUndefined()
+    expect(cache.get('h1.p1.sig')?.ctx.token).toBe('h1.p1.sig')
+    cache.set('h2.p2.sig', entry('h2.p2.sig'), NOW + 60)
+    expect(cache.get('h2.p2.sig')?.ctx.token).toBe('h2.p2.sig')
+    expect(cache.get('h1.p1.sig')).toBeUndefined()
+  })
+})

@@ -1,0 +1,141 @@
+// Node fast path for JWS signatures: node:crypto on KeyObjects, synchronous. Every other rule stays
+// in jws.ts. The `#signature-check` import (package.json `imports`) picks this file under the `node`
+// condition; on Node, Web Crypto costs several times more per token (bench/README.md).
+import { KeyObject, constants, createHmac, timingSafeEqual, verify } from 'node:crypto'
+import { errors } from 'jose'
+import type { SignatureCheck } from './signature-check.js'
+
+export type { SignatureCheck } from './signature-check.js'
+
+/**
+ * What a CryptoKey must be to verify an algorithm, as jose checks it (name, hash or curve, usage,
+ * RSA size), and how node:crypto then verifies: HMAC, PKCS#1 v1.5, PSS (salt = hash length, RFC 7518
+ * §3.5), ECDSA with the JWS r||s encoding (RFC 7518 §3.4), or EdDSA (RFC 8037 §3.1).
+ */
+interface Spec {
+  readonly name: string
+  readonly hash?: string
+  readonly namedCurve?: string
+  readonly digest: string | null
+  readonly kind: 'hmac' | 'rsa' | 'pss' | 'ecdsa' | 'eddsa'
+}
+
+const SPECS: Readonly<Record<string, Spec>> = {
+  HS256: { name: 'HMAC', hash: 'SHA-256', digest: 'sha256', kind: 'hmac' },
+  HS384: { name: 'HMAC', hash: 'SHA-384', digest: 'sha384', kind: 'hmac' },
+  HS512: { name: 'HMAC', hash: 'SHA-512', digest: 'sha512', kind: 'hmac' },
+  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', digest: 'sha256', kind: 'rsa' },
+  RS384: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-384', digest: 'sha384', kind: 'rsa' },
+  RS512: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512', digest: 'sha512', kind: 'rsa' },
+  PS256: { name: 'RSA-PSS', hash: 'SHA-256', digest: 'sha256', kind: 'pss' },
+  PS384: { name: 'RSA-PSS', hash: 'SHA-384', digest: 'sha384', kind: 'pss' },
+  PS512: { name: 'RSA-PSS', hash: 'SHA-512', digest: 'sha512', kind: 'pss' },
+  ES256: { name: 'ECDSA', namedCurve: 'P-256', digest: 'sha256', kind: 'ecdsa' },
+  ES384: { name: 'ECDSA', namedCurve: 'P-384', digest: 'sha384', kind: 'ecdsa' },
+  ES512: { name: 'ECDSA', namedCurve: 'P-521', digest: 'sha512', kind: 'ecdsa' },
+  EdDSA: { name: 'Ed25519', digest: null, kind: 'eddsa' },
+  Ed25519: { name: 'Ed25519', digest: null, kind: 'eddsa' },
+}
+
+/** RFC 7518 §3.3 / §3.5, as jose enforces it. */
+const MIN_RSA_BITS = 2048
+
+type Check = (input: Buffer, signature: Buffer) => boolean
+
+// One compiled check per (CryptoKey, alg): the KeyObject is extracted and vetted once, not per token.
+const checks = new WeakMap<CryptoKey, Map<string, Check>>()
+
+function compile(key: CryptoKey, alg: string): Check {
+  const spec = SPECS[alg]
+  // The same refusals as jose's key checks; verifyJws maps these TypeErrors to token_malformed.
+  if (!spec) throw new errors.JOSENotSupported(`alg ${alg} is not supported`)
+  const algorithm = key.algorithm as KeyAlgorithm & {
+    hash?: { name?: string }
+    namedCurve?: string
+    modulusLength?: number
+  }
+  if (key.type !== (spec.kind === 'hmac' ? 'secret' : 'public'))
+    throw new TypeError(
+      `CryptoKey must be of type ${spec.kind === 'hmac' ? 'secret' : 'public'} for ${alg}`,
+    )
+  if (algorithm.name !== spec.name) throw new TypeError(`CryptoKey does not support ${alg}`)
+  if (spec.hash && algorithm.hash?.name !== spec.hash)
+    throw new TypeError(`CryptoKey does not support ${alg} (algorithm.hash)`)
+  if (spec.namedCurve && algorithm.namedCurve !== spec.namedCurve)
+    throw new TypeError(`CryptoKey does not support ${alg} (algorithm.namedCurve)`)
+  if (!key.usages.includes('verify')) throw new TypeError('CryptoKey does not support verify')
+  if (
+    (spec.kind === 'rsa' || spec.kind === 'pss') &&
+    !((algorithm.modulusLength ?? 0) >= MIN_RSA_BITS)
+  )
+    throw new TypeError(`${alg} requires key modulusLength to be ${MIN_RSA_BITS} bits or larger`)
+
+  const keyObject = KeyObject.from(key)
+  const digest = spec.digest
+  switch (spec.kind) {
+    case 'hmac':
+      return (input, signature) => {
+        const mac = createHmac(digest!, keyObject).update(input).digest()
+        return mac.length === signature.length && timingSafeEqual(mac, signature)
+      }
+    case 'rsa':
+      return (input, signature) => verify(digest, input, keyObject, signature)
+    case 'pss': {
+      const saltLength = Number(alg.slice(2)) >> 3
+      const options = { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }
+      return (input, signature) => verify(digest, input, options, signature)
+    }
+    case 'ecdsa': {
+      const options = { key: keyObject, dsaEncoding: 'ieee-p1363' as const }
+      return (input, signature) => verify(digest, input, options, signature)
+    }
+    case 'eddsa':
+      return (input, signature) => verify(null, input, keyObject, signature)
+  }
+}
+
+function checkFor(key: CryptoKey, alg: string): Check {
+  let byAlg = checks.get(key)
+  if (!byAlg) checks.set(key, (byAlg = new Map()))
+  let check = byAlg.get(alg)
+  if (!check) byAlg.set(alg, (check = compile(key, alg)))
+  return check
+}
+
+// Canonical-looking compact JWS; verifyJws's caller has already required the strict shape (tokenShape, compact.ts),
+// this only keeps the function as strict as jose on its own (no non-base64url bytes reach Buffer).
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
+/**
+ * The signature step of verifyJws (jws.ts) on node:crypto: returns the decoded payload, throws jose's
+ * JWSSignatureVerificationFailed when this key does not verify the token (the caller then tries the
+ * next candidate), and throws anything else for the caller to map to an AuthError.
+ *
+ * @example
+ * const payload = nodeSignatureCheck(token, cryptoKey, 'ES256')
+ */
+export const nodeSignatureCheck: SignatureCheck = (token, key, alg) => {
+  if (!COMPACT_JWS.test(token)) throw new errors.JWSInvalid('Invalid Compact JWS')
+  const check = checkFor(key, alg)
+  const second = token.lastIndexOf('.')
+  const first = token.indexOf('.')
+  let ok: boolean
+  try {
+    ok = check(
+      Buffer.from(token.slice(0, second), 'latin1'),
+      Buffer.from(token.slice(second + 1), 'base64url'),
+    )
+  } catch (cause) {
+    // As jose: a verification that throws is a signature that does not verify.
+    throw new errors.JWSSignatureVerificationFailed(undefined, { cause })
+  }
+  if (!ok) throw new errors.JWSSignatureVerificationFailed()
+  const payload = Buffer.from(token.slice(first + 1, second), 'base64url')
+  return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)
+}
+
+/** What `#signature-check` gives the pipeline on this path. */
+export const signatureCheck: SignatureCheck = nodeSignatureCheck
+
+/** Which path this is, for the sentinel tests (signature-check.path.test.ts). */
+export const signaturePath: 'jose' | 'node:crypto' = 'node:crypto'
