@@ -115,7 +115,7 @@ export default tseslint.config(
     },
   },
   {
-    // The neutrality rule (STYLE.md habit 1): no node:*, no framework, no Buffer, no process.env.
+    // The neutrality rule (docs/ARCHITECTURE.md, "The import rule"): no node:*, no framework, no Buffer, no process.env.
     files: ['packages/core/src/**/*.ts'],
     ignores: ['packages/core/src/**/*.node.ts', 'packages/core/src/**/*.test.ts'],
     rules: {

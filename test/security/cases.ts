@@ -1159,10 +1159,10 @@ export const corpus: CorpusCase[] = [
     code: 'encryption_required',
   },
 
-  // Several issuers: the token's iss picks the keys, before any key is fetched (DESIGN.md issuers)
+  // Several issuers: the token's iss picks the keys, before any key is fetched (packages/core/README.md, "Multiple issuers")
   {
     name: 'iss of an issuer that is not configured',
-    ref: 'RFC 8725 §3.8, DESIGN.md issuers',
+    ref: 'RFC 8725 §3.8, core README Multiple issuers',
     profile: 'issuers',
     request: (fx) => bearer(rs(fx, claims(fx, { iss: 'https://attacker.example/' }))),
     status: U,
@@ -1545,7 +1545,7 @@ export interface ControlCase {
 export const controls: ControlCase[] = [
   {
     name: 'the PEM issuer among several',
-    ref: 'DESIGN.md issuers',
+    ref: 'core README Multiple issuers',
     profile: 'issuers',
     request: (fx) => bearer(rs(fx, claims(fx))),
   },

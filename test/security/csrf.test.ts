@@ -1,4 +1,4 @@
-// CSRF defence for cookie-borne tokens (DESIGN.md "CSRF"), through every adapter.
+// CSRF defence for cookie-borne tokens (SECURITY.md, "CSRF and cookie-borne tokens"), through every adapter.
 import {
   createAuthenticator,
   isAuthError,
@@ -133,7 +133,7 @@ const cases: CsrfCase[] = [
   },
   {
     name: 'no Sec-Fetch-Site, Origin or Referer',
-    ref: 'DESIGN.md CSRF (absence proves nothing)',
+    ref: 'SECURITY.md CSRF (absence proves nothing)',
     method: 'POST',
     via: 'cookie',
     headers: {},
@@ -151,7 +151,7 @@ const cases: CsrfCase[] = [
   },
   {
     name: 'the check runs before verification: cross-site with a bad token',
-    ref: 'DESIGN.md pipeline (csrf before verify)',
+    ref: 'docs/ARCHITECTURE.md pipeline (csrf before verify)',
     method: 'POST',
     via: 'cookie-invalid',
     headers: { origin: EVIL },
@@ -245,7 +245,7 @@ const cases: CsrfCase[] = [
   },
   {
     name: 'Authorization header, cross-site Origin (browsers never attach it)',
-    ref: 'RFC 6750 §2.1, DESIGN.md CSRF',
+    ref: 'RFC 6750 §2.1, SECURITY.md CSRF',
     method: 'POST',
     via: 'header',
     headers: { origin: EVIL, 'sec-fetch-site': 'cross-site' },
@@ -253,7 +253,7 @@ const cases: CsrfCase[] = [
   },
   {
     name: 'Authorization header, no evidence at all',
-    ref: 'DESIGN.md CSRF',
+    ref: 'SECURITY.md CSRF',
     method: 'POST',
     via: 'header',
     headers: {},

@@ -1,4 +1,4 @@
-// The pipeline of authenticate.ts with JWS signatures checked by node:crypto (verify.node.ts).
+// The pipeline of authenticate.ts with JWS signatures checked by node:crypto (token/jws.node.ts).
 import type { JWTPayload } from 'jose'
 import { createAuthenticatorWith } from './authenticate.js'
 import type { Authenticator, AuthenticatorOptions } from './types.js'

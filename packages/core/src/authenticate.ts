@@ -143,7 +143,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     // Several issuers: the unverified iss picks the only keys and rules the token may pass with.
     const v = r.issuers ? r.issuers.forToken(jws) : r
     // Read before verifying: a refresh that drops a key while this verification runs makes the
-    // cached result stale too (cache.ts).
+    // cached result stale too (token/cache.ts).
     const keys =
       v.keys instanceof RemoteKeySource
         ? { source: v.keys, generation: v.keys.generation }

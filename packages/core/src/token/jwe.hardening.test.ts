@@ -98,7 +98,7 @@ describe('PBES2: bounded work per token (issue 12 item 1, RFC 7518 §4.8.1.2)', 
   })
 })
 
-describe('a JWE without kid tries a bounded number of keys (as a JWS, keys.ts MAX_CANDIDATES)', () => {
+describe('a JWE without kid tries a bounded number of keys (as a JWS, keys/public-key.ts MAX_CANDIDATES)', () => {
   it('the sixth of six fitting keys is never tried for a token without kid', async () => {
     const secrets = Array.from({ length: 6 }, () => randomSecret('A256KW'))
     const decryptor = resolveDecryptOptions({ keys: secrets, keyManagementAlgorithms: ['A256KW'] })

@@ -1,4 +1,4 @@
-// Node fast path for JWS signatures: node:crypto on KeyObjects, synchronous. Every other rule stays in verify.ts.
+// Node fast path for JWS signatures: node:crypto on KeyObjects, synchronous. Every other rule stays in jws.ts.
 import { KeyObject, constants, createHmac, timingSafeEqual, verify } from 'node:crypto'
 import { errors } from 'jose'
 import type { KeySource } from '../keys/public-key.js'
@@ -134,7 +134,7 @@ export const nodeSignatureCheck: SignatureCheck = (token, key, alg) => {
 }
 
 /**
- * {@link verifyJws} of verify.ts with the node:crypto signature check: the same header rules, key
+ * {@link verifyJws} of jws.ts with the node:crypto signature check: the same header rules, key
  * selection and error mapping.
  *
  * @example

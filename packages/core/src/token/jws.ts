@@ -117,7 +117,7 @@ export interface VerifiedJws {
 /**
  * The signature step alone, for one candidate key: returns the decoded payload, throws jose's
  * JWSSignatureVerificationFailed when the key does not verify, anything else for fromJoseError.
- * jose (Web Crypto) here; the Node entry passes node:crypto's (verify.node.ts, measured in bench/).
+ * jose (Web Crypto) here; the Node entry passes node:crypto's (jws.node.ts, measured in bench/).
  */
 export type SignatureCheck = (
   token: string,
