@@ -5,7 +5,7 @@ import {
   type AuthenticatorOptions,
   type AuthErrorCode,
 } from '@tokengate/core'
-import { signJws } from '@tokengate/testkit'
+import { b64url, signJws } from '@tokengate/testkit'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ORIGIN, drivers, type RunningApp } from '../support/drivers.js'
@@ -27,7 +27,7 @@ type AppName = 'default' | 'allowed' | 'off'
 const base: AuthenticatorOptions = {
   algorithms: ['HS256'],
   // A JWK rather than bytes: options are plain JSON so that the Workers driver can run them.
-  key: { kty: 'oct', k: Buffer.from(secret).toString('base64url') },
+  key: { kty: 'oct', k: b64url(secret) },
   from: { header: true, cookie: COOKIE },
 }
 const appOptions: Record<AppName, AuthenticatorOptions> = {

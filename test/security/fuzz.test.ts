@@ -4,7 +4,7 @@
 // FUZZ_RUNS sets the total number of runs (default 10,000, spread over drivers and properties);
 // FUZZ_SEED replays a failing run.
 import { CODE_TABLE, type AuthErrorCode, type AuthenticatorOptions } from '@tokengate/core'
-import { dirJwe, signJws, raw } from '@tokengate/testkit'
+import { b64url, dirJwe, signJws, raw } from '@tokengate/testkit'
 import fc from 'fast-check'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -43,7 +43,7 @@ const TEST_TIMEOUT_MS = Math.max(30_000, RUNS * 25)
 const secret = new Uint8Array(randomBytes(32))
 const jweKey = new Uint8Array(randomBytes(32))
 
-const oct = (bytes: Uint8Array) => ({ kty: 'oct', k: Buffer.from(bytes).toString('base64url') })
+const oct = (bytes: Uint8Array) => ({ kty: 'oct', k: b64url(bytes) })
 // Plain JSON (JWKs, not bytes) so that the Workers driver can run the same options.
 const options: AuthenticatorOptions = {
   algorithms: ['HS256'],
@@ -164,13 +164,7 @@ const forgedJwe = fc.oneof(
       b64urlSegment,
     )
     .map(([alg, key, iv, ct, tag]) =>
-      [
-        Buffer.from(JSON.stringify({ alg, enc: 'A256GCM' })).toString('base64url'),
-        alg === 'dir' ? '' : key,
-        iv,
-        ct,
-        tag,
-      ].join('.'),
+      [b64url({ alg, enc: 'A256GCM' }), alg === 'dir' ? '' : key, iv, ct, tag].join('.'),
     ),
   fc.tuple(liveToken, fc.nat(), fc.nat(7)).map(([token, at, bit]) => {
     const bytes = Buffer.from(token)
@@ -191,9 +185,7 @@ const anyToken = fc.oneof(
     weight: 1,
     arbitrary: fc
       .tuple(joseHeader, b64urlSegment, b64urlSegment, b64urlSegment, b64urlSegment)
-      .map(([h, ...rest]) =>
-        [Buffer.from(JSON.stringify(h)).toString('base64url'), ...rest].join('.'),
-      ),
+      .map(([h, ...rest]) => [b64url(JSON.stringify(h)), ...rest].join('.')),
   },
 )
 
