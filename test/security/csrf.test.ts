@@ -8,8 +8,8 @@ import {
 import { b64url, signJws } from '@tokengate/testkit'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ORIGIN, drivers, type RunningApp } from '../support/drivers.js'
-import { workersDriver } from '../support/workers.js'
+import { ORIGIN, type RunningApp } from '../support/drivers.js'
+import { allDrivers } from '../support/workers.js'
 
 const COOKIE = 'tg'
 const ALLOWED = 'https://app.example.test'
@@ -270,7 +270,7 @@ const cases: CsrfCase[] = [
   },
 ]
 
-describe.each([...drivers, workersDriver])('CSRF on $name', (driver) => {
+describe.each(allDrivers)('CSRF on $name', (driver) => {
   const apps = new Map<AppName, RunningApp>()
 
   beforeAll(async () => {

@@ -8,13 +8,8 @@ import { b64url, dirJwe, signJws, raw } from '@tokengate/testkit'
 import fc from 'fast-check'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  drivers,
-  type DriverRequest,
-  type DriverResponse,
-  type RunningApp,
-} from '../support/drivers.js'
-import { workersDriver } from '../support/workers.js'
+import { type DriverRequest, type DriverResponse, type RunningApp } from '../support/drivers.js'
+import { allDrivers } from '../support/workers.js'
 import {
   b64urlSegment,
   claimsText,
@@ -32,7 +27,7 @@ const TOTAL_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000)
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)
 const PROPERTIES = 5
 // Node drivers run the core's node:crypto fast path; workerd (miniflare) runs the portable path.
-const ALL_DRIVERS = [...drivers, workersDriver]
+const ALL_DRIVERS = allDrivers
 const RUNS = Math.max(1, Math.floor(TOTAL_RUNS / (ALL_DRIVERS.length * PROPERTIES)))
 /** A request that takes longer than this is a hang (generous: 2 shared cores under load). */
 const REQUEST_DEADLINE_MS = 10_000
