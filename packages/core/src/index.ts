@@ -32,7 +32,13 @@ export function setupAdapter<Claims>(
 // Also public so an app can guard its own cookie-setting routes (a sign-in form: login CSRF).
 export { checkCsrf } from './request/csrf.js'
 export type { CsrfConfig } from './request/csrf.js'
-export { hasRoles, hasScopes, requireRolesOf, requireScopesOf, requireClaimsOf } from './policy/guards.js'
+export {
+  hasRoles,
+  hasScopes,
+  requireRolesOf,
+  requireScopesOf,
+  requireClaimsOf,
+} from './policy/guards.js'
 export type { RoleMode } from './policy/guards.js'
 export { parseDuration } from './util/duration.js'
 export { serializeAuthCookie, clearAuthCookie } from './issuing/cookies.js'
