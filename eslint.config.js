@@ -1,6 +1,7 @@
 // One lint config for the whole monorepo; the core block below is what keeps @tokengate/core neutral.
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import boundaries from 'eslint-plugin-boundaries'
 
 const neutralImports = {
   patterns: [
@@ -29,6 +30,39 @@ const neutralImports = {
     name,
     message: 'packages/core is runtime-neutral: use Web APIs or a *.node.ts file.',
   })),
+}
+
+// The layer rule of packages/core/src (docs/ARCHITECTURE.md, "The import rule"): a module imports
+// only from its own folder and from the layers listed before it, so the pipeline reads bottom-up
+// and there is no cycle between concerns. eslint-plugin-boundaries resolves every relative import
+// (through eslint-import-resolver-typescript, so `./x.js` finds `x.ts`) and classifies both ends.
+const CORE = 'packages/core/src'
+const coreLayers = [
+  ['util', [`${CORE}/util/**`]],
+  ['base', [`${CORE}/types.ts`, `${CORE}/errors.ts`]],
+  ['keys', [`${CORE}/keys/**`]],
+  ['token', [`${CORE}/token/**`]],
+  ['request', [`${CORE}/request/**`]],
+  ['dpop', [`${CORE}/dpop/**`]],
+  ['policy', [`${CORE}/policy/**`]],
+  ['issuing', [`${CORE}/issuing/**`]],
+  ['entry', [`${CORE}/options.ts`, `${CORE}/authenticate.ts`, `${CORE}/authenticate.node.ts`]],
+  ['adapter', [`${CORE}/adapter/**`]],
+  ['barrel', [`${CORE}/index.ts`, `${CORE}/index.node.ts`]],
+]
+const layerNames = coreLayers.map(([name]) => name)
+const layerPolicies = layerNames.slice(0, -1).map((name, i) => ({
+  from: { element: { type: name } },
+  disallow: { to: { element: { types: { anyOf: layerNames.slice(i + 1) } } } },
+  message: `packages/core layer rule: ${name} may import only from its own folder${i ? ` and from ${layerNames.slice(0, i).join(', ')}` : ''}, never from ${layerNames.slice(i + 1).join(', ')} (docs/ARCHITECTURE.md, "The import rule").`,
+}))
+
+// The adapter subpath is for adapter packages only: an app (examples/*) or a core module below
+// adapter/ that imports it would depend on internals that are not the public API.
+const noAdapterSubpath = {
+  name: '@tokengate/core/adapter',
+  message:
+    '@tokengate/core/adapter is for adapter packages only: apps and core modules below adapter/ use the public API.',
 }
 
 export default tseslint.config(
@@ -81,11 +115,14 @@ export default tseslint.config(
     },
   },
   {
-    // The neutrality rule (STYLE.md habit 1): no node:*, no framework, no Buffer, no process.env.
+    // The neutrality rule (docs/ARCHITECTURE.md, "The import rule"): no node:*, no framework, no Buffer, no process.env.
     files: ['packages/core/src/**/*.ts'],
     ignores: ['packages/core/src/**/*.node.ts', 'packages/core/src/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', neutralImports],
+      'no-restricted-imports': [
+        'error',
+        { ...neutralImports, paths: [...neutralImports.paths, noAdapterSubpath] },
+      ],
       'no-restricted-globals': [
         'error',
         { name: 'Buffer', message: 'packages/core is runtime-neutral: use Uint8Array.' },
@@ -109,5 +146,27 @@ export default tseslint.config(
       globals: { require: 'readonly', module: 'writable' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: [`${CORE}/**/*.ts`],
+    ignores: [`${CORE}/**/*.test.ts`, `${CORE}/**/*.test-d.ts`],
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { typescript: { project: 'packages/core/tsconfig.json' } },
+      // mode 'full': patterns match whole paths, so root files (types.ts, options.ts, index.ts) are
+      // layers of their own. v7 marks `mode` legacy but its replacement (`partialMatch: false`)
+      // classifies folders only and silently leaves those files out (test/lint/layers.test.ts).
+      'boundaries/elements': coreLayers.map(([type, pattern]) => ({ type, pattern, mode: 'full' })),
+      'boundaries/legacy-warnings': false,
+    },
+    rules: {
+      'boundaries/dependencies': ['error', { default: 'allow', policies: layerPolicies }],
+    },
+  },
+  {
+    // App-facing code never sees the adapter subpath. (Core modules below adapter/ are covered by
+    // the layer rule above when they import adapter/ relatively, and by this rule by name.)
+    files: ['examples/**/*.{ts,tsx,js,mjs}'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noAdapterSubpath] }] },
   },
 )

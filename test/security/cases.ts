@@ -2,6 +2,8 @@
 import type { AuthenticatorOptions, AuthErrorCode } from '@tokengate/core'
 import {
   attackerKeys,
+  b64url,
+  b64urlBytes,
   dirJwe,
   encryptToken,
   flipBit,
@@ -93,7 +95,7 @@ export async function buildFixtures(attackerOrigin: string): Promise<Fixtures> {
 /** A secret as a JWK: profiles are plain JSON so that they also run inside workerd. */
 const octJwk = (secret: Uint8Array) => ({
   kty: 'oct',
-  k: Buffer.from(secret).toString('base64url'),
+  k: b64url(secret),
 })
 
 /** The options of a profile: plain JSON only (PEM, JWK), so the Workers driver can run them too. */
@@ -926,9 +928,7 @@ export const corpus: CorpusCase[] = [
     request: (fx) => {
       const token = rs(fx, claims(fx))
       const sig = token.split('.')[2] ?? ''
-      return bearer(
-        withSegment(token, 2, Buffer.from(sig, 'base64url').subarray(0, 128).toString('base64url')),
-      )
+      return bearer(withSegment(token, 2, b64url(b64urlBytes(sig).subarray(0, 128))))
     },
     status: U,
     code: 'signature_invalid',
@@ -949,8 +949,7 @@ export const corpus: CorpusCase[] = [
     name: 'ES256 "psychic signature": r = s = 0',
     ref: 'CVE-2022-21449',
     profile: 'es',
-    request: (fx) =>
-      bearer(withSegment(es(fx, claims(fx)), 2, Buffer.alloc(64).toString('base64url'))),
+    request: (fx) => bearer(withSegment(es(fx, claims(fx)), 2, b64url(new Uint8Array(64)))),
     status: U,
     code: 'signature_invalid',
   },
@@ -966,7 +965,7 @@ export const corpus: CorpusCase[] = [
         Buffer.from([0x02, 0x20]),
         Buffer.alloc(32, 1),
       ])
-      return bearer(withSegment(token, 2, der.toString('base64url')))
+      return bearer(withSegment(token, 2, b64url(der)))
     },
     status: U,
     code: 'signature_invalid',
@@ -1159,10 +1158,10 @@ export const corpus: CorpusCase[] = [
     code: 'encryption_required',
   },
 
-  // Several issuers: the token's iss picks the keys, before any key is fetched (DESIGN.md issuers)
+  // Several issuers: the token's iss picks the keys, before any key is fetched (packages/core/README.md, "Multiple issuers")
   {
     name: 'iss of an issuer that is not configured',
-    ref: 'RFC 8725 §3.8, DESIGN.md issuers',
+    ref: 'RFC 8725 §3.8, core README Multiple issuers',
     profile: 'issuers',
     request: (fx) => bearer(rs(fx, claims(fx, { iss: 'https://attacker.example/' }))),
     status: U,
@@ -1387,7 +1386,7 @@ export const corpus: CorpusCase[] = [
           enc: 'A128GCM',
           kid: 'pw-9',
           p2c: 10_000,
-          p2s: Buffer.from(randomBytes(16)).toString('base64url'),
+          p2s: b64url(randomBytes(16)),
         }),
       ),
     status: U,
@@ -1400,9 +1399,8 @@ export const corpus: CorpusCase[] = [
     request: (fx) => {
       for (let i = 0; ; i++) {
         const token = signJws(alg, fx.rsa.privateKey, { alg, typ: 'JWT' }, claims(fx, { n: i }))
-        const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
-        if (sig[0] === 0)
-          return bearer(withSegment(token, 2, sig.subarray(1).toString('base64url')))
+        const sig = b64urlBytes(token.split('.')[2] ?? '')
+        if (sig[0] === 0) return bearer(withSegment(token, 2, b64url(sig.subarray(1))))
       }
     },
     status: U,
@@ -1414,10 +1412,8 @@ export const corpus: CorpusCase[] = [
     profile: 'ps',
     request: (fx) => {
       const token = signJws('PS256', fx.rsa.privateKey, { alg: 'PS256' }, claims(fx))
-      const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
-      return bearer(
-        withSegment(token, 2, Buffer.concat([Buffer.alloc(1), sig]).toString('base64url')),
-      )
+      const sig = b64urlBytes(token.split('.')[2] ?? '')
+      return bearer(withSegment(token, 2, b64url(Buffer.concat([Buffer.alloc(1), sig]))))
     },
     status: U,
     code: 'signature_invalid',
@@ -1428,10 +1424,8 @@ export const corpus: CorpusCase[] = [
     profile: 'rs',
     request: (fx) => {
       const token = rs(fx, claims(fx))
-      const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
-      return bearer(
-        withSegment(token, 2, Buffer.concat([Buffer.alloc(1), sig]).toString('base64url')),
-      )
+      const sig = b64urlBytes(token.split('.')[2] ?? '')
+      return bearer(withSegment(token, 2, b64url(Buffer.concat([Buffer.alloc(1), sig]))))
     },
     status: U,
     code: 'signature_invalid',
@@ -1442,17 +1436,15 @@ export const corpus: CorpusCase[] = [
     profile: 'es',
     request: (fx) => {
       const token = es(fx, claims(fx))
-      const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
-      const int = (v: Buffer) => {
+      const sig = b64urlBytes(token.split('.')[2] ?? '')
+      const int = (v: Uint8Array) => {
         let i = 0
         while (i < v.length - 1 && v[i] === 0) i++
         const t = v.subarray(i)
         return (t[0]! & 0x80) !== 0 ? [0x02, t.length + 1, 0, ...t] : [0x02, t.length, ...t]
       }
       const body = [...int(sig.subarray(0, 32)), ...int(sig.subarray(32))]
-      return bearer(
-        withSegment(token, 2, Buffer.from([0x30, body.length, ...body]).toString('base64url')),
-      )
+      return bearer(withSegment(token, 2, b64url(new Uint8Array([0x30, body.length, ...body]))))
     },
     status: U,
     code: 'signature_invalid',
@@ -1463,8 +1455,8 @@ export const corpus: CorpusCase[] = [
     profile: 'es',
     request: (fx) => {
       const token = es(fx, claims(fx))
-      const sig = Buffer.from(token.split('.')[2] ?? '', 'base64url')
-      return bearer(withSegment(token, 2, sig.subarray(0, 63).toString('base64url')))
+      const sig = b64urlBytes(token.split('.')[2] ?? '')
+      return bearer(withSegment(token, 2, b64url(sig.subarray(0, 63))))
     },
     status: U,
     code: 'signature_invalid',
@@ -1545,7 +1537,7 @@ export interface ControlCase {
 export const controls: ControlCase[] = [
   {
     name: 'the PEM issuer among several',
-    ref: 'DESIGN.md issuers',
+    ref: 'core README Multiple issuers',
     profile: 'issuers',
     request: (fx) => bearer(rs(fx, claims(fx))),
   },

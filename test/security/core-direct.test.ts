@@ -90,7 +90,7 @@ describe('the core refuses inputs no HTTP server would pass on', () => {
     expect(await refusal({}, `Bearer\t${token}`)).toEqual({ status: 400, code: 'invalid_request' })
   })
 
-  it('optional: no token gives null, but a bad or ambiguous token is still refused (DESIGN.md optional)', async () => {
+  it('optional: no token gives null, but a bad or ambiguous token is still refused (core README, optional)', async () => {
     const authenticator = createAuthenticator({
       algorithms: ['RS256'],
       key: rsa.publicPem as string,

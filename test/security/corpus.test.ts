@@ -1,8 +1,8 @@
 // The hostile-token corpus through every adapter: exact status and code, never 200, never a 5xx, no leaks.
 import { CODE_TABLE } from '@tokengate/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { drivers, type RunningApp } from '../support/drivers.js'
-import { workersDriver } from '../support/workers.js'
+import type { RunningApp } from '../support/drivers.js'
+import { allDrivers } from '../support/workers.js'
 import {
   buildFixtures,
   controls,
@@ -45,7 +45,7 @@ it('has at least 60 cases, each naming its rule and reference', () => {
 const profiles = [...new Set([...corpus, ...controls].map((c) => c.profile))]
 
 // Node drivers run the core's node:crypto fast path; workerd runs the portable Web Crypto path.
-describe.each([...drivers, workersDriver])('corpus on $name', (driver) => {
+describe.each(allDrivers)('corpus on $name', (driver) => {
   const apps = new Map<Profile, RunningApp>()
 
   beforeAll(async () => {

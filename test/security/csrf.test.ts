@@ -1,15 +1,15 @@
-// CSRF defence for cookie-borne tokens (DESIGN.md "CSRF"), through every adapter.
+// CSRF defence for cookie-borne tokens (SECURITY.md, "CSRF and cookie-borne tokens"), through every adapter.
 import {
   createAuthenticator,
   isAuthError,
   type AuthenticatorOptions,
   type AuthErrorCode,
 } from '@tokengate/core'
-import { signJws } from '@tokengate/testkit'
+import { b64url, signJws } from '@tokengate/testkit'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ORIGIN, drivers, type RunningApp } from '../support/drivers.js'
-import { workersDriver } from '../support/workers.js'
+import { ORIGIN, type RunningApp } from '../support/drivers.js'
+import { allDrivers } from '../support/workers.js'
 
 const COOKIE = 'tg'
 const ALLOWED = 'https://app.example.test'
@@ -27,7 +27,7 @@ type AppName = 'default' | 'allowed' | 'off'
 const base: AuthenticatorOptions = {
   algorithms: ['HS256'],
   // A JWK rather than bytes: options are plain JSON so that the Workers driver can run them.
-  key: { kty: 'oct', k: Buffer.from(secret).toString('base64url') },
+  key: { kty: 'oct', k: b64url(secret) },
   from: { header: true, cookie: COOKIE },
 }
 const appOptions: Record<AppName, AuthenticatorOptions> = {
@@ -133,7 +133,7 @@ const cases: CsrfCase[] = [
   },
   {
     name: 'no Sec-Fetch-Site, Origin or Referer',
-    ref: 'DESIGN.md CSRF (absence proves nothing)',
+    ref: 'SECURITY.md CSRF (absence proves nothing)',
     method: 'POST',
     via: 'cookie',
     headers: {},
@@ -151,7 +151,7 @@ const cases: CsrfCase[] = [
   },
   {
     name: 'the check runs before verification: cross-site with a bad token',
-    ref: 'DESIGN.md pipeline (csrf before verify)',
+    ref: 'docs/ARCHITECTURE.md pipeline (csrf before verify)',
     method: 'POST',
     via: 'cookie-invalid',
     headers: { origin: EVIL },
@@ -245,7 +245,7 @@ const cases: CsrfCase[] = [
   },
   {
     name: 'Authorization header, cross-site Origin (browsers never attach it)',
-    ref: 'RFC 6750 §2.1, DESIGN.md CSRF',
+    ref: 'RFC 6750 §2.1, SECURITY.md CSRF',
     method: 'POST',
     via: 'header',
     headers: { origin: EVIL, 'sec-fetch-site': 'cross-site' },
@@ -253,7 +253,7 @@ const cases: CsrfCase[] = [
   },
   {
     name: 'Authorization header, no evidence at all',
-    ref: 'DESIGN.md CSRF',
+    ref: 'SECURITY.md CSRF',
     method: 'POST',
     via: 'header',
     headers: {},
@@ -270,7 +270,7 @@ const cases: CsrfCase[] = [
   },
 ]
 
-describe.each([...drivers, workersDriver])('CSRF on $name', (driver) => {
+describe.each(allDrivers)('CSRF on $name', (driver) => {
   const apps = new Map<AppName, RunningApp>()
 
   beforeAll(async () => {

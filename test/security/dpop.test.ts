@@ -10,7 +10,7 @@ import {
 } from '@tokengate/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ORIGIN, drivers, type DriverRequest, type RunningApp } from '../support/drivers.js'
-import { workersDriver } from '../support/workers.js'
+import { allDrivers } from '../support/workers.js'
 
 const ISSUER = 'https://issuer.example.test/'
 const HTU = `${ORIGIN}/protected`
@@ -216,9 +216,7 @@ const cases: DpopCase[] = [
   },
 ]
 
-const all = [...drivers, workersDriver]
-
-describe.each(all)('DPoP on $name', (driver) => {
+describe.each(allDrivers)('DPoP on $name', (driver) => {
   const apps = new Map<Mode, RunningApp>()
 
   beforeAll(async () => {

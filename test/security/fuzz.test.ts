@@ -4,17 +4,12 @@
 // FUZZ_RUNS sets the total number of runs (default 10,000, spread over drivers and properties);
 // FUZZ_SEED replays a failing run.
 import { CODE_TABLE, type AuthErrorCode, type AuthenticatorOptions } from '@tokengate/core'
-import { dirJwe, signJws, raw } from '@tokengate/testkit'
+import { b64url, dirJwe, signJws, raw } from '@tokengate/testkit'
 import fc from 'fast-check'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  drivers,
-  type DriverRequest,
-  type DriverResponse,
-  type RunningApp,
-} from '../support/drivers.js'
-import { workersDriver } from '../support/workers.js'
+import { type DriverRequest, type DriverResponse, type RunningApp } from '../support/drivers.js'
+import { allDrivers } from '../support/workers.js'
 import {
   b64urlSegment,
   claimsText,
@@ -32,7 +27,7 @@ const TOTAL_RUNS = Number(process.env.FUZZ_RUNS ?? 10_000)
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)
 const PROPERTIES = 5
 // Node drivers run the core's node:crypto fast path; workerd (miniflare) runs the portable path.
-const ALL_DRIVERS = [...drivers, workersDriver]
+const ALL_DRIVERS = allDrivers
 const RUNS = Math.max(1, Math.floor(TOTAL_RUNS / (ALL_DRIVERS.length * PROPERTIES)))
 /** A request that takes longer than this is a hang (generous: 2 shared cores under load). */
 const REQUEST_DEADLINE_MS = 10_000
@@ -43,7 +38,7 @@ const TEST_TIMEOUT_MS = Math.max(30_000, RUNS * 25)
 const secret = new Uint8Array(randomBytes(32))
 const jweKey = new Uint8Array(randomBytes(32))
 
-const oct = (bytes: Uint8Array) => ({ kty: 'oct', k: Buffer.from(bytes).toString('base64url') })
+const oct = (bytes: Uint8Array) => ({ kty: 'oct', k: b64url(bytes) })
 // Plain JSON (JWKs, not bytes) so that the Workers driver can run the same options.
 const options: AuthenticatorOptions = {
   algorithms: ['HS256'],
@@ -164,13 +159,7 @@ const forgedJwe = fc.oneof(
       b64urlSegment,
     )
     .map(([alg, key, iv, ct, tag]) =>
-      [
-        Buffer.from(JSON.stringify({ alg, enc: 'A256GCM' })).toString('base64url'),
-        alg === 'dir' ? '' : key,
-        iv,
-        ct,
-        tag,
-      ].join('.'),
+      [b64url({ alg, enc: 'A256GCM' }), alg === 'dir' ? '' : key, iv, ct, tag].join('.'),
     ),
   fc.tuple(liveToken, fc.nat(), fc.nat(7)).map(([token, at, bit]) => {
     const bytes = Buffer.from(token)
@@ -191,9 +180,7 @@ const anyToken = fc.oneof(
     weight: 1,
     arbitrary: fc
       .tuple(joseHeader, b64urlSegment, b64urlSegment, b64urlSegment, b64urlSegment)
-      .map(([h, ...rest]) =>
-        [Buffer.from(JSON.stringify(h)).toString('base64url'), ...rest].join('.'),
-      ),
+      .map(([h, ...rest]) => [b64url(JSON.stringify(h)), ...rest].join('.')),
   },
 )
 

@@ -18,7 +18,7 @@ import { z } from 'zod'
 import { ORIGIN, drivers, type DriverResponse, type RunningApp } from '../support/drivers.js'
 
 const ISSUER = 'https://issuer.example.test/'
-/** Put in the claims: it must never come back in a response (STYLE.md habit 4). */
+/** Put in the claims: it must never come back in a response (SECURITY.md, "Errors": never the token, a key or a secret). */
 const MARKER = 'claims-marker-8c1f'
 
 let issuer: TestKeys
@@ -94,7 +94,7 @@ const leak = (value: unknown) => new Error(`rejected ${JSON.stringify(value)}`)
 const schemaCases: SchemaCase[] = [
   {
     name: 'a transform that throws an Error quoting the claims',
-    ref: 'issue 12 item 5, STYLE.md habit 4',
+    ref: 'issue 12 item 5, SECURITY.md Errors',
     schema: () =>
       z.object({ sub: z.string() }).transform((c) => {
         throw leak(c)

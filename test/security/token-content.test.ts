@@ -4,8 +4,8 @@
 import type { AuthenticatorOptions, AuthErrorCode } from '@tokengate/core'
 import { dirJwe, forgedJwe, raw, signJws } from '@tokengate/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { drivers, type DriverRequest, type RunningApp } from '../support/drivers.js'
-import { workersDriver } from '../support/workers.js'
+import type { DriverRequest, RunningApp } from '../support/drivers.js'
+import { allDrivers } from '../support/workers.js'
 import {
   bearer,
   buildFixtures,
@@ -177,24 +177,21 @@ beforeAll(async () => {
   fx = await buildFixtures('http://127.0.0.1:9')
 })
 
-describe.each([...drivers, workersDriver])(
-  'token content is never reflected on $name',
-  (driver) => {
-    const apps = new Map<Setup, RunningApp>()
-    beforeAll(async () => {
-      for (const setup of new Set(cases.map((c) => c.setup)))
-        apps.set(setup, await driver.start({ options: options(setup, fx) }))
-    })
-    afterAll(async () => {
-      await Promise.all([...apps.values()].map((app) => app.close()))
-    })
+describe.each(allDrivers)('token content is never reflected on $name', (driver) => {
+  const apps = new Map<Setup, RunningApp>()
+  beforeAll(async () => {
+    for (const setup of new Set(cases.map((c) => c.setup)))
+      apps.set(setup, await driver.start({ options: options(setup, fx) }))
+  })
+  afterAll(async () => {
+    await Promise.all([...apps.values()].map((app) => app.close()))
+  })
 
-    it.each(cases)('$name ($ref)', async (c) => {
-      const response = await apps.get(c.setup)!.request(c.request(fx))
-      const body = response.body as { code?: unknown }
-      expect({ status: response.status, code: body.code }).toEqual({ status: 401, code: c.code })
-      expect(response.headers['www-authenticate']).toMatch(/^Bearer\b/)
-      expect(leaksIn(response, NEEDLES)).toEqual([])
-    })
-  },
-)
+  it.each(cases)('$name ($ref)', async (c) => {
+    const response = await apps.get(c.setup)!.request(c.request(fx))
+    const body = response.body as { code?: unknown }
+    expect({ status: response.status, code: body.code }).toEqual({ status: 401, code: c.code })
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer\b/)
+    expect(leaksIn(response, NEEDLES)).toEqual([])
+  })
+})

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
+import { drivers } from './drivers.js'
 import type { AppSpec, Driver, DriverResponse } from './drivers.js'
 import { DEFAULT_HOST, lowercase, toDriverResponse } from './http.js'
 
@@ -79,3 +80,10 @@ export const workersDriver: Driver = {
     }
   },
 }
+
+/**
+ * Every driver: the Node drivers (the core's node:crypto fast path) and workerd (its portable Web
+ * Crypto path). For suites whose options are plain JSON; options with functions or zod schemas
+ * run on `drivers` (drivers.ts) only.
+ */
+export const allDrivers: readonly Driver[] = [...drivers, workersDriver]

@@ -1,9 +1,10 @@
 // Public types of @tokengate/core: the request it reads, the options it takes, the context it returns.
 import type { JWEHeaderParameters, JWK, JWSHeaderParameters, JWTPayload, KeyObject } from 'jose'
 import type { ZodType } from 'zod'
+import type { Duration } from './util/duration.js'
 
-/** A number of seconds, or a string with a unit: `'500ms'`, `'30s'`, `'10m'`, `'1h'`, `'1d'`. */
-export type Duration = number | string
+// Duration lives in util/ (the lowest layer, which imports nothing above it); re-exported here.
+export type { Duration }
 
 /** Node-style header record (`req.headers` or, better, `req.headersDistinct`), or a Fetch `Headers`. */
 export type HeadersLike = Headers | Record<string, string | readonly string[] | undefined>

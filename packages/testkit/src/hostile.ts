@@ -13,19 +13,12 @@ import {
   randomBytes,
   sign as nodeSign,
 } from 'node:crypto'
+import { b64url, b64urlBytes, fromB64url } from './base64url.js'
 
 const encoder = new TextEncoder()
 
 function bytes(input: string | Uint8Array): Uint8Array {
   return typeof input === 'string' ? encoder.encode(input) : input
-}
-
-function b64u(input: string | Uint8Array): string {
-  return Buffer.from(bytes(input)).toString('base64url')
-}
-
-function fromB64u(segment: string): Uint8Array {
-  return new Uint8Array(Buffer.from(segment, 'base64url'))
 }
 
 /** A token part given verbatim (a raw JSON text, or raw bytes), not through JSON.stringify. */
@@ -43,7 +36,7 @@ export type Part = Raw | unknown
 
 /** The base64url segment of a part. */
 export function encodePart(part: Part): string {
-  return b64u(part instanceof Raw ? part.value : JSON.stringify(part))
+  return b64url(part instanceof Raw ? part.value : JSON.stringify(part))
 }
 
 /** Keys an attacker signs with: a KeyObject or CryptoKey (RSA, EC, Ed25519) or an HMAC secret. */
@@ -95,7 +88,7 @@ export function signatureFor(alg: string, key: SigningKey, input: string | Uint8
  */
 export function signJws(signAlg: string, key: SigningKey, header: Part, payload: Part): string {
   const input = `${encodePart(header)}.${encodePart(payload)}`
-  return `${input}.${b64u(signatureFor(signAlg, key, input))}`
+  return `${input}.${b64url(signatureFor(signAlg, key, input))}`
 }
 
 /** `alg: none` in any spelling (RFC 7518 §3.6; RFC 8725 §3.1): header.payload. with no signature. */
@@ -138,19 +131,19 @@ export function withSegment(token: string, index: number, segment: string): stri
 /** Flips one bit in the middle byte of segment `index` (still valid base64url, wrong content). */
 export function flipBit(token: string, index: number): string {
   const parts = token.split('.')
-  const decoded = fromB64u(parts[index] ?? '')
+  const decoded = b64urlBytes(parts[index] ?? '')
   if (decoded.length === 0) throw new TypeError('hostile: cannot flip a bit in an empty segment')
   const copy = new Uint8Array(decoded)
   const at = Math.floor(copy.length / 2)
   copy[at] = (copy[at] ?? 0) ^ 0x01
-  parts[index] = b64u(copy)
+  parts[index] = b64url(copy)
   return parts.join('.')
 }
 
 /** Re-encodes the protected header with extra members, keeping the rest (signature now wrong). */
 export function withHeader(token: string, extra: Record<string, unknown>): string {
   const parts = token.split('.')
-  const header = JSON.parse(Buffer.from(parts[0] ?? '', 'base64url').toString('utf8')) as object
+  const header = JSON.parse(fromB64url(parts[0] ?? '')) as object
   parts[0] = encodePart({ ...header, ...extra })
   return parts.join('.')
 }
@@ -255,10 +248,10 @@ export function forgedJwe(
 ): string {
   return [
     encodePart(header),
-    sizes.key > 0 ? b64u(randomBytes(sizes.key)) : '',
-    b64u(randomBytes(sizes.iv)),
-    b64u(randomBytes(sizes.ciphertext)),
-    b64u(randomBytes(sizes.tag)),
+    sizes.key > 0 ? b64url(randomBytes(sizes.key)) : '',
+    b64url(randomBytes(sizes.iv)),
+    b64url(randomBytes(sizes.ciphertext)),
+    b64url(randomBytes(sizes.tag)),
   ].join('.')
 }
 
@@ -287,7 +280,7 @@ export function rsa15Jwe(
     cek,
   )
   const { iv, ciphertext, tag } = gcm(cek, header, bytes(plaintext))
-  return [header, b64u(encryptedKey), b64u(iv), b64u(ciphertext), b64u(tag)].join('.')
+  return [header, b64url(encryptedKey), b64url(iv), b64url(ciphertext), b64url(tag)].join('.')
 }
 
 /** A genuine `dir` + A*GCM JWE with any protected header (e.g. an unknown `crit`). */
@@ -299,12 +292,12 @@ export function dirJwe(
   const enc = `A${cek.length * 8}GCM`
   const protectedB64 = encodePart({ alg: 'dir', enc, ...header })
   const { iv, ciphertext, tag } = gcm(cek, protectedB64, bytes(plaintext))
-  return [protectedB64, '', b64u(iv), b64u(ciphertext), b64u(tag)].join('.')
+  return [protectedB64, '', b64url(iv), b64url(ciphertext), b64url(tag)].join('.')
 }
 
 /** PBES2 with an attacker-chosen iteration count (RFC 7518 §4.8; CVE-2022-36083 class DoS). */
 export function pbes2Jwe(p2c: number, alg = 'PBES2-HS256+A128KW', enc = 'A128GCM'): string {
-  return forgedJwe({ alg, enc, p2c, p2s: b64u(randomBytes(16)) })
+  return forgedJwe({ alg, enc, p2c, p2s: b64url(randomBytes(16)) })
 }
 
 /**
@@ -314,7 +307,7 @@ export function pbes2Jwe(p2c: number, alg = 'PBES2-HS256+A128KW', enc = 'A128GCM
 export function offCurveEcdhJwe(alg = 'ECDH-ES', enc = 'A128GCM'): string {
   const one = new Uint8Array(32)
   one[31] = 1
-  const epk = { kty: 'EC', crv: 'P-256', x: b64u(one), y: b64u(one) }
+  const epk = { kty: 'EC', crv: 'P-256', x: b64url(one), y: b64url(one) }
   return forgedJwe(
     { alg, enc, epk },
     { key: alg === 'ECDH-ES' ? 0 : 24, iv: 12, ciphertext: 48, tag: 16 },

@@ -1,5 +1,6 @@
 // @tokengate/testkit: shared test fixtures (keys for every algorithm, token builders, hostile shapes).
 // Other suites add modules here (e.g. hostile.ts); re-export them from this file.
+export * from './base64url.js'
 export * from './keys.js'
 export * from './tokens.js'
 export * from './foreign.js'

@@ -1,6 +1,7 @@
 // Test keys for every JWS and JWE algorithm tokengate supports, generated at test time and memoised.
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, type JWK } from 'jose'
 import { randomBytes } from 'node:crypto'
+import { b64url } from './base64url.js'
 
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const
 export const RSA_SIGNING_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const
@@ -103,17 +104,13 @@ function nextKid(alg: string): string {
   return `${alg.toLowerCase().replace(/[^a-z0-9]/g, '')}-${counter}`
 }
 
-function toB64url(bytes: Uint8Array): string {
-  return globalThis.Buffer.from(bytes).toString('base64url')
-}
-
 /** Fresh keys for `alg` (any JWS alg, or any JWE key management alg). Extractable, so JWK/PEM exist. */
 export async function makeKeys(alg: string, options: KeyOptions = {}): Promise<TestKeys> {
   const kid = options.kid ?? nextKid(alg)
   const length = secretLength(alg, options.enc)
   if (length !== undefined) {
     const secret = randomSecret(alg, options.enc)
-    const jwk: JWK = { kty: 'oct', k: toB64url(secret), kid, alg }
+    const jwk: JWK = { kty: 'oct', k: b64url(secret), kid, alg }
     return {
       alg,
       kid,

@@ -2,27 +2,12 @@
 import { CompactEncrypt, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose'
 import { createHmac } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { b64url, fromB64url } from './base64url.js'
 import type { TestKeys } from './keys.js'
 
 type KeyLike = CryptoKey | Uint8Array | KeyObject | JWK | TestKeys
 
 const encoder = new TextEncoder()
-
-/** base64url without padding (RFC 7515 §2). */
-export function b64url(input: string | Uint8Array | object): string {
-  const bytes =
-    typeof input === 'string'
-      ? encoder.encode(input)
-      : input instanceof Uint8Array
-        ? input
-        : encoder.encode(JSON.stringify(input))
-  return globalThis.Buffer.from(bytes).toString('base64url')
-}
-
-/** Decode a base64url segment to text. */
-export function fromB64url(segment: string): string {
-  return globalThis.Buffer.from(segment, 'base64url').toString('utf8')
-}
 
 /** Seconds since the epoch. */
 export function nowSeconds(): number {

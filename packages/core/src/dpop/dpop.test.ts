@@ -289,7 +289,7 @@ describe('proof keys the client chooses cannot make verification expensive', () 
       .authenticate(await dpopRequest(rsaJwk(members)))
       .catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'invalid_dpop_proof', status: 401 })
-    // A huge exponent is already refused by the key checks that prepareJwk runs (keys.ts).
+    // A huge exponent is already refused by the key checks that prepareJwk runs (keys/public-key.ts).
     expect((err as AuthError).description).toMatch(
       /RSA key above 4096 bits or with a large exponent|not a usable public key/,
     )

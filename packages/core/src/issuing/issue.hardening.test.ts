@@ -1,7 +1,7 @@
 // createTokenIssuer, round 3 hardening (issue 21): short HMAC keys in every form, recipient key use, per-token overrides, typ and the lifetime cap.
 import { createSecretKey } from 'node:crypto'
 import { decodeProtectedHeader } from 'jose'
-import { keysFor, randomSecret } from '@tokengate/testkit'
+import { fromB64url, keysFor, randomSecret } from '@tokengate/testkit'
 import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../authenticate.js'
 import { createTokenIssuer, type IssueOverrides, type TokenIssuerOptions } from './issue.js'
@@ -162,9 +162,10 @@ describe('lifetime cap: 24 hours unless raised on purpose', () => {
 
   it('maxLifetime raises the cap explicitly', async () => {
     const issuer = createTokenIssuer({ ...(await base()), expiresIn: '7d', maxLifetime: '30d' })
-    const payload = JSON.parse(
-      Buffer.from((await issuer.issue()).split('.')[1]!, 'base64url').toString(),
-    ) as { exp: number; iat: number }
+    const payload = JSON.parse(fromB64url((await issuer.issue()).split('.')[1]!)) as {
+      exp: number
+      iat: number
+    }
     expect(payload.exp - payload.iat).toBe(7 * 86400)
   })
 })

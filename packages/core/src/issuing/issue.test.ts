@@ -1,7 +1,7 @@
 // createTokenIssuer: start-up refusals with fix-it messages, registered claims, key forms, nested output.
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { compactDecrypt, decodeProtectedHeader, jwtVerify } from 'jose'
-import { keysFor, randomSecret, type TestKeys } from '@tokengate/testkit'
+import { fromB64url, keysFor, randomSecret, type TestKeys } from '@tokengate/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createTokenIssuer, type TokenIssuerOptions } from './issue.js'
 
@@ -267,8 +267,5 @@ describe('encryptTo: a nested JWT (RFC 7519 §5.2)', () => {
 })
 
 function decodePayload(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<
-    string,
-    unknown
-  >
+  return JSON.parse(fromB64url(token.split('.')[1]!)) as Record<string, unknown>
 }

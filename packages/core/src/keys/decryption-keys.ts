@@ -97,7 +97,7 @@ function isEntry(value: unknown): value is { key: KeyMaterial; kid?: string } {
 
 const isPbes2 = (alg: string): boolean => alg.startsWith('PBES2-')
 
-// The keys a token may try, bounded as for a JWS without kid (keys.ts MAX_CANDIDATES). A PBES2 token
+// The keys a token may try, bounded as for a JWS without kid (public-key.ts MAX_CANDIDATES). A PBES2 token
 // tries exactly one key, so it costs at most one PBKDF2 run of p2c rounds (RFC 7518 §4.8.1.2; the
 // attacker picks p2c up to the bound): where several keys fit PBES2 (any secret does, unless a
 // JWK's alg says otherwise), the token must name one by kid.

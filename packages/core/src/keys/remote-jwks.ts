@@ -26,7 +26,7 @@ export interface RemoteKeysConfig {
   allowHttp?: boolean
   /** Origins (https) besides the issuer's own that a discovered `jwks_uri` may name. */
   allowJwksOrigins?: readonly string[]
-  /** Internal seam for tests: the import of one key (default: keys.ts importFor). */
+  /** Internal seam for tests: the import of one key (default: public-key.ts importFor). */
   importKey?: (prepared: PreparedKey, alg: string) => Promise<CryptoKey>
 }
 

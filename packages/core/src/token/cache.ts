@@ -12,7 +12,7 @@ export interface CacheConfig {
   maxBytes?: number
 }
 
-/** The remote key set a result was verified with, and its generation then (jwks-remote.ts). */
+/** The remote key set a result was verified with, and its generation then (keys/remote-jwks.ts). */
 export interface KeyBinding {
   source: RemoteKeySource
   generation: number

@@ -1,6 +1,6 @@
 // Issue 12 item 1 and "Also", issue 21 item 2 and "Also": PBES2 work per token, bounded key tries,
 // header size and depth, no plaintext in errors, a broken decryption key is 503.
-import { encryptToken, keysFor, randomSecret } from '@tokengate/testkit'
+import { b64url, encryptToken, keysFor, randomSecret } from '@tokengate/testkit'
 import { compactDecrypt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_PBES2_COUNT, interpretPlaintext, resolveDecryptOptions } from './jwe.js'
@@ -10,7 +10,6 @@ import { decodeHeader, MAX_HEADER_DEPTH, MAX_HEADER_LENGTH } from './compact.js'
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 const enc = (s: string) => new TextEncoder().encode(s)
-const b64u = (s: string) => Buffer.from(s).toString('base64url')
 const PBES2 = 'PBES2-HS256+A128KW'
 
 async function failure(promise: Promise<unknown> | (() => unknown)): Promise<AuthError> {
@@ -89,7 +88,7 @@ describe('PBES2: bounded work per token (issue 12 item 1, RFC 7518 §4.8.1.2)', 
     const decryptor = resolveDecryptOptions({
       keys: [
         { key: 'one', kid: 'a' },
-        { kty: 'oct', k: Buffer.from(randomSecret('A128KW')).toString('base64url'), alg: 'A128KW' },
+        { kty: 'oct', k: b64url(randomSecret('A128KW')), alg: 'A128KW' },
       ],
       keyManagementAlgorithms: [PBES2, 'A128KW'],
     })
@@ -98,7 +97,7 @@ describe('PBES2: bounded work per token (issue 12 item 1, RFC 7518 §4.8.1.2)', 
   })
 })
 
-describe('a JWE without kid tries a bounded number of keys (as a JWS, keys.ts MAX_CANDIDATES)', () => {
+describe('a JWE without kid tries a bounded number of keys (as a JWS, keys/public-key.ts MAX_CANDIDATES)', () => {
   it('the sixth of six fitting keys is never tried for a token without kid', async () => {
     const secrets = Array.from({ length: 6 }, () => randomSecret('A256KW'))
     const decryptor = resolveDecryptOptions({ keys: secrets, keyManagementAlgorithms: ['A256KW'] })
@@ -112,7 +111,7 @@ describe('a JWE without kid tries a bounded number of keys (as a JWS, keys.ts MA
 })
 
 describe('protected header size and depth (issue 21 item 2, RFC 8259 §9)', () => {
-  const deep = (n: number) => b64u(`{"alg":"RS256","x":${'['.repeat(n)}${']'.repeat(n)}}`)
+  const deep = (n: number) => b64url(`{"alg":"RS256","x":${'['.repeat(n)}${']'.repeat(n)}}`)
   it.each<[string, string, 'ok' | AuthErrorCode]>([
     [`nested ${MAX_HEADER_DEPTH} levels in all`, deep(MAX_HEADER_DEPTH - 1), 'ok'],
     [`nested ${MAX_HEADER_DEPTH + 1} levels`, deep(MAX_HEADER_DEPTH), 'token_malformed'],
@@ -123,12 +122,12 @@ describe('protected header size and depth (issue 21 item 2, RFC 8259 §9)', () =
     ],
     [
       'brackets inside strings do not count',
-      b64u(`{"alg":"RS256","x":"${'['.repeat(100)}\\"${'{'.repeat(100)}"}`),
+      b64url(`{"alg":"RS256","x":"${'['.repeat(100)}\\"${'{'.repeat(100)}"}`),
       'ok',
     ],
     [
       `longer than ${MAX_HEADER_LENGTH} characters`,
-      b64u(`{"alg":"RS256","x":"${'a'.repeat(MAX_HEADER_LENGTH)}"}`),
+      b64url(`{"alg":"RS256","x":"${'a'.repeat(MAX_HEADER_LENGTH)}"}`),
       'token_malformed',
     ],
   ])('%s', async (_name, segment, expected) => {
@@ -142,9 +141,13 @@ describe('protected header size and depth (issue 21 item 2, RFC 8259 §9)', () =
       keyManagementAlgorithms: ['dir'],
     })
     const header = `{"alg":"dir","enc":"A256GCM","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`
-    const jwe = [b64u(header), '', b64u('iv-iv-iv-iv!'), b64u('ct'), b64u('tag-tag-tag-tag!')].join(
-      '.',
-    )
+    const jwe = [
+      b64url(header),
+      '',
+      b64url('iv-iv-iv-iv!'),
+      b64url('ct'),
+      b64url('tag-tag-tag-tag!'),
+    ].join('.')
     expect((await failure(decryptor.decrypt(jwe))).code).toBe('token_malformed')
   })
 })
@@ -168,7 +171,7 @@ describe('no decrypted plaintext in an error or its cause (issue 12 "Also")', ()
   })
 
   it('an inner header that is not JSON is not quoted either', async () => {
-    const err = await failure(() => decodeHeader(b64u(`${MARKER}{`)))
+    const err = await failure(() => decodeHeader(b64url(`${MARKER}{`)))
     expect(everything(err)).not.toContain('MARKER')
   })
 
@@ -222,7 +225,7 @@ describe('a decryption key that fails at first use is 503 keys_unavailable (issu
     })
     const jwe = await encryptToken('p', { alg: 'RSA-OAEP-256', key: keys })
     const parts = jwe.split('.')
-    parts[1] = Buffer.alloc(256, 7).toString('base64url')
+    parts[1] = b64url(new Uint8Array(256).fill(7))
     expect((await failure(decryptor.decrypt(parts.join('.')))).code).toBe('decryption_failed')
   })
 })

@@ -1,7 +1,14 @@
 // One accepted spelling per signature (issue 12 item 8): RS*/PS* exactly the modulus length
 // (RFC 8017 §8.1.2, §8.2.2), ES* exactly twice the curve size (RFC 7518 §3.4), EdDSA exactly 64
 // octets (RFC 8032 §5.1.7), on both entries: jose (Web Crypto) and node:crypto.
-import { b64url, keysFor, signToken, withSegment, type TestKeys } from '@tokengate/testkit'
+import {
+  b64url,
+  b64urlBytes,
+  keysFor,
+  signToken,
+  withSegment,
+  type TestKeys,
+} from '@tokengate/testkit'
 import { describe, expect, it } from 'vitest'
 import { createAuthenticatorWith } from '../authenticate.js'
 import type { AuthenticatorOptions } from '../types.js'
@@ -40,8 +47,7 @@ async function both(alg: string, keys: TestKeys, token: string): Promise<string[
   return out
 }
 
-const signatureOf = (token: string) =>
-  new Uint8Array(Buffer.from(token.split('.')[2]!, 'base64url'))
+const signatureOf = (token: string) => b64urlBytes(token.split('.')[2]!)
 const withSignature = (token: string, bytes: Uint8Array) => withSegment(token, 2, b64url(bytes))
 
 /** A genuine token whose signature starts with a zero octet (about one in 256 for RSA). */

@@ -1,11 +1,10 @@
 // Strict compact shape, header decoding and jose error mapping (RFC 7515 §7.1, RFC 8725).
+import { b64url } from '@tokengate/testkit'
 import { errors } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../errors.js'
 import { decodeHeader, tokenShape } from './compact.js'
 import { fromJoseError, safe } from './jws.js'
-
-const b64u = (s: string) => Buffer.from(s).toString('base64url')
 
 function code(fn: () => unknown): string {
   try {
@@ -53,12 +52,12 @@ describe('tokenShape: one accepted spelling per token', () => {
 
 describe('decodeHeader', () => {
   it.each<[string, string, string]>([
-    ['a JSON object', b64u('{"alg":"HS256"}'), 'object'],
-    ['a JSON array', b64u('["HS256"]'), 'token_malformed 401'],
-    ['null', b64u('null'), 'token_malformed 401'],
-    ['a string', b64u('"x"'), 'token_malformed 401'],
-    ['not JSON', b64u('{alg:HS256}'), 'token_malformed 401'],
-    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url'), 'token_malformed 401'],
+    ['a JSON object', b64url('{"alg":"HS256"}'), 'object'],
+    ['a JSON array', b64url('["HS256"]'), 'token_malformed 401'],
+    ['null', b64url('null'), 'token_malformed 401'],
+    ['a string', b64url('"x"'), 'token_malformed 401'],
+    ['not JSON', b64url('{alg:HS256}'), 'token_malformed 401'],
+    ['invalid UTF-8', b64url(new Uint8Array([0x7b, 0xff, 0x7d])), 'token_malformed 401'],
   ])('%s', (_name, segment, expected) => {
     expect(code(() => typeof decodeHeader(segment))).toBe(expected)
   })

@@ -1,5 +1,7 @@
 // Durations in options: a number of seconds, or a string with a unit ('500ms', '30s', '10m', '1h', '1d').
-import type { Duration } from '../types.js'
+
+/** A number of seconds, or a string with a unit: `'500ms'`, `'30s'`, `'10m'`, `'1h'`, `'1d'`. */
+export type Duration = number | string
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }
 const DURATION = /^(\d+(?:\.\d+)?) ?(ms|s|m|h|d)$/
