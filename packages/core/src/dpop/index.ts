@@ -3,6 +3,7 @@ import { invalid, verifyProof } from './proof.js'
 import { createMemoryReplayStore } from './replay.js'
 import { checkOrigins, normalizeHtu, requestTargets, type TargetConfig } from './target.js'
 import { parseDuration } from '../util/duration.js'
+import { rejectUnknownOptions } from '../util/options.js'
 import { AuthError, type DpopChallenge } from '../errors.js'
 import { headerValues, type Extracted } from '../request/extract.js'
 import { JWS_ALGORITHMS } from '../keys/public-key.js'
@@ -84,11 +85,7 @@ export function resolveDpop(
     )
   const o = options as Record<string, unknown>
   const known = ['mode', 'algorithms', 'maxAge', 'origins', 'replayStore']
-  const unknown = Object.keys(o).filter((k) => !known.includes(k))
-  if (unknown.length > 0)
-    throw new TypeError(
-      `tokengate: unknown option ${unknown.map((k) => `options.dpop.${k}`).join(', ')}: options.dpop takes { ${known.join(', ')} }`,
-    )
+  rejectUnknownOptions(o, known, 'options.dpop', `options.dpop takes { ${known.join(', ')} }`)
   if (o.mode !== 'allowed' && o.mode !== 'required' && o.mode !== 'disabled')
     throw new TypeError("tokengate: options.dpop.mode must be 'allowed', 'required' or 'disabled'")
   const algorithms = checkProofAlgorithms(o.algorithms ?? [...DEFAULT_DPOP_ALGORITHMS])
