@@ -253,10 +253,12 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
     custom: o.from?.custom,
     maxTokenLength: o.maxTokenLength ?? 8192,
   }
-  const dpop = resolveDpop(o.dpop, o.trustProxy, {
-    ...extract,
-    clockTolerance: claims.clockTolerance,
-  })
+  const dpop = resolveDpop(
+    o.dpop,
+    o.trustProxy,
+    { ...extract, clockTolerance: claims.clockTolerance },
+    'options.dpop',
+  )
   return {
     extract: dpop ? { ...extract, dpop: true } : extract,
     claims,
@@ -271,13 +273,20 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
 function resolvePolicy(o: CommonOptions) {
   return {
     isRevoked: o.isRevoked as ResolvedOptions['isRevoked'],
-    revocation: resolveRevocation(o.revocation),
+    revocation: resolveRevocation(o.revocation, 'options.revocation'),
     optional: o.optional ?? false,
     csrf:
       o.csrf === false
         ? undefined
-        : { allowedOrigins: new Set((o.csrf?.allowedOrigins ?? []).map(checkOrigin)) },
-    decryptor: o.decrypt === undefined ? undefined : resolveDecryptOptions(o.decrypt),
+        : {
+            allowedOrigins: new Set(
+              (o.csrf?.allowedOrigins ?? []).map((origin) =>
+                checkOrigin(origin, 'options.csrf.allowedOrigins'),
+              ),
+            ),
+          },
+    decryptor:
+      o.decrypt === undefined ? undefined : resolveDecryptOptions(o.decrypt, 'options.decrypt'),
     realm: o.realm,
   }
 }
@@ -333,7 +342,7 @@ function checkAlgorithms(list: readonly string[], path: string): string[] {
   return [...new Set(list)]
 }
 
-function checkOrigin(origin: string): string {
+function checkOrigin(origin: string, path: string): string {
   let normalised: string | undefined
   try {
     normalised = new URL(origin).origin
@@ -346,7 +355,7 @@ function checkOrigin(origin: string): string {
     normalised !== origin.replace(/\/$/, '').toLowerCase()
   ) {
     throw new TypeError(
-      `tokengate: options.csrf.allowedOrigins entry '${origin}' must be an origin: scheme://host[:port], no path (e.g. 'https://app.example.com')`,
+      `tokengate: ${path} entry '${origin}' must be an origin: scheme://host[:port], no path (e.g. 'https://app.example.com')`,
     )
   }
   return normalised

@@ -23,8 +23,9 @@ export function resolveDecryptionKeys(
   input: DecryptOptions['keys'],
   algs: string[],
   encs: string[],
+  owner = 'options.decrypt',
 ): DecryptionKeys {
-  const opt = 'options.decrypt.keys'
+  const opt = `${owner}.keys`
   const entries: Array<{ key: KeyMaterial; kid?: string }> = []
   if (Array.isArray(input)) {
     for (const entry of input) entries.push(isEntry(entry) ? entry : { key: entry })
@@ -51,7 +52,7 @@ export function resolveDecryptionKeys(
       )
     if (described.alg !== undefined && !algs.includes(described.alg)) {
       throw new TypeError(
-        `tokengate: ${name} is a JWK for alg "${described.alg}", which is not in options.decrypt.keyManagementAlgorithms.`,
+        `tokengate: ${name} is a JWK for alg "${described.alg}", which is not in ${owner}.keyManagementAlgorithms.`,
       )
     }
     const fits = algs.filter(
@@ -79,7 +80,7 @@ export function resolveDecryptionKeys(
   for (const alg of algs) {
     if (!keys.some((k) => k.algs.has(alg)))
       throw new TypeError(
-        `tokengate: options.decrypt.keyManagementAlgorithms lists '${alg}' but no key in ${opt} fits it; remove it or add a key.`,
+        `tokengate: ${owner}.keyManagementAlgorithms lists '${alg}' but no key in ${opt} fits it; remove it or add a key.`,
       )
   }
   return { select: (kid, alg, enc) => select(keys, kid, alg, enc) }

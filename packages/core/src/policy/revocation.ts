@@ -253,9 +253,12 @@ export interface Revocation {
  * Validates the `revocation` option (throws a configuration error) and returns its checker, or
  * `undefined` when the option is absent.
  */
-export function resolveRevocation(option: unknown): Revocation | undefined {
+export function resolveRevocation(
+  option: unknown,
+  path = 'options.revocation',
+): Revocation | undefined {
   if (option === undefined) return undefined
-  const { store, withoutJti } = normalise(option)
+  const { store, withoutJti } = normalise(option, path)
   // The registered claims each context was verified with, so revoke(ctx) works when a zod schema
   // reshaped or dropped `jti`/`exp` in ctx.payload. Weak: contexts are not kept alive by this.
   const seen = new WeakMap<object, Registered>()
@@ -339,30 +342,30 @@ function tokenOf(claims: Readonly<Record<string, unknown>> | Registered): Revoca
   }
 }
 
-function normalise(option: unknown): Required<RevocationOptions<any>> {
+function normalise(option: unknown, path: string): Required<RevocationOptions<any>> {
   if (isStore(option)) return { store: option, withoutJti: 'reject' }
   if (typeof option === 'object' && option !== null && 'store' in option) {
     const { store, withoutJti = 'reject', ...rest } = option as Record<string, unknown>
     const unknownKeys = Object.keys(rest)
     if (unknownKeys.length > 0) {
       throw new TypeError(
-        `tokengate: options.revocation has unknown keys (${unknownKeys.join(', ')}); it takes { store, withoutJti }`,
+        `tokengate: ${path} has unknown keys (${unknownKeys.join(', ')}); it takes { store, withoutJti }`,
       )
     }
     if (!isStore(store)) {
       throw new TypeError(
-        'tokengate: options.revocation.store must have isRevoked(jti, ctx) and revoke(jti, expiresAt) methods',
+        `tokengate: ${path}.store must have isRevoked(jti, ctx) and revoke(jti, expiresAt) methods`,
       )
     }
     if (withoutJti !== 'allow' && withoutJti !== 'reject') {
       throw new TypeError(
-        "tokengate: options.revocation.withoutJti must be 'allow' or 'reject' (default 'reject')",
+        `tokengate: ${path}.withoutJti must be 'allow' or 'reject' (default 'reject')`,
       )
     }
     return { store, withoutJti }
   }
   throw new TypeError(
-    'tokengate: options.revocation must be a store ({ isRevoked, revoke }, e.g. createMemoryRevocationStore()) or { store, withoutJti }',
+    `tokengate: ${path} must be a store ({ isRevoked, revoke }, e.g. createMemoryRevocationStore()) or { store, withoutJti }`,
   )
 }
 

@@ -56,8 +56,7 @@ const keyFailure = (cause: unknown) =>
  * const decryptor = resolveDecryptOptions({ keys: privatePem, keyManagementAlgorithms: ['RSA-OAEP-256'] })
  * const { plaintext, protectedHeader } = await decryptor.decrypt(token)
  */
-export function resolveDecryptOptions(o: DecryptOptions): Decryptor {
-  const opt = 'options.decrypt'
+export function resolveDecryptOptions(o: DecryptOptions, opt = 'options.decrypt'): Decryptor {
   if (typeof o !== 'object' || o === null)
     throw new TypeError(
       `tokengate: ${opt} must be an object with keys and keyManagementAlgorithms.`,
@@ -73,8 +72,8 @@ export function resolveDecryptOptions(o: DecryptOptions): Decryptor {
     if (o[name] !== undefined && typeof o[name] !== 'boolean')
       throw new TypeError(`tokengate: ${opt}.${name} must be true or false.`)
   }
-  const algs = checkAlgorithms(o.keyManagementAlgorithms)
-  const encs = checkEncryptions(o.contentEncryptionAlgorithms)
+  const algs = checkAlgorithms(o.keyManagementAlgorithms, `${opt}.keyManagementAlgorithms`)
+  const encs = checkEncryptions(o.contentEncryptionAlgorithms, `${opt}.contentEncryptionAlgorithms`)
   const maxPbes2Count = o.maxPbes2Count ?? DEFAULT_MAX_PBES2_COUNT
   if (!Number.isSafeInteger(maxPbes2Count) || maxPbes2Count < 1) {
     throw new TypeError(
@@ -88,7 +87,7 @@ export function resolveDecryptOptions(o: DecryptOptions): Decryptor {
       `tokengate: ${opt}.allowUnsignedPayload cannot be combined with ${unsafe.join(', ')}: with public-key (or password-based) key management anyone holding the public key (or guessing the password) could mint an encrypted token with any claims. Keep a signed (nested) token, or use dir / A*KW / A*GCMKW with a secret only the issuer and this API share.`,
     )
   }
-  const keys = resolveDecryptionKeys(o.keys, algs, encs)
+  const keys = resolveDecryptionKeys(o.keys, algs, encs, opt)
   const allowed = new Set(algs)
   const allowedEnc = new Set(encs)
 
@@ -177,8 +176,7 @@ export function interpretPlaintext(
   return { claims: claims as JWTPayload }
 }
 
-function checkAlgorithms(list: unknown): string[] {
-  const opt = 'options.decrypt.keyManagementAlgorithms'
+function checkAlgorithms(list: unknown, opt: string): string[] {
   if (!Array.isArray(list) || list.length === 0) {
     throw new TypeError(
       `tokengate: ${opt} is required: list the JWE "alg" values you accept, e.g. ['RSA-OAEP-256'] or ['ECDH-ES+A256KW'].`,
@@ -199,8 +197,7 @@ function checkAlgorithms(list: unknown): string[] {
   return [...new Set(list as string[])]
 }
 
-function checkEncryptions(list: unknown): string[] {
-  const opt = 'options.decrypt.contentEncryptionAlgorithms'
+function checkEncryptions(list: unknown, opt: string): string[] {
   if (list === undefined) return DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS
   if (!Array.isArray(list) || list.length === 0)
     throw new TypeError(
