@@ -58,3 +58,45 @@ describe('option paths: an issuers entry gets the top-level message with its own
     expect(entry).toBe(top.replace(/options\.(key|algorithms)\b/g, 'options.issuers.0.$1'))
   })
 })
+
+describe('one wording for an unknown option: tokengate: unknown option <path>: <what it takes>', () => {
+  const base = { algorithms: ['HS256'], key: 'k'.repeat(32) }
+  it.each<[string, unknown, string]>([
+    ['top level', { ...base, algorithm: ['HS256'] }, 'options.algorithm'],
+    ['options.from', { ...base, from: { headers: true } }, 'options.from.headers'],
+    [
+      'options.decrypt',
+      {
+        ...base,
+        decrypt: { keys: 'k'.repeat(32), keyManagementAlgorithms: ['dir'], require: true },
+      },
+      'options.decrypt.require',
+    ],
+    ['options.dpop', { ...base, dpop: { mode: 'allowed', origin: [] } }, 'options.dpop.origin'],
+    [
+      'options.revocation',
+      {
+        ...base,
+        revocation: {
+          store: { isRevoked: () => false, revoke: () => undefined },
+          withoutJTI: 'allow',
+        },
+      },
+      'options.revocation.withoutJTI',
+    ],
+    [
+      'options.key (remote)',
+      { algorithms: ['ES256'], key: { jwksUri: 'https://idp.example/jwks', timout: '5s' } },
+      'options.key.timout',
+    ],
+    [
+      'an issuers entry',
+      { issuers: [{ ...base, issuer: 'https://idp.example', aud: 'x' }] },
+      'options.issuers.0.aud',
+    ],
+  ])('%s', (_name, options, path) => {
+    expect(message(options)).toMatch(
+      new RegExp(`^tokengate: unknown option ${path.replace(/\./g, '\\.')}: \\S`),
+    )
+  })
+})

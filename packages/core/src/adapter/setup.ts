@@ -47,7 +47,7 @@ export function setupAdapter<Claims>(
   const onError = adapterOptions.onError ?? 'respond'
   if (onError !== 'respond' && onError !== 'delegate') {
     throw new TypeError(
-      `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}.`,
+      `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}`,
     )
   }
   return { authenticator, onError, realm: authenticator.realm }
