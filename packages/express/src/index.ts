@@ -10,7 +10,6 @@ export type { Register, RegisteredClaims } from './types.js'
 export type { AdapterOptions } from '@tokengate/core/adapter'
 export { AuthError, isAuthError } from '@tokengate/core'
 
-// How the tokengate() that ran on a request wants failures rendered; guards follow it.
 const failureMode = new WeakMap<Request, FailureMode>()
 
 /**
@@ -51,13 +50,12 @@ export function tokengate<Claims = DefaultClaims>(
   }
 }
 
-// Guards and cookie helpers: TSDoc and behaviour are @tokengate/core/adapter's, the same in every adapter.
-type Guards = kit.AdapterGuards<RequestHandler, RegisteredClaims>
-const guards: Guards = kit.adapterGuards(guard)
-// Typed one by one: the declaration of an inferred RequestHandler would name express's private types.
-export const requireRoles: Guards['requireRoles'] = guards.requireRoles
-export const requireScopes: Guards['requireScopes'] = guards.requireScopes
-export const requireClaims: Guards['requireClaims'] = guards.requireClaims
+// Guards and cookie helpers (and TSDoc) are @tokengate/core/adapter's; typed one by one, as an
+// inferred RequestHandler would name express's private types in the declarations.
+const guards: kit.AdapterGuards<RequestHandler, RegisteredClaims> = kit.adapterGuards(guard)
+export const requireRoles: typeof guards.requireRoles = guards.requireRoles
+export const requireScopes: typeof guards.requireScopes = guards.requireScopes
+export const requireClaims: typeof guards.requireClaims = guards.requireClaims
 export const { setAuthCookie, clearAuthCookie } = kit.adapterCookies<Response>((res, value) => {
   res.append('Set-Cookie', value)
 })
@@ -102,9 +100,7 @@ function fail(err: unknown, req: Request, res: Response, next: NextFunction): vo
 }
 
 /** True once a response has been started or sent by anyone: it can take no status or header now. */
-function answered(res: Response): boolean {
-  return res.headersSent || res.writableEnded
-}
+const answered = (res: Response): boolean => res.headersSent || res.writableEnded
 
 // A throw from next() or from rendering: hand it to Express once if the response is open, else drop
 // the connection; never let it become an unhandled rejection.

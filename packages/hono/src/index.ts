@@ -12,7 +12,6 @@ export type { AuthVariables, OptionalAuthVariables } from './types.js'
 export type { AdapterOptions } from '@tokengate/core/adapter'
 export { AuthError, isAuthError } from '@tokengate/core'
 
-// How the tokengate() that ran on a request wants failures rendered; guards follow it.
 const failureMode = new WeakMap<Context, FailureMode>()
 
 /**
@@ -69,16 +68,8 @@ export const { setAuthCookie, clearAuthCookie } = kit.adapterCookies<Context>((c
   c.header('Set-Cookie', value, { append: true })
 })
 
-/**
- * The ready response of an AuthError, for an `app.onError` that wants tokengate's rendering.
- *
- * @example
- * app.onError((err, c) => (isAuthError(err.cause) ? authErrorResponse(err.cause) : c.text('oops', 500)))
- */
-export function authErrorResponse(err: AuthError): Response {
-  const { status, headers, body } = err.toResponse()
-  return new Response(JSON.stringify(body), { status, headers })
-}
+/** The ready response of an AuthError, for an `app.onError` that wants tokengate's rendering. */
+export const authErrorResponse: (err: AuthError) => Response = kit.authErrorResponse
 
 function guard(check: GuardCheck): MiddlewareHandler {
   return async (c, next) => {
@@ -109,36 +100,28 @@ function fail(err: unknown, c: Context): Response | undefined {
   return res
 }
 
-/** What toRequestLike reads of @hono/node-server's `c.env.incoming` (an IncomingMessage). */
-interface NodeIncoming extends kit.NodeHeadersSource {
-  url?: string
-  socket?: { encrypted?: boolean }
-}
-
 /**
- * The request for the core. On @hono/node-server the Node request is at hand (`c.env.incoming`): its
- * headers spare building a Fetch `Headers` on every request (about 2 µs of a bare Hono request's
- * 20 µs, see bench/), and a repeated Authorization header stays visible (nodeRequestHeaders).
- * Elsewhere (Workers, Deno, Bun) the Fetch Request as is: method, absolute URL (for CSRF) and Headers.
+ * The request for the core. On @hono/node-server, the Node request (`c.env.incoming`): its headers
+ * spare building a Fetch `Headers` per request (about 2 µs of a bare Hono request's 20 µs, see
+ * bench/), and a repeated Authorization header stays visible. Elsewhere the Fetch Request as is.
  */
 function toRequestLike(c: Context): Parameters<Authenticator['authenticate']>[0] {
-  const incoming = (c.env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming
+  const incoming = (c.env as { incoming?: Partial<kit.NodeIncoming> } | undefined)?.incoming
   return incoming?.headers && incoming.rawHeaders
     ? {
         method: c.req.method,
-        url: nodeUrl(c.req.url, incoming as NodeIncoming),
-        headers: kit.nodeRequestHeaders(incoming as NodeIncoming),
+        url: nodeUrl(c.req.url, incoming as kit.NodeIncoming),
+        headers: kit.nodeRequestHeaders(incoming as kit.NodeIncoming),
       }
     : c.req.raw
 }
 
 /**
- * node-server takes the URL of an absolute-form target (`POST http://other.example/x`, RFC 9112
- * §3.2.2) as the request's URL, origin included, where Express and Koa take Host: a CSRF check would
- * then find a cross-site Origin "same-origin" with a target the client chose. Our own origin comes
- * from Host (and the socket's TLS), as in the other adapters; only the path is taken from the target.
+ * node-server takes an absolute-form target (`POST http://other.example/x`, RFC 9112 §3.2.2) as the
+ * URL, origin included: CSRF would then find a cross-site Origin "same-origin" with a target the
+ * client chose. As in the other adapters, our origin comes from Host (and TLS), the path from the target.
  */
-function nodeUrl(url: string, incoming: NodeIncoming): string {
+function nodeUrl(url: string, incoming: kit.NodeIncoming): string {
   const target = incoming.url ?? ''
   if (target.startsWith('/')) return url
   const host = kit.ownHeader(incoming.headers, 'host')

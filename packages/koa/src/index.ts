@@ -12,7 +12,6 @@ export { AuthError, isAuthError } from '@tokengate/core'
 
 type AnyContext = ParameterizedContext<any, any, any>
 
-// How the tokengate() that ran on a request wants failures rendered; guards follow it.
 const failureMode = new WeakMap<object, FailureMode>()
 
 /**

@@ -8,6 +8,12 @@ export interface NodeHeadersSource {
   headersDistinct?: Record<string, string[] | undefined>
 }
 
+/** What adapters read of a Node request beyond its headers (@hono/node-server's `c.env.incoming`). */
+export interface NodeIncoming extends NodeHeadersSource {
+  url?: string
+  socket?: { encrypted?: boolean }
+}
+
 /**
  * The header record of a Node request for the core. Node's `req.headers` keeps only the first of a
  * repeated Authorization or Host header (and joins a repeated Origin), so a request that repeats one

@@ -1,4 +1,5 @@
 // What every framework adapter resolves once at start-up, so the three adapters share one rule.
+import type { AuthError } from '../errors.js'
 import type { Authenticator, AuthenticatorOptions } from '../types.js'
 
 /** How an adapter renders an AuthError: its own response, or the framework's error handling. */
@@ -51,6 +52,18 @@ export function setupAdapter<Claims>(
     )
   }
   return { authenticator, onError, realm: authenticator.realm }
+}
+
+/**
+ * An AuthError as a Fetch `Response` (status, `WWW-Authenticate`, JSON body), for adapters and
+ * error handlers on Fetch runtimes.
+ *
+ * @example
+ * app.onError((err, c) => (isAuthError(err.cause) ? authErrorResponse(err.cause) : c.text('oops', 500)))
+ */
+export function authErrorResponse(err: AuthError): Response {
+  const { status, headers, body } = err.toResponse()
+  return new Response(JSON.stringify(body), { status, headers })
 }
 
 function isAuthenticator<Claims>(
