@@ -1,29 +1,35 @@
-// Build of @tokengate/core: the entry and both signature checks behind the private
-// `#signature-check` import (package.json `imports`: node:crypto under the `node` condition, jose
-// elsewhere). The import stays external so that the runtime, not the build, picks the file; the
-// three entries share chunks, so each format holds one AuthError. Types come from index.ts alone,
-// in a second pass: declaration chunks split between entries export their names mangled
-// (`AuthError as D`), which TypeScript refuses in consumers (TS2460). The bundled index.d.ts has no
-// relative imports, so it serves CommonJS as index.d.cts unchanged.
+// Build of @tokengate/core: the app-facing entry, the adapters' subpath (`@tokengate/core/adapter`)
+// and both signature checks behind the private `#signature-check` import (package.json `imports`:
+// node:crypto under the `node` condition, jose elsewhere). That import stays external so that the
+// runtime, not the build, picks the file; all entries share chunks, so each format holds one
+// AuthError. Types come from one entry per pass: declaration chunks split between entries export
+// their names mangled (`AuthError as D`), which TypeScript refuses in consumers (TS2460). Each
+// bundled .d.ts has no relative imports, so it serves CommonJS as .d.cts unchanged.
 import { copyFileSync } from 'node:fs'
-import { defineConfig } from 'tsdown'
+import { defineConfig, type UserConfig } from 'tsdown'
 import { packageBuild } from '../../tsdown.base.ts'
 
 const entries = {
   index: 'src/index.ts',
+  adapter: 'src/adapter/index.ts',
   'signature-check': 'src/token/signature-check.ts',
   'signature-check.node': 'src/token/signature-check.node.ts',
 }
 
+/** A types-only pass for one entry, written as dist/<name>.d.ts and .d.cts. */
+const types = (name: string, entry: string): UserConfig => ({
+  ...packageBuild({ [name]: entry }),
+  format: ['esm'],
+  clean: false,
+  dts: { emitDtsOnly: true },
+  external: ['#signature-check'],
+  hooks: {
+    'build:done': () => copyFileSync(`dist/${name}.d.ts`, `dist/${name}.d.cts`),
+  },
+})
+
 export default defineConfig([
   { ...packageBuild(entries), dts: false, external: ['#signature-check'] },
-  {
-    ...packageBuild(['src/index.ts']),
-    format: ['esm'],
-    dts: { emitDtsOnly: true },
-    external: ['#signature-check'],
-    hooks: {
-      'build:done': () => copyFileSync('dist/index.d.ts', 'dist/index.d.cts'),
-    },
-  },
+  types('index', 'src/index.ts'),
+  types('adapter', 'src/adapter/index.ts'),
 ])

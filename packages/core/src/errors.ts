@@ -95,8 +95,6 @@ export interface AuthErrorOptions {
   retryAfter?: number
   /** Realm for the challenge; adapters usually set it through `withRealm`. */
   realm?: string
-  /** Extra challenge, e.g. a `DPoP` challenge alongside `Bearer` (RFC 9449 §7.1). */
-  extraChallenges?: readonly string[]
   /** Adds the `DPoP` challenge of an API that accepts DPoP (RFC 9449 §7.1, §7.2). */
   dpop?: DpopChallenge
 }
@@ -135,7 +133,6 @@ export class AuthError extends Error {
   readonly scope: readonly string[] | undefined
   readonly retryAfter: number | undefined
   readonly realm: string | undefined
-  readonly extraChallenges: readonly string[]
   readonly dpop: DpopChallenge | undefined
 
   constructor(code: AuthErrorCode, description: string, options: AuthErrorOptions = {}) {
@@ -148,7 +145,6 @@ export class AuthError extends Error {
     this.scope = options.scope
     this.retryAfter = options.retryAfter
     this.realm = options.realm
-    this.extraChallenges = options.extraChallenges ?? []
     this.dpop = options.dpop
   }
 
@@ -169,7 +165,6 @@ export class AuthError extends Error {
       ...(this.scope && { scope: this.scope }),
       ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
       ...(this.realm !== undefined && { realm: this.realm }),
-      extraChallenges: this.extraChallenges,
       ...(this.dpop && { dpop: this.dpop }),
     }
   }
@@ -185,7 +180,7 @@ export class AuthError extends Error {
     }
     if (this.scope && this.scope.length > 0) params.push(`scope=${quote(this.scope.join(' '))}`)
     const dpop = this.dpop
-    if (!dpop) return [scheme('Bearer', params), ...this.extraChallenges].join(', ')
+    if (!dpop) return scheme('Bearer', params)
     // RFC 9449 §7.2: the error goes on the challenge of the scheme the client used; the other
     // challenge keeps only the realm.
     const bare = this.realm === undefined ? [] : [`realm=${quote(this.realm)}`]
@@ -194,7 +189,7 @@ export class AuthError extends Error {
       scheme('DPoP', [...(dpop.errorOn === 'DPoP' || !dpop.bearer ? params : bare), algs]),
     ]
     if (dpop.bearer) challenges.unshift(scheme('Bearer', dpop.errorOn === 'Bearer' ? params : bare))
-    return [...challenges, ...this.extraChallenges].join(', ')
+    return challenges.join(', ')
   }
 
   /** Status, headers and JSON body, byte-identical across adapters. */

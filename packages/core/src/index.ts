@@ -1,7 +1,4 @@
 // Public entry of @tokengate/core.
-import { setupAdapterWith, type AdapterErrorMode, type AdapterSetup } from './adapter/index.js'
-import { createAuthenticator } from './authenticate.js'
-import type { Authenticator, AuthenticatorOptions } from './types.js'
 export { AuthError, isAuthError, CODE_TABLE } from './errors.js'
 export type {
   AuthErrorCode,
@@ -14,21 +11,6 @@ export type * from './types.js'
 export { createMemoryRevocationStore } from './policy/revocation.js'
 export type { MemoryRevocationStore, MemoryRevocationStoreOptions } from './policy/revocation.js'
 export { createAuthenticator } from './authenticate.js'
-export { toList, nodeRequestHeaders, ownHeader, pathOf } from './adapter/index.js'
-export type { AdapterErrorMode, AdapterSetup, NodeHeadersSource } from './adapter/index.js'
-
-/**
- * For adapters: resolves `tokengate(optionsOrAuthenticator, { onError })` once, at start-up.
- *
- * @example
- * const { authenticator, onError, realm } = setupAdapter(options, { onError: 'delegate' })
- */
-export function setupAdapter<Claims>(
-  optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
-  adapterOptions?: { onError?: AdapterErrorMode },
-): AdapterSetup<Claims> {
-  return setupAdapterWith(createAuthenticator, optionsOrAuthenticator, adapterOptions)
-}
 // Also public so an app can guard its own cookie-setting routes (a sign-in form: login CSRF).
 export { checkCsrf } from './request/csrf.js'
 export type { CsrfConfig } from './request/csrf.js'

@@ -11,7 +11,13 @@ import { NO_KEYS, resolveIssuers, type IssuerSet } from './policy/issuers.js'
 import { JWS_ALGORITHMS, type KeySource } from './keys/public-key.js'
 import { resolveKeys } from './keys/source.js'
 import { resolveRevocation, type Revocation } from './policy/revocation.js'
-import type { AuthContext, AuthenticatorOptions, SingleIssuerOptions } from './types.js'
+import type {
+  AuthContext,
+  AuthenticatorOptions,
+  MultiIssuerOptions,
+  SingleIssuerOptions,
+} from './types.js'
+import { unknownOptionError } from './util/options.js'
 
 const bool = z.boolean({ message: 'must be true or false' })
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
@@ -126,6 +132,8 @@ const schema = z.strictObject({
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
 const multiIssuerSchema = schema.partial({ algorithms: true, key: true })
+// For options.test-d.ts, which proves that this schema and types.ts name the same options.
+export { schema as optionsSchema, multiIssuerSchema }
 
 /** Everything the pipeline needs, computed once. */
 export interface ResolvedOptions {
@@ -150,7 +158,8 @@ export interface ResolvedOptions {
 
 /**
  * Validates options (unknown ones included) and resolves them; throws a TypeError whose message
- * names the option and the fix.
+ * names the option and the fix. One issuer (`key`, `algorithms`, `issuer`) or several
+ * (`options.issuers`, each with its own): the rest is common to both.
  *
  * @example
  * const resolved = resolveOptions({ algorithms: ['ES256'], key: publicPem })
@@ -158,23 +167,64 @@ export interface ResolvedOptions {
 export function resolveOptions(options: AuthenticatorOptions<unknown>): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('tokengate: options must be an object with at least algorithms and key')
-  const multi = (options as { issuers?: unknown }).issuers !== undefined
-  const parsed = (multi ? multiIssuerSchema : schema).safeParse(options)
-  if (!parsed.success) throw new TypeError(describeIssue(parsed.error.issues[0], options))
-  // Read as one-issuer options; with issuers, algorithms, key and issuer are absent (or refused).
-  const o = options as SingleIssuerOptions<unknown> & { issuers?: unknown }
-  const algorithms = multi ? [] : checkAlgorithms(o.algorithms)
+  return (options as { issuers?: unknown }).issuers !== undefined
+    ? resolveMultiIssuer(options as MultiIssuerOptions<unknown>)
+    : resolveSingleIssuer(options as SingleIssuerOptions<unknown>)
+}
+
+/** One issuer: `key` and `algorithms` at the top, `issuer` (or the discovered one) checked in claims. */
+function resolveSingleIssuer(o: SingleIssuerOptions<unknown>): ResolvedOptions {
+  parse(schema, o)
+  const algorithms = checkAlgorithms(o.algorithms, 'options.algorithms')
   const discovery =
     typeof o.key === 'object' && o.key !== null && 'discovery' in o.key
       ? (o.key as { discovery: unknown }).discovery
       : undefined
-  const issuers =
-    o.issuer === undefined ? undefined : typeof o.issuer === 'string' ? [o.issuer] : [...o.issuer]
+  const issuers = o.issuer === undefined ? undefined : toList(o.issuer)
   if (typeof discovery === 'string' && issuers && !issuers.includes(discovery)) {
     throw new TypeError(
       'tokengate: options.issuer must include options.key.discovery (the discovered issuer), or be left out to default to it',
     )
   }
+  const rules = resolveRules(
+    o,
+    issuers ?? (typeof discovery === 'string' ? [discovery] : undefined),
+  )
+  const keys = resolveKeys(o.key as unknown, algorithms, 'options')
+  return {
+    ...rules,
+    ...resolvePolicy(o),
+    algorithms: new Set(algorithms),
+    keys,
+    issuers: undefined,
+  }
+}
+
+/** Several issuers: the token's `iss` picks the keys, algorithms and claim rules of one entry. */
+function resolveMultiIssuer(o: MultiIssuerOptions<unknown>): ResolvedOptions {
+  parse(multiIssuerSchema, o)
+  const rules = resolveRules(o, undefined)
+  const issuers = resolveIssuers(
+    o.issuers,
+    o as unknown as Record<string, unknown>,
+    rules.claims,
+    checkAlgorithms,
+  )
+  return {
+    ...rules,
+    ...resolvePolicy(o),
+    // Nothing verifies at the top level: an issuer must be chosen first.
+    algorithms: new Set(),
+    keys: NO_KEYS,
+    claims: { ...rules.claims, issuers: [] },
+    issuers,
+  }
+}
+
+type CommonOptions = Omit<SingleIssuerOptions<unknown>, 'key' | 'algorithms' | 'issuer'>
+
+/** What both forms share, resolved before the keys: extraction, claim rules, DPoP, cache. */
+function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
   const cache =
     o.cache === false
       ? undefined
@@ -188,13 +238,8 @@ export function resolveOptions(options: AuthenticatorOptions<unknown>): Resolved
         }
   const rolesPath = o.roles?.claim ?? 'roles'
   const claims: ClaimRules = {
-    issuers: issuers ?? (typeof discovery === 'string' ? [discovery] : undefined),
-    audiences:
-      o.audience === undefined
-        ? undefined
-        : typeof o.audience === 'string'
-          ? [o.audience]
-          : [...o.audience],
+    issuers,
+    audiences: o.audience === undefined ? undefined : toList(o.audience),
     clockTolerance: parseDuration(o.clockTolerance ?? 5, 'options.clockTolerance'),
     maxTokenAge:
       o.maxTokenAge === undefined ? undefined : parseDuration(o.maxTokenAge, 'options.maxTokenAge'),
@@ -208,75 +253,96 @@ export function resolveOptions(options: AuthenticatorOptions<unknown>): Resolved
     custom: o.from?.custom,
     maxTokenLength: o.maxTokenLength ?? 8192,
   }
-  const dpop = resolveDpop(o.dpop, o.trustProxy, {
-    ...extract,
-    clockTolerance: claims.clockTolerance,
-  })
+  const dpop = resolveDpop(
+    o.dpop,
+    o.trustProxy,
+    { ...extract, clockTolerance: claims.clockTolerance },
+    'options.dpop',
+  )
   return {
     extract: dpop ? { ...extract, dpop: true } : extract,
-    algorithms: new Set(algorithms),
-    // With several issuers these stay empty, so nothing verifies unless an issuer is chosen.
-    keys: multi ? NO_KEYS : resolveKeys(o.key as unknown, algorithms),
-    claims: multi ? { ...claims, issuers: [] } : claims,
-    issuers: multi
-      ? resolveIssuers(o.issuers, o as unknown as Record<string, unknown>, claims, checkAlgorithms)
-      : undefined,
+    claims,
     dpop,
     schema: o.claims as z.ZodType | undefined,
     rolesClaim: { path: rolesPath, segments: rolesPath.split('.') },
     cache,
+  }
+}
+
+/** What both forms share, resolved after the keys: revocation, optional, CSRF, JWE, realm. */
+function resolvePolicy(o: CommonOptions) {
+  return {
     isRevoked: o.isRevoked as ResolvedOptions['isRevoked'],
-    revocation: resolveRevocation(o.revocation),
+    revocation: resolveRevocation(o.revocation, 'options.revocation'),
     optional: o.optional ?? false,
     csrf:
       o.csrf === false
         ? undefined
-        : { allowedOrigins: new Set((o.csrf?.allowedOrigins ?? []).map(checkOrigin)) },
-    decryptor: o.decrypt === undefined ? undefined : resolveDecryptOptions(o.decrypt),
+        : {
+            allowedOrigins: new Set(
+              (o.csrf?.allowedOrigins ?? []).map((origin) =>
+                checkOrigin(origin, 'options.csrf.allowedOrigins'),
+              ),
+            ),
+          },
+    decryptor:
+      o.decrypt === undefined ? undefined : resolveDecryptOptions(o.decrypt, 'options.decrypt'),
     realm: o.realm,
   }
+}
+
+function toList(value: string | readonly string[]): string[] {
+  return typeof value === 'string' ? [value] : [...value]
+}
+
+/** Checks the options against the schema; throws the first problem, named by its path. */
+function parse(against: z.ZodType, options: object): void {
+  const parsed = against.safeParse(options)
+  if (!parsed.success) throw new TypeError(describeIssue(parsed.error.issues[0], options))
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined, options: object): string {
   if (!issue) return 'tokengate: invalid options'
   const where = ['options', ...issue.path.map(String)].join('.')
-  if (issue.code === 'unrecognized_keys') {
-    const names = issue.keys.map((k) => `${where}.${k}`).join(', ')
-    return `tokengate: unknown option ${names}: check the spelling against the documented options (README of @tokengate/core)`
-  }
+  if (issue.code === 'unrecognized_keys')
+    return unknownOptionError(
+      issue.keys.map((k) => `${where}.${k}`),
+      'check the spelling against the documented options (README of @tokengate/core)',
+    ).message
   let value: unknown = options
   for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key]
   if (issue.code === 'invalid_type' && value === undefined) return `tokengate: ${where} is required`
   return `tokengate: ${where} ${issue.message.replace(/^Invalid input: /, 'is invalid: ')}`
 }
 
-function checkAlgorithms(list: readonly string[]): string[] {
+/** The allowlist of signature algorithms at `path` (`options.algorithms` or an issuer's). */
+function checkAlgorithms(list: readonly string[], path: string): string[] {
   if (list.length === 0)
     throw new TypeError(
-      "tokengate: options.algorithms must not be empty: list the algorithms your issuer signs with, e.g. ['RS256']",
+      `tokengate: ${path} must not be empty: list the algorithms your issuer signs with, e.g. ['RS256']`,
     )
   for (const alg of list) {
     if (alg.toLowerCase() === 'none')
       throw new TypeError(
-        "tokengate: options.algorithms must not contain 'none': unsigned tokens are never accepted (RFC 8725 §3.2)",
+        `tokengate: ${path} must not contain 'none': unsigned tokens are never accepted (RFC 8725 §3.2)`,
       )
     if (!(alg in JWS_ALGORITHMS)) {
       const hint = Object.keys(JWS_ALGORITHMS).find((a) => a.toLowerCase() === alg.toLowerCase())
       throw new TypeError(
-        `tokengate: options.algorithms contains unsupported '${alg}'${hint ? ` (algorithm names are case-sensitive: '${hint}')` : ''}; supported: ${Object.keys(JWS_ALGORITHMS).join(', ')}`,
+        `tokengate: ${path} contains unsupported '${alg}'${hint ? ` (algorithm names are case-sensitive: '${hint}')` : ''}; supported: ${Object.keys(JWS_ALGORITHMS).join(', ')}`,
       )
     }
   }
   const symmetric = list.filter((a) => JWS_ALGORITHMS[a]?.kty === 'oct')
   if (symmetric.length > 0 && symmetric.length < list.length) {
     throw new TypeError(
-      `tokengate: options.algorithms mixes HMAC (${symmetric.join(', ')}) with public-key algorithms, which invites algorithm confusion (RFC 8725 §3.1); use one family per authenticator`,
+      `tokengate: ${path} mixes HMAC (${symmetric.join(', ')}) with public-key algorithms, which invites algorithm confusion (RFC 8725 §3.1); use one family per authenticator`,
     )
   }
   return [...new Set(list)]
 }
 
-function checkOrigin(origin: string): string {
+function checkOrigin(origin: string, path: string): string {
   let normalised: string | undefined
   try {
     normalised = new URL(origin).origin
@@ -289,7 +355,7 @@ function checkOrigin(origin: string): string {
     normalised !== origin.replace(/\/$/, '').toLowerCase()
   ) {
     throw new TypeError(
-      `tokengate: options.csrf.allowedOrigins entry '${origin}' must be an origin: scheme://host[:port], no path (e.g. 'https://app.example.com')`,
+      `tokengate: ${path} entry '${origin}' must be an origin: scheme://host[:port], no path (e.g. 'https://app.example.com')`,
     )
   }
   return normalised

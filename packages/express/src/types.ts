@@ -1,15 +1,5 @@
-// Public types of @tokengate/express: adapter options, the claims registry and the typed `req.auth`.
+// Public types of @tokengate/express: the claims registry and the typed `req.auth`.
 import type { AuthContext, DefaultClaims } from '@tokengate/core'
-
-/** Options of the adapter itself (the authenticator's options are the core's). */
-export interface AdapterOptions {
-  /**
-   * `'respond'` (default): answer an {@link AuthError} with its `toResponse()` (status,
-   * `WWW-Authenticate`, JSON body). `'delegate'`: call `next(err)` so the app's own error handler
-   * (or the exported `authErrorHandler`) renders it.
-   */
-  onError?: 'respond' | 'delegate'
-}
 
 /**
  * Fill this in once to type the claims of `req.auth` everywhere (Express has one global `Request`).

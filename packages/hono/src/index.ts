@@ -1,40 +1,18 @@
 // Hono 4 adapter (Node and edge runtimes): maps `c.req.raw` onto the core, sets `auth`, maps an AuthError out.
-import {
-  clearAuthCookie as clearAuthCookieValue,
-  isAuthError,
-  requireClaimsOf,
-  requireRolesOf,
-  requireScopesOf,
-  serializeAuthCookie,
-  nodeRequestHeaders,
-  ownHeader,
-  pathOf,
-  setupAdapter,
-  toList,
-} from '@tokengate/core'
-import type {
-  AuthContext,
-  AuthError,
-  Authenticator,
-  AuthenticatorOptions,
-  DefaultClaims,
-  NodeHeadersSource,
-  RequestLike,
-} from '@tokengate/core'
+import { createAuthenticator, isAuthError, type AuthContext } from '@tokengate/core'
+import type { AuthError, Authenticator, AuthenticatorOptions, DefaultClaims } from '@tokengate/core'
+import * as kit from '@tokengate/core/adapter'
+import type { AdapterOptions, FailureMode, GuardCheck } from '@tokengate/core/adapter'
 import type { Context, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { AdapterOptions, AuthVariables, OptionalAuthVariables } from './types.js'
+import type { AuthVariables, OptionalAuthVariables } from './types.js'
 
-export type { AdapterOptions, AuthVariables, OptionalAuthVariables } from './types.js'
+export type { AuthVariables, OptionalAuthVariables } from './types.js'
+export type { AdapterOptions } from '@tokengate/core/adapter'
 export { AuthError, isAuthError } from '@tokengate/core'
 
-type OnError = NonNullable<AdapterOptions['onError']>
-type CookieOptions = Parameters<typeof serializeAuthCookie>[2]
-type ClearCookieOptions = Parameters<typeof clearAuthCookieValue>[1]
-
-// How the tokengate() that ran on a request wants failures rendered; guards follow it.
-const failureMode = new WeakMap<Context, { realm: string | undefined; onError: OnError }>()
+const failureMode = new WeakMap<Context, FailureMode>()
 
 /**
  * Authenticates every request and sets the `auth` context variable.
@@ -52,27 +30,20 @@ export function tokengate<Claims = DefaultClaims>(
   options: AuthenticatorOptions<Claims> & { optional?: false },
   adapterOptions?: AdapterOptions,
 ): MiddlewareHandler<{ Variables: AuthVariables<Claims> }>
-// An existing authenticator may be optional: the type cannot tell, so the context may be absent.
-export function tokengate<Claims = DefaultClaims>(
-  authenticator: Authenticator<Claims>,
-  adapterOptions?: AdapterOptions,
-): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
-// Options whose `optional` is only known at run time.
+// An existing authenticator (which may be optional: the type cannot tell), or options whose
+// `optional` is only known at run time: the context may be absent.
 export function tokengate<Claims = DefaultClaims>(
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions?: AdapterOptions,
 ): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
 export function tokengate<Claims = DefaultClaims>(
-  optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  options: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
 ):
   | MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
   | MiddlewareHandler<{ Variables: AuthVariables<Claims> }> {
-  const { authenticator, ...mode } = setupAdapter(optionsOrAuthenticator, adapterOptions)
-  const middleware: MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }> = async (
-    c,
-    next,
-  ) => {
+  const { authenticator, ...mode } = kit.setupAdapter(createAuthenticator, options, adapterOptions)
+  return (async (c: Context<{ Variables: OptionalAuthVariables<Claims> }>, next) => {
     failureMode.set(c, mode)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
@@ -87,85 +58,20 @@ export function tokengate<Claims = DefaultClaims>(
     if (c.finalized) return
     if (auth) c.set('auth', auth)
     await next()
-  }
-  return middleware
+  }) satisfies MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
 }
 
-/**
- * Requires roles of `c.get('auth')` (`mode: 'all'` unless told otherwise): 401 without a context,
- * 403 `insufficient_role` when short.
- *
- * @example
- * app.delete('/users/:id', requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
- */
-export function requireRoles(
-  roles: string | readonly string[],
-  options?: { mode?: 'any' | 'all' },
-): MiddlewareHandler {
-  const list = toList(roles)
-  return guard((ctx) => requireRolesOf(ctx, list, options))
-}
+// Guards and cookie helpers: TSDoc and behaviour are @tokengate/core/adapter's, the same in every adapter.
+export const { requireRoles, requireScopes, requireClaims } =
+  kit.adapterGuards<MiddlewareHandler>(guard)
+export const { setAuthCookie, clearAuthCookie } = kit.adapterCookies<Context>((c, value) => {
+  c.header('Set-Cookie', value, { append: true })
+})
 
-/**
- * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` when short (RFC 6750 §3.1).
- *
- * @example
- * app.get('/reports', requireScopes('reports:read'), handler)
- */
-export function requireScopes(scopes: string | readonly string[]): MiddlewareHandler {
-  const list = toList(scopes)
-  return guard((ctx) => requireScopesOf(ctx, list))
-}
+/** The ready response of an AuthError, for an `app.onError` that wants tokengate's rendering. */
+export const authErrorResponse: (err: AuthError) => Response = kit.authErrorResponse
 
-/**
- * Requires a predicate over the claims to hold.
- *
- * @example
- * app.get('/billing', requireClaims<Claims>((claims) => claims.email_verified), handler)
- */
-export function requireClaims<Claims = DefaultClaims>(
-  predicate: (payload: Claims, ctx: AuthContext<Claims>) => boolean,
-): MiddlewareHandler {
-  return guard((ctx) => requireClaimsOf(ctx as AuthContext<Claims> | null, predicate))
-}
-
-/**
- * Appends a `Set-Cookie` for the token (HttpOnly, Secure and SameSite=Lax by default).
- *
- * @example
- * setAuthCookie(c, 'session', token, { maxAge: 3600 })
- */
-export function setAuthCookie(
-  c: Context,
-  name: string,
-  token: string,
-  options?: CookieOptions,
-): void {
-  c.header('Set-Cookie', serializeAuthCookie(name, token, options), { append: true })
-}
-
-/**
- * Appends a `Set-Cookie` that deletes the token cookie.
- *
- * @example
- * clearAuthCookie(c, 'session')
- */
-export function clearAuthCookie(c: Context, name: string, options?: ClearCookieOptions): void {
-  c.header('Set-Cookie', clearAuthCookieValue(name, options), { append: true })
-}
-
-/**
- * The ready response of an AuthError, for an `app.onError` that wants tokengate's rendering.
- *
- * @example
- * app.onError((err, c) => (isAuthError(err.cause) ? authErrorResponse(err.cause) : c.text('oops', 500)))
- */
-export function authErrorResponse(err: AuthError): Response {
-  const { status, headers, body } = err.toResponse()
-  return new Response(JSON.stringify(body), { status, headers })
-}
-
-function guard(check: (auth: AuthContext | null) => void): MiddlewareHandler {
+function guard(check: GuardCheck): MiddlewareHandler {
   return async (c, next) => {
     try {
       check((c.get('auth') as AuthContext | undefined) ?? null)
@@ -194,39 +100,31 @@ function fail(err: unknown, c: Context): Response | undefined {
   return res
 }
 
-/** What toRequestLike reads of @hono/node-server's `c.env.incoming` (an IncomingMessage). */
-interface NodeIncoming extends NodeHeadersSource {
-  url?: string
-  socket?: { encrypted?: boolean }
-}
-
 /**
- * The request for the core. On @hono/node-server the Node request is at hand (`c.env.incoming`): its
- * headers spare building a Fetch `Headers` on every request (about 2 µs of a bare Hono request's
- * 20 µs, see bench/), and a repeated Authorization header stays visible (nodeRequestHeaders).
- * Elsewhere (Workers, Deno, Bun) the Fetch Request as is: method, absolute URL (for CSRF) and Headers.
+ * The request for the core. On @hono/node-server, the Node request (`c.env.incoming`): its headers
+ * spare building a Fetch `Headers` per request (about 2 µs of a bare Hono request's 20 µs, see
+ * bench/), and a repeated Authorization header stays visible. Elsewhere the Fetch Request as is.
  */
-function toRequestLike(c: Context): RequestLike | Request {
-  const incoming = (c.env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming
+function toRequestLike(c: Context): Parameters<Authenticator['authenticate']>[0] {
+  const incoming = (c.env as { incoming?: Partial<kit.NodeIncoming> } | undefined)?.incoming
   return incoming?.headers && incoming.rawHeaders
     ? {
         method: c.req.method,
-        url: nodeUrl(c.req.url, incoming as NodeIncoming),
-        headers: nodeRequestHeaders(incoming as NodeIncoming),
+        url: nodeUrl(c.req.url, incoming as kit.NodeIncoming),
+        headers: kit.nodeRequestHeaders(incoming as kit.NodeIncoming),
       }
     : c.req.raw
 }
 
 /**
- * node-server takes the URL of an absolute-form target (`POST http://other.example/x`, RFC 9112
- * §3.2.2) as the request's URL, origin included, where Express and Koa take Host: a CSRF check would
- * then find a cross-site Origin "same-origin" with a target the client chose. Our own origin comes
- * from Host (and the socket's TLS), as in the other adapters; only the path is taken from the target.
+ * node-server takes an absolute-form target (`POST http://other.example/x`, RFC 9112 §3.2.2) as the
+ * URL, origin included: CSRF would then find a cross-site Origin "same-origin" with a target the
+ * client chose. As in the other adapters, our origin comes from Host (and TLS), the path from the target.
  */
-function nodeUrl(url: string, incoming: NodeIncoming): string {
+function nodeUrl(url: string, incoming: kit.NodeIncoming): string {
   const target = incoming.url ?? ''
   if (target.startsWith('/')) return url
-  const host = ownHeader(incoming.headers, 'host')
-  const path = pathOf(target)
+  const host = kit.ownHeader(incoming.headers, 'host')
+  const path = kit.pathOf(target)
   return host ? `${incoming.socket?.encrypted ? 'https' : 'http'}://${host}${path}` : path
 }

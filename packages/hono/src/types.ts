@@ -1,15 +1,5 @@
-// Public types of @tokengate/hono: adapter options and the typed `c.get('auth')`.
+// Public types of @tokengate/hono: the typed `c.get('auth')`.
 import type { AuthContext, DefaultClaims } from '@tokengate/core'
-
-/** Options of the adapter itself (the authenticator's options are the core's). */
-export interface AdapterOptions {
-  /**
-   * `'respond'` (default): answer an AuthError with its `toResponse()` (status, `WWW-Authenticate`,
-   * JSON body). `'delegate'`: throw an `HTTPException` whose `res` is that response and whose `cause`
-   * is the AuthError, so `app.onError` decides (Hono's default handler sends `res` as is).
-   */
-  onError?: 'respond' | 'delegate'
-}
 
 /**
  * Context variables after `tokengate()`.

@@ -1,37 +1,18 @@
 // Koa 2/3 adapter: maps the request onto the core, attaches `ctx.state.auth`, maps an AuthError out.
-import {
-  clearAuthCookie as clearAuthCookieValue,
-  isAuthError,
-  requireClaimsOf,
-  requireRolesOf,
-  requireScopesOf,
-  serializeAuthCookie,
-  nodeRequestHeaders,
-  ownHeader,
-  pathOf,
-  setupAdapter,
-  toList,
-} from '@tokengate/core'
-import type {
-  AuthContext,
-  Authenticator,
-  AuthenticatorOptions,
-  DefaultClaims,
-  RequestLike,
-} from '@tokengate/core'
+import { createAuthenticator, isAuthError, type AuthContext } from '@tokengate/core'
+import type { Authenticator, AuthenticatorOptions, DefaultClaims } from '@tokengate/core'
+import * as kit from '@tokengate/core/adapter'
+import type { AdapterOptions, FailureMode, GuardCheck } from '@tokengate/core/adapter'
 import type { Context, Middleware, ParameterizedContext } from 'koa'
-import type { AdapterOptions, AuthState, OptionalAuthState } from './types.js'
+import type { AuthState, OptionalAuthState } from './types.js'
 
-export type { AdapterOptions, AuthState, OptionalAuthState } from './types.js'
+export type { AuthState, OptionalAuthState } from './types.js'
+export type { AdapterOptions } from '@tokengate/core/adapter'
 export { AuthError, isAuthError } from '@tokengate/core'
 
-type OnError = NonNullable<AdapterOptions['onError']>
-type CookieOptions = Parameters<typeof serializeAuthCookie>[2]
-type ClearCookieOptions = Parameters<typeof clearAuthCookieValue>[1]
 type AnyContext = ParameterizedContext<any, any, any>
 
-// How the tokengate() that ran on a request wants failures rendered; guards follow it.
-const failureMode = new WeakMap<object, { realm: string | undefined; onError: OnError }>()
+const failureMode = new WeakMap<object, FailureMode>()
 
 /**
  * Authenticates every request and attaches the result to `ctx.state.auth`.
@@ -48,21 +29,17 @@ export function tokengate<Claims = DefaultClaims>(
   options: AuthenticatorOptions<Claims> & { optional?: false },
   adapterOptions?: AdapterOptions,
 ): Middleware<AuthState<Claims>>
-// An existing authenticator may be optional: the type cannot tell, so the context may be absent.
-export function tokengate<Claims = DefaultClaims>(
-  authenticator: Authenticator<Claims>,
-  adapterOptions?: AdapterOptions,
-): Middleware<OptionalAuthState<Claims>>
-// Options whose `optional` is only known at run time.
+// An existing authenticator (which may be optional: the type cannot tell), or options whose
+// `optional` is only known at run time: the context may be absent.
 export function tokengate<Claims = DefaultClaims>(
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions?: AdapterOptions,
 ): Middleware<OptionalAuthState<Claims>>
 export function tokengate<Claims = DefaultClaims>(
-  optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  options: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
 ): Middleware<OptionalAuthState<Claims>> {
-  const { authenticator, ...mode } = setupAdapter(optionsOrAuthenticator, adapterOptions)
+  const { authenticator, ...mode } = kit.setupAdapter(createAuthenticator, options, adapterOptions)
   return async (ctx, next) => {
     failureMode.set(ctx, mode)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
@@ -70,7 +47,9 @@ export function tokengate<Claims = DefaultClaims>(
     delete ctx.state.auth
     let auth: AuthContext<Claims> | null
     try {
-      auth = await authenticator.authenticate(toRequestLike(ctx))
+      auth = await authenticator.authenticate(
+        kit.nodeRequestLike(ctx.method, ctx.protocol, ctx.originalUrl, ctx.req),
+      )
     } catch (err) {
       return fail(err, ctx)
     }
@@ -81,74 +60,13 @@ export function tokengate<Claims = DefaultClaims>(
   }
 }
 
-/**
- * Requires roles of `ctx.state.auth` (`mode: 'all'` unless told otherwise): 401 without a context,
- * 403 `insufficient_role` when short.
- *
- * @example
- * router.delete('/users/:id', requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
- */
-export function requireRoles(
-  roles: string | readonly string[],
-  options?: { mode?: 'any' | 'all' },
-): Middleware {
-  const list = toList(roles)
-  return guard((ctx) => requireRolesOf(ctx, list, options))
-}
+// Guards and cookie helpers: TSDoc and behaviour are @tokengate/core/adapter's, the same in every adapter.
+export const { requireRoles, requireScopes, requireClaims } = kit.adapterGuards<Middleware>(guard)
+export const { setAuthCookie, clearAuthCookie } = kit.adapterCookies<Context | AnyContext>(
+  (ctx, value) => ctx.append('Set-Cookie', value),
+)
 
-/**
- * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` when short (RFC 6750 §3.1).
- *
- * @example
- * router.get('/reports', requireScopes('reports:read'), handler)
- */
-export function requireScopes(scopes: string | readonly string[]): Middleware {
-  const list = toList(scopes)
-  return guard((ctx) => requireScopesOf(ctx, list))
-}
-
-/**
- * Requires a predicate over the claims to hold.
- *
- * @example
- * router.get('/billing', requireClaims<Claims>((claims) => claims.email_verified), handler)
- */
-export function requireClaims<Claims = DefaultClaims>(
-  predicate: (payload: Claims, ctx: AuthContext<Claims>) => boolean,
-): Middleware {
-  return guard((ctx) => requireClaimsOf(ctx as AuthContext<Claims> | null, predicate))
-}
-
-/**
- * Appends a `Set-Cookie` for the token (HttpOnly, Secure and SameSite=Lax by default).
- *
- * @example
- * setAuthCookie(ctx, 'session', token, { maxAge: 3600 })
- */
-export function setAuthCookie(
-  ctx: Context | AnyContext,
-  name: string,
-  token: string,
-  options?: CookieOptions,
-): void {
-  ctx.append('Set-Cookie', serializeAuthCookie(name, token, options))
-}
-
-/**
- * Appends a `Set-Cookie` that deletes the token cookie.
- *
- * @example
- * clearAuthCookie(ctx, 'session')
- */
-export function clearAuthCookie(
-  ctx: Context | AnyContext,
-  name: string,
-  options?: ClearCookieOptions,
-): void {
-  ctx.append('Set-Cookie', clearAuthCookieValue(name, options))
-}
-
-function guard(check: (auth: AuthContext | null) => void): Middleware {
+function guard(check: GuardCheck): Middleware {
   return async (ctx, next) => {
     try {
       check((ctx.state as OptionalAuthState).auth ?? null)
@@ -184,19 +102,4 @@ function fail(err: unknown, ctx: AnyContext): void {
   ctx.status = status
   ctx.set(headers)
   ctx.body = JSON.stringify(body)
-}
-
-function toRequestLike(ctx: AnyContext): RequestLike {
-  // Own property only (a polluted Object.prototype.host is not the client's Host); ctx.get reads through.
-  const host = ownHeader(ctx.req.headers, 'host')
-  return {
-    method: ctx.method,
-    // Absolute when a Host is present, so the core can compare Origin for CSRF; ctx.protocol
-    // honours `app.proxy` for X-Forwarded-Proto. The origin is always ours (Host), also for an
-    // absolute-form target (RFC 9112 §3.2.2), whose path alone is kept.
-    url: host ? `${ctx.protocol}://${host}${pathOf(ctx.originalUrl)}` : ctx.originalUrl,
-    // req.headers, or headersDistinct when a header the core judges is repeated (req.headers
-    // silently drops a repeated Authorization); a serverless shim without them gets req.headers.
-    headers: nodeRequestHeaders(ctx.req),
-  }
 }

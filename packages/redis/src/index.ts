@@ -139,7 +139,7 @@ export function createRedisRevocationStore(
       } catch (cause) {
         onUnavailable?.(cause)
         if (failOpen) return false
-        throw new AuthError('revocation_unavailable', 'The revocation store is unavailable', {
+        throw new AuthError('revocation_unavailable', 'the revocation store is unavailable', {
           cause,
           retryAfter: RETRY_AFTER_SECONDS,
         })

@@ -1,7 +1,7 @@
 // nodeRequestHeaders: Node's cheap req.headers, unless a header the core judges is repeated
 // (RFC 6750 §2 one credential; RFC 9110 §7.2 one Host; Fetch §3.1 one Origin / Sec-Fetch-Site).
 import { describe, expect, it } from 'vitest'
-import { nodeRequestHeaders, type NodeHeadersSource } from './index.js'
+import { nodeRequestHeaders, type NodeHeadersSource } from './node.js'
 
 /** A Node-shaped request from raw header lines, as Node's parser would give it. */
 function request(raw: string[]): NodeHeadersSource & { tag: string } {

@@ -1,29 +1,32 @@
 // setupAdapter: what every adapter resolves once at start-up.
 import { describe, expect, it } from 'vitest'
-import { createAuthenticator, setupAdapter, toList } from '../index.js'
+import { createAuthenticator } from '../authenticate.js'
+import { setupAdapter, toList } from './index.js'
 
 const options = { algorithms: ['HS256'], key: 'k'.repeat(32), realm: 'api' }
 
 describe('setupAdapter', () => {
   it('builds an authenticator from options, with respond as the default error mode', () => {
-    const setup = setupAdapter(options)
+    const setup = setupAdapter(createAuthenticator, options)
     expect(typeof setup.authenticator.authenticate).toBe('function')
     expect(setup).toMatchObject({ onError: 'respond', realm: 'api' })
   })
 
   it('uses an existing authenticator as it is', () => {
     const authenticator = createAuthenticator(options)
-    const setup = setupAdapter(authenticator, { onError: 'delegate' })
+    const setup = setupAdapter(createAuthenticator, authenticator, { onError: 'delegate' })
     expect(setup.authenticator).toBe(authenticator)
     expect(setup.onError).toBe('delegate')
   })
 
   it('a bad option fails at start-up, not per request', () => {
-    expect(() => setupAdapter({ ...options, algorithms: ['none'] })).toThrow(/algorithms/)
+    expect(() => setupAdapter(createAuthenticator, { ...options, algorithms: ['none'] })).toThrow(
+      /algorithms/,
+    )
   })
 
   it('an unknown onError fails at start-up with the accepted values', () => {
-    expect(() => setupAdapter(options, { onError: 'throw' as never })).toThrow(
+    expect(() => setupAdapter(createAuthenticator, options, { onError: 'throw' as never })).toThrow(
       /onError must be 'respond' or 'delegate', got "throw"/,
     )
   })
@@ -46,5 +49,19 @@ describe('toList', () => {
     const list = toList(roles)
     roles.push('other')
     expect(list).toEqual(['admin'])
+  })
+})
+
+describe('@tokengate/core/adapter: a subpath of its own', () => {
+  it("the main entry exports none of the adapters' kit, so apps never see it", async () => {
+    const main = Object.keys(await import('../index.js'))
+    const kit = Object.keys(await import('./index.js'))
+    expect(kit.length).toBeGreaterThan(0)
+    expect(kit.filter((name) => main.includes(name))).toEqual([])
+  })
+
+  it("'@tokengate/core/adapter' resolves to this module", async () => {
+    const pkg = await import('@tokengate/core/adapter')
+    expect(pkg.setupAdapter).toBe(setupAdapter)
   })
 })

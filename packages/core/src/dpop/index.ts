@@ -4,6 +4,7 @@ import { createMemoryReplayStore } from './replay.js'
 import { checkOrigins, normalizeHtu, requestTargets, type TargetConfig } from './target.js'
 import { encode } from '../util/base64url.js'
 import { parseDuration } from '../util/duration.js'
+import { rejectUnknownOptions } from '../util/options.js'
 import { AuthError, type DpopChallenge } from '../errors.js'
 import type { Extracted } from '../request/extract.js'
 import { headerValues } from '../request/headers.js'
@@ -76,45 +77,39 @@ export function resolveDpop(
   options: unknown,
   trustProxy: unknown,
   context: DpopContext,
+  path = 'options.dpop',
 ): Dpop | undefined {
   if (trustProxy !== undefined && typeof trustProxy !== 'boolean')
     throw new TypeError('tokengate: options.trustProxy must be true or false')
   if (options === undefined) return undefined
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new TypeError(
-      "tokengate: options.dpop must be an object such as { mode: 'allowed', origins: [...] }",
+      `tokengate: ${path} must be an object such as { mode: 'allowed', origins: [...] }`,
     )
   const o = options as Record<string, unknown>
   const known = ['mode', 'algorithms', 'maxAge', 'origins', 'replayStore']
-  const unknown = Object.keys(o).filter((k) => !known.includes(k))
-  if (unknown.length > 0)
-    throw new TypeError(
-      `tokengate: unknown option ${unknown.map((k) => `options.dpop.${k}`).join(', ')}: options.dpop takes { ${known.join(', ')} }`,
-    )
+  rejectUnknownOptions(o, known, path, `${path} takes { ${known.join(', ')} }`)
   if (o.mode !== 'allowed' && o.mode !== 'required' && o.mode !== 'disabled')
-    throw new TypeError("tokengate: options.dpop.mode must be 'allowed', 'required' or 'disabled'")
-  const algorithms = checkProofAlgorithms(o.algorithms ?? [...DEFAULT_DPOP_ALGORITHMS])
+    throw new TypeError(`tokengate: ${path}.mode must be 'allowed', 'required' or 'disabled'`)
+  const algorithms = checkProofAlgorithms(o.algorithms ?? [...DEFAULT_DPOP_ALGORITHMS], path)
   const maxAge = parseDuration((o.maxAge ?? 60) as string | number, 'options.dpop.maxAge')
-  if (!(maxAge > 0))
-    throw new TypeError("tokengate: options.dpop.maxAge must be positive, e.g. '60s'")
-  const origins = o.origins === undefined ? undefined : checkOrigins(o.origins)
+  if (!(maxAge > 0)) throw new TypeError(`tokengate: ${path}.maxAge must be positive, e.g. '60s'`)
+  const origins = o.origins === undefined ? undefined : checkOrigins(o.origins, `${path}.origins`)
   const store = o.replayStore
   if (store !== undefined && typeof (store as { add?: unknown } | null)?.add !== 'function')
-    throw new TypeError(
-      'tokengate: options.dpop.replayStore must have an add(key, expiresAt) method',
-    )
+    throw new TypeError(`tokengate: ${path}.replayStore must have an add(key, expiresAt) method`)
   if (o.mode === 'disabled') return undefined
   if (origins === undefined && trustProxy !== true)
     throw new TypeError(
-      "tokengate: options.dpop needs options.dpop.origins (the public origins of this API, e.g. ['https://api.example.com']) or options.trustProxy: true (behind a proxy that sets X-Forwarded-Proto and X-Forwarded-Host): a proof's htu cannot be checked against a Host header the client chooses (RFC 9449 §4.3)",
+      `tokengate: ${path} needs ${path}.origins (the public origins of this API, e.g. ['https://api.example.com']) or options.trustProxy: true (behind a proxy that sets X-Forwarded-Proto and X-Forwarded-Host): a proof's htu cannot be checked against a Host header the client chooses (RFC 9449 §4.3)`,
     )
   if (!context.header)
     throw new TypeError(
-      'tokengate: options.dpop needs options.from.header: DPoP-bound tokens are sent as Authorization: DPoP (RFC 9449 §7.1)',
+      `tokengate: ${path} needs options.from.header: DPoP-bound tokens are sent as Authorization: DPoP (RFC 9449 §7.1)`,
     )
   if (o.mode === 'required' && (context.cookie !== undefined || context.custom !== undefined))
     throw new TypeError(
-      "tokengate: options.dpop.mode 'required' accepts only Authorization: DPoP; remove options.from.cookie and options.from.custom, or use mode 'allowed'",
+      `tokengate: ${path}.mode 'required' accepts only Authorization: DPoP; remove options.from.cookie and options.from.custom, or use mode 'allowed'`,
     )
   return new DpopChecker(
     o.mode,
@@ -126,16 +121,14 @@ export function resolveDpop(
   )
 }
 
-function checkProofAlgorithms(value: unknown): string[] {
+function checkProofAlgorithms(value: unknown, path: string): string[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((a) => typeof a === 'string'))
-    throw new TypeError(
-      "tokengate: options.dpop.algorithms must be a non-empty list such as ['ES256']",
-    )
+    throw new TypeError(`tokengate: ${path}.algorithms must be a non-empty list such as ['ES256']`)
   for (const alg of value as string[]) {
     const info = JWS_ALGORITHMS[alg]
     if (!info || info.kty === 'oct')
       throw new TypeError(
-        `tokengate: options.dpop.algorithms contains ${JSON.stringify(alg)}: DPoP proofs use asymmetric algorithms only, never none or HMAC (RFC 9449 §4.2, §11.6); e.g. ${DEFAULT_DPOP_ALGORITHMS.join(', ')}`,
+        `tokengate: ${path}.algorithms contains ${JSON.stringify(alg)}: DPoP proofs use asymmetric algorithms only, never none or HMAC (RFC 9449 §4.2, §11.6); e.g. ${DEFAULT_DPOP_ALGORITHMS.join(', ')}`,
       )
   }
   return [...new Set(value as string[])]

@@ -21,10 +21,10 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/
  * Validates `dpop.origins` at start-up: each an http(s) origin (scheme://host[:port], no path);
  * returns them normalised (lower-case, default port dropped, RFC 3986 §6.2.3).
  */
-export function checkOrigins(value: unknown): string[] {
+export function checkOrigins(value: unknown, path = 'options.dpop.origins'): string[] {
   if (!Array.isArray(value) || value.length === 0)
     throw new TypeError(
-      "tokengate: options.dpop.origins must be a non-empty list of origins, e.g. ['https://api.example.com']",
+      `tokengate: ${path} must be a non-empty list of origins, e.g. ['https://api.example.com']`,
     )
   return value.map((origin: unknown) => {
     let url: URL | undefined
@@ -42,7 +42,7 @@ export function checkOrigins(value: unknown): string[] {
       /[?#]|:\/\/.*\/./s.test(origin as string)
     ) {
       throw new TypeError(
-        `tokengate: options.dpop.origins entry ${JSON.stringify(origin)} must be an http(s) origin: scheme://host[:port], no path (e.g. 'https://api.example.com')`,
+        `tokengate: ${path} entry ${JSON.stringify(origin)} must be an http(s) origin: scheme://host[:port], no path (e.g. 'https://api.example.com')`,
       )
     }
     return url.origin

@@ -47,7 +47,7 @@ describe('createTokenIssuer: start-up refusals', () => {
     [
       'unknown option (typo)',
       async (o) => ({ ...o, expiresin: '1h' }),
-      /unknown option\(s\) expiresin/,
+      /unknown option options\.expiresin: check the spelling/,
     ],
     [
       'HS256 secret under 32 bytes (RFC 7518 §3.2)',

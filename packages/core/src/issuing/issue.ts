@@ -3,6 +3,7 @@ import { CompactEncrypt, SignJWT, type JWK, type JWTPayload } from 'jose'
 import { z } from 'zod'
 import { DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS } from '../token/jwe.js'
 import { parseDuration } from '../util/duration.js'
+import { unknownOptionError } from '../util/options.js'
 import {
   CEK_BYTES,
   describePrivateKey,
@@ -144,8 +145,9 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     const issue = parsed.error.issues[0]!
     const where = ['options', ...issue.path.map(String)].join('.')
     if (issue.code === 'unrecognized_keys')
-      throw new TypeError(
-        `tokengate: createTokenIssuer has unknown option(s) ${issue.keys.join(', ')}`,
+      throw unknownOptionError(
+        issue.keys.map((k) => `${where}.${k}`),
+        'check the spelling against createTokenIssuer in the README of @tokengate/core',
       )
     throw new TypeError(
       `tokengate: createTokenIssuer ${where} ${issue.input === undefined ? 'is required' : issue.message}`,

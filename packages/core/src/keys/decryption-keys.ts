@@ -23,8 +23,9 @@ export function resolveDecryptionKeys(
   input: DecryptOptions['keys'],
   algs: string[],
   encs: string[],
+  owner = 'options.decrypt',
 ): DecryptionKeys {
-  const opt = 'options.decrypt.keys'
+  const opt = `${owner}.keys`
   const entries: Array<{ key: KeyMaterial; kid?: string }> = []
   if (Array.isArray(input)) {
     for (const entry of input) entries.push(isEntry(entry) ? entry : { key: entry })
@@ -39,7 +40,7 @@ export function resolveDecryptionKeys(
   }
   if (entries.length === 0)
     throw new TypeError(
-      `tokengate: ${opt} is required: give the private key(s) or secret(s) tokens are encrypted to.`,
+      `tokengate: ${opt} is required: give the private key(s) or secret(s) tokens are encrypted to`,
     )
   const kids = new Set<string>()
   const keys = entries.map(({ key, kid }, i) => {
@@ -47,11 +48,11 @@ export function resolveDecryptionKeys(
     const described = describePrivateKey(key, name, kid)
     if (described.use !== undefined && described.use !== 'enc')
       throw new TypeError(
-        `tokengate: ${name} is a JWK with use "${described.use}"; decryption keys must have use "enc" or none.`,
+        `tokengate: ${name} is a JWK with use "${described.use}"; decryption keys must have use "enc" or none`,
       )
     if (described.alg !== undefined && !algs.includes(described.alg)) {
       throw new TypeError(
-        `tokengate: ${name} is a JWK for alg "${described.alg}", which is not in options.decrypt.keyManagementAlgorithms.`,
+        `tokengate: ${name} is a JWK for alg "${described.alg}", which is not in ${owner}.keyManagementAlgorithms`,
       )
     }
     const fits = algs.filter(
@@ -63,13 +64,13 @@ export function resolveDecryptionKeys(
     )
     if (fits.length === 0) {
       throw new TypeError(
-        `tokengate: ${name} does not fit any of ${algs.join(', ')} (wrong key type, curve or size; RSA needs 2048 bits or more, a dir key the exact size of enc).`,
+        `tokengate: ${name} does not fit any of ${algs.join(', ')} (wrong key type, curve or size; RSA needs 2048 bits or more, a dir key the exact size of enc)`,
       )
     }
     if (described.kid !== undefined) {
       if (kids.has(described.kid))
         throw new TypeError(
-          `tokengate: ${name} repeats kid "${described.kid}"; each decryption key needs its own kid.`,
+          `tokengate: ${name} repeats kid "${described.kid}"; each decryption key needs its own kid`,
         )
       kids.add(described.kid)
     }
@@ -79,7 +80,7 @@ export function resolveDecryptionKeys(
   for (const alg of algs) {
     if (!keys.some((k) => k.algs.has(alg)))
       throw new TypeError(
-        `tokengate: options.decrypt.keyManagementAlgorithms lists '${alg}' but no key in ${opt} fits it; remove it or add a key.`,
+        `tokengate: ${owner}.keyManagementAlgorithms lists '${alg}' but no key in ${opt} fits it; remove it or add a key`,
       )
   }
   return { select: (kid, alg, enc) => select(keys, kid, alg, enc) }

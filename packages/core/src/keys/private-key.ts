@@ -171,7 +171,7 @@ export function describePrivateKey(
   if (isCryptoKey(material)) {
     if (material.type === 'public')
       throw new TypeError(
-        `tokengate: ${option} is a public CryptoKey; a private key or secret is needed here.`,
+        `tokengate: ${option} is a public CryptoKey; a private key or secret is needed here`,
       )
     return {
       shape: { kty: 'crypto', key: material },
@@ -191,7 +191,7 @@ export function describePrivateKey(
     const keyObject = material as { type?: string; export(options: { format: 'jwk' }): JWK }
     if (keyObject.type === 'public')
       throw new TypeError(
-        `tokengate: ${option} is a public KeyObject; a private key or secret is needed here.`,
+        `tokengate: ${option} is a public KeyObject; a private key or secret is needed here`,
       )
     return fromJwk(keyObject.export({ format: 'jwk' }), option, kid)
   }
@@ -202,7 +202,7 @@ export function describePrivateKey(
   )
     return fromJwk(material as JWK, option, kid)
   throw new TypeError(
-    `tokengate: ${option} must be a secret (string or Uint8Array), a PKCS#8 PEM, a private JWK or a CryptoKey.`,
+    `tokengate: ${option} must be a secret (string or Uint8Array), a PKCS#8 PEM, a private JWK or a CryptoKey`,
   )
 }
 
@@ -230,13 +230,13 @@ function fromJwk(jwk: JWK, option: string, kidOverride: string | undefined): Pri
   }
   if (typeof jwk.d !== 'string') {
     throw new TypeError(
-      `tokengate: ${option} is a public JWK (no "d"); a private key is needed here.`,
+      `tokengate: ${option} is a public JWK (no "d"); a private key is needed here`,
     )
   }
   const defect = jwkDefect(jwk as Record<string, unknown>)
   if (defect)
     throw new TypeError(
-      `tokengate: ${option}${kid === undefined ? '' : ` (kid ${JSON.stringify(kid.slice(0, 64))})`} is a ${String(jwk.kty)} JWK that cannot be imported: ${defect}; export the key again from its source.`,
+      `tokengate: ${option}${kid === undefined ? '' : ` (kid ${JSON.stringify(kid.slice(0, 64))})`} is a ${String(jwk.kty)} JWK that cannot be imported: ${defect}; export the key again from its source`,
     )
   let shape: KeyShape
   if (jwk.kty === 'RSA')
@@ -283,18 +283,18 @@ function fromPem(pem: string, option: string, kid: string | undefined): PrivateK
   const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1]
   if (label === 'RSA PRIVATE KEY' || label === 'EC PRIVATE KEY') {
     throw new TypeError(
-      `tokengate: ${option} is a ${label} (PKCS#1/SEC1) PEM; convert it to PKCS#8 ("BEGIN PRIVATE KEY") with \`openssl pkcs8 -topk8 -nocrypt -in key.pem\`.`,
+      `tokengate: ${option} is a ${label} (PKCS#1/SEC1) PEM; convert it to PKCS#8 ("BEGIN PRIVATE KEY") with \`openssl pkcs8 -topk8 -nocrypt -in key.pem\``,
     )
   }
   if (label !== 'PRIVATE KEY') {
     throw new TypeError(
-      `tokengate: ${option} is a "${label ?? 'unknown'}" PEM; a PKCS#8 private key ("BEGIN PRIVATE KEY") is needed here.`,
+      `tokengate: ${option} is a "${label ?? 'unknown'}" PEM; a PKCS#8 private key ("BEGIN PRIVATE KEY") is needed here`,
     )
   }
   const shape = pkcs8Shape(pem)
   if (!shape)
     throw new TypeError(
-      `tokengate: ${option} is not a readable PKCS#8 RSA, EC (P-256/384/521), Ed25519 or X25519 private key.`,
+      `tokengate: ${option} is not a readable PKCS#8 RSA, EC (P-256/384/521), Ed25519 or X25519 private key`,
     )
   return {
     shape,

@@ -113,7 +113,11 @@ const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  * Normalises one key given in options (secret, PEM, JWK, CryptoKey or KeyObject); throws a config error
  * when it cannot be a JWS verification key.
  */
-export function prepareKey(key: KeyMaterial, optionName: string): PreparedKey {
+export function prepareKey(
+  key: KeyMaterial,
+  optionName: string,
+  algorithmsPath = 'options.algorithms',
+): PreparedKey {
   if (typeof key === 'string' || key instanceof Uint8Array) {
     if (typeof key === 'string' && looksLikePem(key)) {
       const pem = readPem(key, optionName)
@@ -125,7 +129,7 @@ export function prepareKey(key: KeyMaterial, optionName: string): PreparedKey {
       const pem = readPem(form.pem, optionName)
       return { form: pem.format, pem: form.pem, desc: pem.key }
     }
-    if (form) throw notASecret(optionName, form.what, form.private)
+    if (form) throw notASecret(optionName, form.what, form.private, algorithmsPath)
     const secret = typeof key === 'string' ? encoder.encode(key) : key.slice()
     return { form: 'secret', secret, desc: { kty: 'oct', bytes: secret.length } }
   }
@@ -144,6 +148,7 @@ export function prepareKey(key: KeyMaterial, optionName: string): PreparedKey {
           optionName,
           form.kind === 'pem' ? `a PEM ${form.label}` : form.what,
           form.kind === 'other' && form.private,
+          algorithmsPath,
         )
     }
     return prepareJwk(jwk, optionName)
@@ -159,12 +164,17 @@ export function prepareKey(key: KeyMaterial, optionName: string): PreparedKey {
  * The start-up refusal of key material given as a secret (RFC 8725 §3.1): whoever holds a public
  * key could sign tokens with it as the HMAC secret (CVE-2016-10555, CVE-2022-29217, CVE-2023-48223).
  */
-export function notASecret(optionName: string, what: string, isPrivate: boolean): TypeError {
+export function notASecret(
+  optionName: string,
+  what: string,
+  isPrivate: boolean,
+  algorithmsPath = 'options.algorithms',
+): TypeError {
   return new TypeError(
     `tokengate: ${optionName} is ${what}, not a secret: key material must never be used as an HMAC secret, or anyone holding the public key could forge tokens (RFC 8725 §3.1). ` +
       (isPrivate
-        ? 'Give the public key instead (a PEM string, a JWK object or a KeyObject) and list an asymmetric algorithm (RS256, ES256, EdDSA, ...) in options.algorithms; '
-        : 'To verify with this key, list an asymmetric algorithm (RS256, ES256, EdDSA, ...) in options.algorithms and give it as a PEM string, a JWK object or a KeyObject; ') +
+        ? `Give the public key instead (a PEM string, a JWK object or a KeyObject) and list an asymmetric algorithm (RS256, ES256, EdDSA, ...) in ${algorithmsPath}; `
+        : `To verify with this key, list an asymmetric algorithm (RS256, ES256, EdDSA, ...) in ${algorithmsPath} and give it as a PEM string, a JWK object or a KeyObject; `) +
       'for HS256/384/512, use a random secret of at least 32 bytes instead.',
   )
 }

@@ -289,7 +289,12 @@ export function checkDiscoveredJwksUri(
  * addresses (169.254.0.0/16, fe80::/10: cloud metadata services) and unspecified addresses are
  * refused outright.
  */
-export function checkRemoteUrl(value: string, name: string, allowHttp = false): URL {
+export function checkRemoteUrl(
+  value: string,
+  name: string,
+  allowHttp = false,
+  keyPath = 'options.key',
+): URL {
   let url: URL
   try {
     url = new URL(value)
@@ -305,7 +310,7 @@ export function checkRemoteUrl(value: string, name: string, allowHttp = false): 
   if (url.protocol === 'https:') return url
   if (allowHttp || isLoopback(url.hostname)) return url
   throw new TypeError(
-    `tokengate: ${name} must use https (http is accepted only for loopback hosts, or for a private network with options.key.allowHttp: true); loopback means 127.0.0.0/8, [::1] or localhost, not *.localhost`,
+    `tokengate: ${name} must use https (http is accepted only for loopback hosts, or for a private network with ${keyPath}.allowHttp: true); loopback means 127.0.0.0/8, [::1] or localhost, not *.localhost`,
   )
 }
 

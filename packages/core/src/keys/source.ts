@@ -14,16 +14,24 @@ import {
   type PreparedKey,
 } from './public-key.js'
 import { parseDuration } from '../util/duration.js'
+import { unknownOptionError } from '../util/options.js'
 import type { KeyMaterial } from '../types.js'
 
 /**
- * Resolves `options.key` against the allowlist: throws a configuration error when a key cannot
- * verify an allowed algorithm (RFC 8725 §3.1), and returns the source the pipeline asks per token.
+ * Resolves `options.key` (or an issuers entry's `key`: `owner` names where it is) against the
+ * allowlist: throws a configuration error when a key cannot verify an allowed algorithm (RFC 8725 §3.1), and returns the source the pipeline asks per token.
  *
  * @example
  * const keys = resolveKeys({ jwksUri: 'https://idp.example/jwks' }, ['RS256'])
  */
-export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySource {
+export function resolveKeys(
+  key: unknown,
+  algorithms: readonly string[],
+  owner = 'options',
+): KeySource {
+  // Where the options live: `options`, or an entry of `options.issuers`, named in every message.
+  const keyPath = `${owner}.key`
+  const algorithmsPath = `${owner}.algorithms`
   const symmetric = JWS_ALGORITHMS[algorithms[0] as string]?.kty === 'oct'
   if (typeof key === 'object' && key !== null && ('jwksUri' in key || 'discovery' in key)) {
     const remote = key as {
@@ -36,7 +44,7 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
       allowHttp?: unknown
       allowJwksOrigins?: unknown
     }
-    const name = 'jwksUri' in key ? 'options.key.jwksUri' : 'options.key.discovery'
+    const name = 'jwksUri' in key ? `${keyPath}.jwksUri` : `${keyPath}.discovery`
     const extra = Object.keys(key).filter(
       (k) =>
         ![
@@ -46,22 +54,23 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
           'cooldown',
           'cacheMaxAge',
           'allowHttp',
-          ...(name === 'options.key.jwksUri' ? ['headers'] : ['allowJwksOrigins']),
+          ...(name.endsWith('.jwksUri') ? ['headers'] : ['allowJwksOrigins']),
         ].includes(k),
     )
     if ('jwksUri' in key && 'discovery' in key)
-      throw new TypeError('tokengate: options.key takes either jwksUri or discovery, not both')
+      throw new TypeError(`tokengate: ${keyPath} takes either jwksUri or discovery, not both`)
     if (extra.length > 0)
-      throw new TypeError(
-        `tokengate: unknown option ${extra.map((k) => `options.key.${k}`).join(', ')}: a remote key takes { ${name.slice(12)}, timeout?, cooldown?, cacheMaxAge?, allowHttp?${name === 'options.key.jwksUri' ? ', headers?' : ', allowJwksOrigins?'} }`,
+      throw unknownOptionError(
+        extra.map((k) => `${keyPath}.${k}`),
+        `a remote key takes { ${name.slice(keyPath.length + 1)}, timeout?, cooldown?, cacheMaxAge?, allowHttp?${name.endsWith('.jwksUri') ? ', headers?' : ', allowJwksOrigins?'} }`,
       )
     const uri = remote.jwksUri ?? remote.discovery
     if (typeof uri !== 'string')
       throw new TypeError(`tokengate: ${name} must be an https URL string`)
     if (remote.allowHttp !== undefined && typeof remote.allowHttp !== 'boolean')
-      throw new TypeError('tokengate: options.key.allowHttp must be true or false')
+      throw new TypeError(`tokengate: ${keyPath}.allowHttp must be true or false`)
     const allowHttp = remote.allowHttp === true
-    checkRemoteUrl(uri, name, allowHttp)
+    checkRemoteUrl(uri, name, allowHttp, keyPath)
     if (symmetric)
       throw new TypeError(
         `tokengate: ${name} cannot be used with HMAC algorithms (${algorithms.join(', ')}): a key set from a URL holds public keys; use RS256, ES256, EdDSA, ...`,
@@ -71,12 +80,12 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
       (typeof remote.headers !== 'object' || remote.headers === null)
     )
       throw new TypeError(
-        'tokengate: options.key.headers must be a record of header names to values',
+        `tokengate: ${keyPath}.headers must be a record of header names to values`,
       )
-    const allowJwksOrigins = jwksOrigins(remote.allowJwksOrigins, uri)
+    const allowJwksOrigins = jwksOrigins(remote.allowJwksOrigins, uri, keyPath)
     return new RemoteKeySource({
       ...(typeof remote.jwksUri === 'string' ? { jwksUri: remote.jwksUri } : { discovery: uri }),
-      ...remoteTimings(remote),
+      ...remoteTimings(remote, keyPath),
       ...(remote.headers !== undefined && { headers: remote.headers as Record<string, string> }),
       algorithms,
       allowHttp,
@@ -88,7 +97,7 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
     const list = (jwks as { keys?: unknown } | null)?.keys
     if (!Array.isArray(list))
       throw new TypeError(
-        'tokengate: options.key.jwks must be a JWK Set: { keys: [...] } (RFC 7517 §5)',
+        `tokengate: ${keyPath}.jwks must be a JWK Set: { keys: [...] } (RFC 7517 §5)`,
       )
     const entries: Array<{ prepared: PreparedKey; kid: string | undefined; algs: string[] }> = []
     const misfits: Array<{ prepared: PreparedKey; kid: string | undefined; i: number }> = []
@@ -96,7 +105,7 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
       // Encryption keys and the like share sets with signing keys: skip them. A signing key that
       // is private or cannot be imported fails here, naming its kid, not at every request.
       if (!isSignatureJwk(jwk)) continue
-      const prepared = prepareJwk(jwk, `options.key.jwks.keys.${i}`)
+      const prepared = prepareJwk(jwk, `${keyPath}.jwks.keys.${i}`)
       const algs = fittingAlgorithms(prepared, algorithms)
       const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined
       if (algs.length > 0) entries.push({ prepared, kid, algs })
@@ -109,10 +118,10 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
           (m) => m.prepared.desc.kty === JWS_ALGORITHMS[alg]?.kty && misfit(m.prepared.desc, alg),
         )
         const why = near
-          ? ` (options.key.jwks.keys.${near.i}${near.kid === undefined ? '' : ` with kid ${JSON.stringify(near.kid.slice(0, 64))}`}: ${misfit(near.prepared.desc, alg)})`
+          ? ` (${keyPath}.jwks.keys.${near.i}${near.kid === undefined ? '' : ` with kid ${JSON.stringify(near.kid.slice(0, 64))}`}: ${misfit(near.prepared.desc, alg)})`
           : ''
         throw new TypeError(
-          `tokengate: options.algorithms lists ${alg}, but no key in options.key.jwks can verify it${why}; remove ${alg} or add a fitting key`,
+          `tokengate: ${algorithmsPath} lists ${alg}, but no key in ${keyPath}.jwks can verify it${why}; remove ${alg} or add a fitting key`,
         )
       }
     }
@@ -120,7 +129,7 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
   }
   let prepared: PreparedKey
   try {
-    prepared = prepareKey(key as KeyMaterial, 'options.key')
+    prepared = prepareKey(key as KeyMaterial, keyPath, algorithmsPath)
   } catch (err) {
     // A private or PKCS#1 PEM given for HS*: say the HMAC fix too, not only the PEM one.
     const text = typeof key === 'string' || key instanceof Uint8Array
@@ -133,18 +142,18 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
   }
   if (prepared.form === 'spki' || prepared.form === 'x509' ? symmetric : false) {
     throw new TypeError(
-      `tokengate: options.key is a public-key PEM, and ${algorithms.join(', ')} needs a shared secret: a public key must never be used as an HMAC secret (RFC 8725 §3.1): anyone holding it could forge tokens. List an asymmetric algorithm (RS256, ES256, EdDSA, ...) in options.algorithms to verify with this key, or use a random secret of at least 32 bytes`,
+      `tokengate: ${keyPath} is a public-key PEM, and ${algorithms.join(', ')} needs a shared secret: a public key must never be used as an HMAC secret (RFC 8725 §3.1): anyone holding it could forge tokens. List an asymmetric algorithm (RS256, ES256, EdDSA, ...) in ${algorithmsPath} to verify with this key, or use a random secret of at least 32 bytes`,
     )
   }
   for (const alg of algorithms) {
     const why = misfit(prepared.desc, alg)
     if (why)
       throw new TypeError(
-        `tokengate: options.key cannot verify ${alg}: ${why}; change options.algorithms or options.key`,
+        `tokengate: ${keyPath} cannot verify ${alg}: ${why}; change ${algorithmsPath} or ${keyPath}`,
       )
     if (prepared.form === 'jwk' && prepared.jwkAlg !== undefined && prepared.jwkAlg !== alg) {
       throw new TypeError(
-        `tokengate: options.key is a JWK for alg ${prepared.jwkAlg}, so it cannot verify ${alg}; change options.algorithms`,
+        `tokengate: ${keyPath} is a JWK for alg ${prepared.jwkAlg}, so it cannot verify ${alg}; change ${algorithmsPath}`,
       )
     }
   }
@@ -159,42 +168,45 @@ const MAX_TIMER_MS = 2_147_483_647
  * fetch, a zero cooldown lets a flood of unknown `kid`s become a flood of fetches, and keys cannot
  * be refreshed more often than once per cooldown, so a smaller `cacheMaxAge` could not be honoured.
  */
-function remoteTimings(remote: { timeout?: unknown; cooldown?: unknown; cacheMaxAge?: unknown }): {
+function remoteTimings(
+  remote: { timeout?: unknown; cooldown?: unknown; cacheMaxAge?: unknown },
+  keyPath: string,
+): {
   timeoutMs: number
   cooldownMs: number
   cacheMaxAgeMs: number
 } {
   const ms = (value: unknown, fallback: number, option: string) =>
     parseDuration((value ?? fallback) as string | number, option) * 1000
-  const timeoutMs = ms(remote.timeout, 5, 'options.key.timeout')
-  const cooldownMs = ms(remote.cooldown, 30, 'options.key.cooldown')
-  const cacheMaxAgeMs = ms(remote.cacheMaxAge, 600, 'options.key.cacheMaxAge')
+  const timeoutMs = ms(remote.timeout, 5, `${keyPath}.timeout`)
+  const cooldownMs = ms(remote.cooldown, 30, `${keyPath}.cooldown`)
+  const cacheMaxAgeMs = ms(remote.cacheMaxAge, 600, `${keyPath}.cacheMaxAge`)
   if (timeoutMs < 1 || timeoutMs > MAX_TIMER_MS)
     throw new TypeError(
-      `tokengate: options.key.timeout must be between 1ms and ${MAX_TIMER_MS / 1000}s (a fetch with no time at all always fails); the default is '5s'`,
+      `tokengate: ${keyPath}.timeout must be between 1ms and ${MAX_TIMER_MS / 1000}s (a fetch with no time at all always fails); the default is '5s'`,
     )
   if (cooldownMs < 1000)
     throw new TypeError(
-      "tokengate: options.key.cooldown must be at least '1s': it bounds how often an unknown kid or a failing server triggers a fetch; the default is '30s'",
+      `tokengate: ${keyPath}.cooldown must be at least '1s': it bounds how often an unknown kid or a failing server triggers a fetch; the default is '30s'`,
     )
   if (cacheMaxAgeMs < cooldownMs)
     throw new TypeError(
-      'tokengate: options.key.cacheMaxAge must be at least options.key.cooldown: keys are fetched at most once per cooldown; raise cacheMaxAge (default 10m) or lower cooldown',
+      `tokengate: ${keyPath}.cacheMaxAge must be at least ${keyPath}.cooldown: keys are fetched at most once per cooldown; raise cacheMaxAge (default 10m) or lower cooldown`,
     )
   return { timeoutMs, cooldownMs, cacheMaxAgeMs }
 }
 
 /** `allowJwksOrigins`: https origins (no path) a discovered `jwks_uri` may name besides the issuer's. */
-function jwksOrigins(value: unknown, uri: string): string[] | undefined {
+function jwksOrigins(value: unknown, uri: string, keyPath: string): string[] | undefined {
   if (value === undefined) return undefined
   const how = "list https origins such as ['https://keys.example.com'] (scheme and host, no path)"
   if (!Array.isArray(value))
-    throw new TypeError(`tokengate: options.key.allowJwksOrigins must be a list: ${how}`)
+    throw new TypeError(`tokengate: ${keyPath}.allowJwksOrigins must be a list: ${how}`)
   return value.map((origin, i) => {
-    const where = `options.key.allowJwksOrigins.${i}`
+    const where = `${keyPath}.allowJwksOrigins.${i}`
     if (typeof origin !== 'string')
       throw new TypeError(`tokengate: ${where} must be a string: ${how}`)
-    const url = checkRemoteUrl(origin, where)
+    const url = checkRemoteUrl(origin, where, false, keyPath)
     if (url.protocol !== 'https:' || url.href !== `${url.origin}/` || origin.endsWith('/'))
       throw new TypeError(`tokengate: ${where} must be an https origin: ${how}`)
     if (url.origin === new URL(uri).origin)

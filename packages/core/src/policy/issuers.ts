@@ -5,6 +5,7 @@ import type { KeySource } from '../keys/public-key.js'
 import { parsePayloadObject } from '../token/compact.js'
 import { decode } from '../util/base64url.js'
 import { resolveKeys } from '../keys/source.js'
+import { rejectUnknownOptions } from '../util/options.js'
 
 /** One configured issuer: the only keys, algorithms and claim rules its tokens are verified with. */
 export interface IssuerEntry {
@@ -38,7 +39,7 @@ const ENTRY_MEMBERS = ['issuer', 'key', 'algorithms', 'audience', 'typ']
 /**
  * Validates `options.issuers` against the rest of the options and resolves each entry's keys.
  * `common` holds the claim rules every issuer shares; `checkAlgorithms` is the allowlist check of
- * `options.algorithms`. Throws a TypeError naming the entry and the fix.
+ * `options.algorithms`, given the path of the list it checks. Throws a TypeError naming the entry and the fix.
  *
  * @example
  * const issuers = resolveIssuers([{ issuer, key: { jwksUri }, algorithms: ['RS256'] }], options, rules, check)
@@ -47,7 +48,7 @@ export function resolveIssuers(
   value: unknown,
   options: Readonly<Record<string, unknown>>,
   common: ClaimRules,
-  checkAlgorithms: (list: readonly string[]) => string[],
+  checkAlgorithms: (list: readonly string[], path: string) => string[],
 ): IssuerSet {
   for (const name of ['key', 'algorithms', 'issuer']) {
     if (options[name] !== undefined)
@@ -65,11 +66,7 @@ export function resolveIssuers(
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
       throw new TypeError(`tokengate: ${where} must be an object { issuer, key, algorithms }`)
     const e = entry as Record<string, unknown>
-    const extra = Object.keys(e).filter((k) => !ENTRY_MEMBERS.includes(k))
-    if (extra.length > 0)
-      throw new TypeError(
-        `tokengate: unknown option ${extra.map((k) => `${where}.${k}`).join(', ')}: an issuer takes { ${ENTRY_MEMBERS.join(', ')} }`,
-      )
+    rejectUnknownOptions(e, ENTRY_MEMBERS, where, `an issuer takes { ${ENTRY_MEMBERS.join(', ')} }`)
     if (typeof e.issuer !== 'string' || e.issuer === '')
       throw new TypeError(
         `tokengate: ${where}.issuer must be the exact iss of its tokens (a non-empty string)`,
@@ -91,8 +88,8 @@ export function resolveIssuers(
       throw new TypeError(
         `tokengate: ${where}.issuer must equal ${where}.key.discovery: the discovered issuer must be the token's iss`,
       )
-    const algorithms = renamed(where, () => checkAlgorithms(e.algorithms as string[]))
-    const keys = renamed(where, () => resolveKeys(e.key, algorithms))
+    const algorithms = checkAlgorithms(e.algorithms as string[], `${where}.algorithms`)
+    const keys = resolveKeys(e.key, algorithms, where)
     byIssuer.set(e.issuer, {
       issuer: e.issuer,
       keys,
@@ -138,17 +135,6 @@ function unverifiedPayload(jws: string): Record<string, unknown> {
     'the token payload is not valid JSON',
     'the token payload is not a JSON object (RFC 7519 §7.2)',
   )
-}
-
-/** Runs a check written for top-level options and names the entry in its message instead. */
-function renamed<T>(where: string, check: () => T): T {
-  try {
-    return check()
-  } catch (err) {
-    if (err instanceof TypeError)
-      throw new TypeError(err.message.replace(/options\.(key|algorithms)\b/g, `${where}.$1`))
-    throw err
-  }
 }
 
 function audiences(value: unknown, where: string): string[] {

@@ -222,7 +222,7 @@ describe('resolveRevocation: the check', () => {
     [
       'a misspelt key',
       { store: createMemoryRevocationStore(), withoutJTI: 'allow' },
-      /unknown keys \(withoutJTI\)/,
+      /unknown option options\.revocation\.withoutJTI: options\.revocation takes \{ store, withoutJti \}/,
     ],
     ['store not a store', { store: {} }, /revocation\.store must have isRevoked/],
   ])('refuses bad configuration at start-up: %s', (_name, option, message) => {

@@ -1,5 +1,6 @@
 // Revocation: the in-memory denylist store, and the jti check the authenticator runs on every request.
 import { parseDuration } from '../util/duration.js'
+import { rejectUnknownOptions } from '../util/options.js'
 import { AuthError, isAuthError } from '../errors.js'
 import type {
   AuthContext,
@@ -225,11 +226,11 @@ function iatOf(token: RevocationToken | undefined): number | undefined {
  * broken check must not let a possibly revoked token in (fail closed, 503).
  */
 export function revocationAnswer(answer: unknown): void {
-  if (answer === true) throw new AuthError('token_revoked', 'The token has been revoked')
+  if (answer === true) throw new AuthError('token_revoked', 'the token has been revoked')
   if (answer !== false) {
     throw new AuthError(
       'revocation_unavailable',
-      'The revocation check answered neither true nor false',
+      'the revocation check answered neither true nor false',
       { retryAfter: RETRY_AFTER_SECONDS },
     )
   }
@@ -253,9 +254,12 @@ export interface Revocation {
  * Validates the `revocation` option (throws a configuration error) and returns its checker, or
  * `undefined` when the option is absent.
  */
-export function resolveRevocation(option: unknown): Revocation | undefined {
+export function resolveRevocation(
+  option: unknown,
+  path = 'options.revocation',
+): Revocation | undefined {
   if (option === undefined) return undefined
-  const { store, withoutJti } = normalise(option)
+  const { store, withoutJti } = normalise(option, path)
   // The registered claims each context was verified with, so revoke(ctx) works when a zod schema
   // reshaped or dropped `jti`/`exp` in ctx.payload. Weak: contexts are not kept alive by this.
   const seen = new WeakMap<object, Registered>()
@@ -272,19 +276,19 @@ export function resolveRevocation(option: unknown): Revocation | undefined {
         if (withoutJti === 'allow') return
         throw new AuthError(
           'claim_invalid',
-          'The token has no "jti" claim, which revocation requires',
+          'the token has no "jti" claim, which revocation requires',
         )
       }
       // RFC 7519 §4.1.7: jti is a case-sensitive string; an empty one identifies nothing.
       if (typeof jti !== 'string' || jti.length === 0) {
-        throw new AuthError('claim_invalid', 'The "jti" claim must be a non-empty string')
+        throw new AuthError('claim_invalid', 'the "jti" claim must be a non-empty string')
       }
       let revoked: unknown
       try {
         revoked = await store.isRevoked(jti, ctx, tokenOf(claims))
       } catch (cause) {
         if (isAuthError(cause)) throw cause
-        throw new AuthError('revocation_unavailable', 'The revocation store is unavailable', {
+        throw new AuthError('revocation_unavailable', 'the revocation store is unavailable', {
           cause,
           retryAfter: RETRY_AFTER_SECONDS,
         })
@@ -339,30 +343,25 @@ function tokenOf(claims: Readonly<Record<string, unknown>> | Registered): Revoca
   }
 }
 
-function normalise(option: unknown): Required<RevocationOptions<any>> {
+function normalise(option: unknown, path: string): Required<RevocationOptions<any>> {
   if (isStore(option)) return { store: option, withoutJti: 'reject' }
   if (typeof option === 'object' && option !== null && 'store' in option) {
     const { store, withoutJti = 'reject', ...rest } = option as Record<string, unknown>
-    const unknownKeys = Object.keys(rest)
-    if (unknownKeys.length > 0) {
-      throw new TypeError(
-        `tokengate: options.revocation has unknown keys (${unknownKeys.join(', ')}); it takes { store, withoutJti }`,
-      )
-    }
+    rejectUnknownOptions(rest, [], path, `${path} takes { store, withoutJti }`)
     if (!isStore(store)) {
       throw new TypeError(
-        'tokengate: options.revocation.store must have isRevoked(jti, ctx) and revoke(jti, expiresAt) methods',
+        `tokengate: ${path}.store must have isRevoked(jti, ctx) and revoke(jti, expiresAt) methods`,
       )
     }
     if (withoutJti !== 'allow' && withoutJti !== 'reject') {
       throw new TypeError(
-        "tokengate: options.revocation.withoutJti must be 'allow' or 'reject' (default 'reject')",
+        `tokengate: ${path}.withoutJti must be 'allow' or 'reject' (default 'reject')`,
       )
     }
     return { store, withoutJti }
   }
   throw new TypeError(
-    'tokengate: options.revocation must be a store ({ isRevoked, revoke }, e.g. createMemoryRevocationStore()) or { store, withoutJti }',
+    `tokengate: ${path} must be a store ({ isRevoked, revoke }, e.g. createMemoryRevocationStore()) or { store, withoutJti }`,
   )
 }
 

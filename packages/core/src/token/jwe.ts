@@ -6,6 +6,7 @@ import { isCanonical } from '../util/base64url.js'
 import { decodeHeader, looksLikeJws, parseJsonObject, plaintextUtf8 } from './compact.js'
 import { CEK_BYTES, KW_BYTES, PUBLIC_KEY_KM_ALGS } from '../keys/private-key.js'
 import type { DecryptOptions } from '../types.js'
+import { rejectUnknownOptions } from '../util/options.js'
 
 /** What the pipeline calls for a 5-segment token. Built once by {@link resolveDecryptOptions}. */
 export interface Decryptor {
@@ -54,39 +55,31 @@ const keyFailure = (cause: unknown) =>
  * const decryptor = resolveDecryptOptions({ keys: privatePem, keyManagementAlgorithms: ['RSA-OAEP-256'] })
  * const { plaintext, protectedHeader } = await decryptor.decrypt(token)
  */
-export function resolveDecryptOptions(o: DecryptOptions): Decryptor {
-  const opt = 'options.decrypt'
+export function resolveDecryptOptions(o: DecryptOptions, opt = 'options.decrypt'): Decryptor {
   if (typeof o !== 'object' || o === null)
-    throw new TypeError(
-      `tokengate: ${opt} must be an object with keys and keyManagementAlgorithms.`,
-    )
+    throw new TypeError(`tokengate: ${opt} must be an object with keys and keyManagementAlgorithms`)
   // A misspelt option (`require: true`) must not silently weaken the policy.
-  const unknown = Object.keys(o).filter((name) => !OPTION_NAMES.includes(name))
-  if (unknown.length > 0) {
-    throw new TypeError(
-      `tokengate: unknown option ${unknown.map((n) => `${opt}.${n}`).join(', ')}; the options are ${OPTION_NAMES.join(', ')}.`,
-    )
-  }
+  rejectUnknownOptions(o, OPTION_NAMES, opt, `${opt} takes { ${OPTION_NAMES.join(', ')} }`)
   for (const name of ['required', 'allowUnsignedPayload'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean')
       throw new TypeError(`tokengate: ${opt}.${name} must be true or false.`)
   }
-  const algs = checkAlgorithms(o.keyManagementAlgorithms)
-  const encs = checkEncryptions(o.contentEncryptionAlgorithms)
+  const algs = checkAlgorithms(o.keyManagementAlgorithms, `${opt}.keyManagementAlgorithms`)
+  const encs = checkEncryptions(o.contentEncryptionAlgorithms, `${opt}.contentEncryptionAlgorithms`)
   const maxPbes2Count = o.maxPbes2Count ?? DEFAULT_MAX_PBES2_COUNT
   if (!Number.isSafeInteger(maxPbes2Count) || maxPbes2Count < 1) {
     throw new TypeError(
-      `tokengate: ${opt}.maxPbes2Count must be a positive integer (default ${DEFAULT_MAX_PBES2_COUNT}).`,
+      `tokengate: ${opt}.maxPbes2Count must be a positive integer (default ${DEFAULT_MAX_PBES2_COUNT})`,
     )
   }
   const allowUnsignedPayload = o.allowUnsignedPayload === true
   const unsafe = algs.filter((alg) => !SYMMETRIC.includes(alg))
   if (allowUnsignedPayload && unsafe.length > 0) {
     throw new TypeError(
-      `tokengate: ${opt}.allowUnsignedPayload cannot be combined with ${unsafe.join(', ')}: with public-key (or password-based) key management anyone holding the public key (or guessing the password) could mint an encrypted token with any claims. Keep a signed (nested) token, or use dir / A*KW / A*GCMKW with a secret only the issuer and this API share.`,
+      `tokengate: ${opt}.allowUnsignedPayload cannot be combined with ${unsafe.join(', ')}: with public-key (or password-based) key management anyone holding the public key (or guessing the password) could mint an encrypted token with any claims. Keep a signed (nested) token, or use dir / A*KW / A*GCMKW with a secret only the issuer and this API share`,
     )
   }
-  const keys = resolveDecryptionKeys(o.keys, algs, encs)
+  const keys = resolveDecryptionKeys(o.keys, algs, encs, opt)
   const allowed = new Set(algs)
   const allowedEnc = new Set(encs)
 
@@ -165,39 +158,37 @@ export function interpretPlaintext(
   return { claims: claims as JWTPayload }
 }
 
-function checkAlgorithms(list: unknown): string[] {
-  const opt = 'options.decrypt.keyManagementAlgorithms'
+function checkAlgorithms(list: unknown, opt: string): string[] {
   if (!Array.isArray(list) || list.length === 0) {
     throw new TypeError(
-      `tokengate: ${opt} is required: list the JWE "alg" values you accept, e.g. ['RSA-OAEP-256'] or ['ECDH-ES+A256KW'].`,
+      `tokengate: ${opt} is required: list the JWE "alg" values you accept, e.g. ['RSA-OAEP-256'] or ['ECDH-ES+A256KW']`,
     )
   }
   for (const alg of list) {
     if (alg === 'RSA1_5') {
       throw new TypeError(
-        `tokengate: ${opt} must not contain 'RSA1_5': RSAES-PKCS1-v1_5 key transport is open to Bleichenbacher's padding-oracle attack (RFC 8725 §3.2); use 'RSA-OAEP-256'.`,
+        `tokengate: ${opt} must not contain 'RSA1_5': RSAES-PKCS1-v1_5 key transport is open to Bleichenbacher's padding-oracle attack (RFC 8725 §3.2); use 'RSA-OAEP-256'`,
       )
     }
     if (typeof alg !== 'string' || !SUPPORTED.has(alg)) {
       throw new TypeError(
-        `tokengate: ${opt} contains an unsupported value ${JSON.stringify(alg)}; supported: ${[...SUPPORTED].join(', ')}.`,
+        `tokengate: ${opt} contains an unsupported value ${JSON.stringify(alg)}; supported: ${[...SUPPORTED].join(', ')}`,
       )
     }
   }
   return [...new Set(list as string[])]
 }
 
-function checkEncryptions(list: unknown): string[] {
-  const opt = 'options.decrypt.contentEncryptionAlgorithms'
+function checkEncryptions(list: unknown, opt: string): string[] {
   if (list === undefined) return DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS
   if (!Array.isArray(list) || list.length === 0)
     throw new TypeError(
-      `tokengate: ${opt} must be a non-empty list, or be left out for the default.`,
+      `tokengate: ${opt} must be a non-empty list, or be left out for the default`,
     )
   for (const enc of list) {
     if (typeof enc !== 'string' || !(enc in CEK_BYTES)) {
       throw new TypeError(
-        `tokengate: ${opt} contains an unsupported value ${JSON.stringify(enc)}; supported: ${DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS.join(', ')}.`,
+        `tokengate: ${opt} contains an unsupported value ${JSON.stringify(enc)}; supported: ${DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS.join(', ')}`,
       )
     }
   }

@@ -1,0 +1,67 @@
+// The guard middlewares of every adapter, built once over the adapter's own `guard` wrapper.
+import {
+  requireClaimsOf,
+  requireRolesOf,
+  requireScopesOf,
+  type RoleMode,
+} from '../policy/guards.js'
+import type { AuthContext, DefaultClaims } from '../types.js'
+
+/** The guards an adapter exports; `Handler` is its framework's middleware type. */
+export interface AdapterGuards<Handler, Claims = DefaultClaims> {
+  /**
+   * Requires roles of the request's context (`mode: 'all'` unless told otherwise): 401 without a
+   * context, 403 `insufficient_role` when short.
+   *
+   * @example
+   * app.delete('/users/:id', requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
+   */
+  requireRoles(roles: string | readonly string[], options?: { mode?: RoleMode }): Handler
+  /**
+   * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` when short (RFC 6750 §3.1).
+   *
+   * @example
+   * app.get('/reports', requireScopes('reports:read'), handler)
+   */
+  requireScopes(scopes: string | readonly string[]): Handler
+  /**
+   * Requires a predicate over the claims to hold.
+   *
+   * @example
+   * app.get('/billing', requireClaims<Claims>((claims) => claims.email_verified === true), handler)
+   */
+  requireClaims<C = Claims>(predicate: (payload: C, ctx: AuthContext<C>) => boolean): Handler
+}
+
+/** A check of the request's context that throws an AuthError when it fails. */
+export type GuardCheck = (ctx: AuthContext<unknown> | null) => void
+
+/**
+ * The three guards over an adapter's `guard`, which runs a check on the request's context and
+ * renders its AuthError as `tokengate()` would.
+ *
+ * @example
+ * export const { requireRoles, requireScopes, requireClaims } = adapterGuards<RequestHandler>(guard)
+ */
+export function adapterGuards<Handler, Claims = DefaultClaims>(
+  guard: (check: GuardCheck) => Handler,
+): AdapterGuards<Handler, Claims> {
+  return {
+    requireRoles(roles, options) {
+      const list = toList(roles)
+      return guard((ctx) => requireRolesOf(ctx, list, options))
+    },
+    requireScopes(scopes) {
+      const list = toList(scopes)
+      return guard((ctx) => requireScopesOf(ctx, list))
+    },
+    requireClaims<C>(predicate: (payload: C, ctx: AuthContext<C>) => boolean) {
+      return guard((ctx) => requireClaimsOf(ctx as AuthContext<C> | null, predicate))
+    },
+  }
+}
+
+/** `'admin'` or `['admin', 'editor']`: guard arguments as a list (a copy, so a caller's later push changes no guard). */
+export function toList(value: string | readonly string[]): string[] {
+  return typeof value === 'string' ? [value] : [...value]
+}

@@ -1,0 +1,108 @@
+// Reading a Node request (`IncomingMessage`) for the core, shared by the adapters that run on Node.
+import type { HeadersLike, RequestLike } from '../types.js'
+
+/** What {@link nodeRequestHeaders} reads of a Node `IncomingMessage` (the core imports nothing of Node). */
+export interface NodeHeadersSource {
+  headers: Record<string, string | string[] | undefined>
+  rawHeaders?: readonly string[]
+  headersDistinct?: Record<string, string[] | undefined>
+}
+
+/** What adapters read of a Node request beyond its headers (@hono/node-server's `c.env.incoming`). */
+export interface NodeIncoming extends NodeHeadersSource {
+  url?: string
+  socket?: { encrypted?: boolean }
+}
+
+/**
+ * The header record of a Node request for the core. Node's `req.headers` keeps only the first of a
+ * repeated Authorization or Host header (and joins a repeated Origin), so a request that repeats one
+ * of the headers the core judges gets `headersDistinct`, where the core sees every value and refuses;
+ * every other request gets `req.headers`, which frameworks build anyway. `headersDistinct` is a
+ * null-prototype object that cost several µs per request to build and to read (bench/README.md).
+ *
+ * @example
+ * authenticator.authenticate({ method: req.method, url, headers: nodeRequestHeaders(req) })
+ */
+export function nodeRequestHeaders(req: NodeHeadersSource): HeadersLike {
+  const raw = req.rawHeaders
+  // headersDistinct is a getter that builds the object: it is read only when it is needed.
+  if (raw === undefined) return req.headers
+  let authorization = 0
+  let host = 0
+  let origin = 0
+  let fetchSite = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    // Length first: most header names are ruled out without lower-casing them.
+    if (name.length === 13 && name.toLowerCase() === 'authorization') authorization++
+    else if (name.length === 4 && name.toLowerCase() === 'host') host++
+    else if (name.length === 6 && name.toLowerCase() === 'origin') origin++
+    else if (name.length === 14 && name.toLowerCase() === 'sec-fetch-site') fetchSite++
+  }
+  return authorization > 1 || host > 1 || origin > 1 || fetchSite > 1
+    ? (req.headersDistinct ?? req.headers)
+    : req.headers
+}
+
+/**
+ * One header of a Node header record, as the client sent it: an own property only, so a polluted
+ * `Object.prototype.host` is never taken for the request's Host. The first value of a list.
+ *
+ * @example
+ * const host = ownHeader(req.headers, 'host')
+ */
+export function ownHeader(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  if (!Object.hasOwn(headers, name)) return undefined
+  const value: unknown = headers[name]
+  const first = Array.isArray(value) ? (value[0] as unknown) : value
+  return typeof first === 'string' && first !== '' ? first : undefined
+}
+
+/**
+ * The path and query of a request target. An absolute-form target (`GET http://other.example/x`,
+ * RFC 9112 §3.2.2) names a host of the client's choosing: adapters take their own origin from Host
+ * and only the path from the target, so every adapter compares CSRF origins the same way.
+ *
+ * @example
+ * pathOf('http://other.example/x?y=1') // '/x?y=1'
+ */
+export function pathOf(target: string): string {
+  if (target.startsWith('/')) return target
+  try {
+    const url = new URL(target)
+    return `${url.pathname}${url.search}`
+  } catch {
+    // Not a URL either (asterisk-form, junk): kept as it is; the core treats it as a path-only URL.
+    return target
+  }
+}
+
+/**
+ * The request for the core from a Node request behind a framework. The URL is absolute when a Host
+ * is present, so the core can compare Origin for CSRF; `protocol` is the framework's (it honours its
+ * proxy setting for X-Forwarded-Proto). The origin is always ours (Host, an own property only, so a
+ * polluted `Object.prototype.host` is not the client's Host), also for an absolute-form target
+ * (RFC 9112 §3.2.2), whose path alone is kept.
+ *
+ * @example
+ * authenticator.authenticate(nodeRequestLike(req.method, req.protocol, req.originalUrl, req))
+ */
+export function nodeRequestLike(
+  method: string,
+  protocol: string,
+  target: string,
+  req: NodeHeadersSource,
+): RequestLike {
+  const host = ownHeader(req.headers, 'host')
+  return {
+    method,
+    url: host ? `${protocol}://${host}${pathOf(target)}` : target,
+    // req.headers, or headersDistinct when a header the core judges is repeated (req.headers
+    // silently drops a repeated Authorization); a serverless shim without them gets req.headers.
+    headers: nodeRequestHeaders(req),
+  }
+}

@@ -1,0 +1,73 @@
+// What every framework adapter resolves once at start-up, so the three adapters share one rule.
+import type { AuthError } from '../errors.js'
+import type { Authenticator, AuthenticatorOptions } from '../types.js'
+
+/** How an adapter renders an AuthError: its own response, or the framework's error handling. */
+export type AdapterErrorMode = 'respond' | 'delegate'
+
+/** Options of an adapter itself (the authenticator's options are the core's). */
+export interface AdapterOptions {
+  /**
+   * `'respond'` (default): answer an AuthError with its `toResponse()` (status, `WWW-Authenticate`,
+   * JSON body). `'delegate'`: hand it to the framework's error handling with that response attached:
+   * Express calls `next(err)` with `err.headers` (the exported `authErrorHandler` renders it); Koa
+   * throws it with `status`, `expose: true` and `headers`, for its default handler or the app's
+   * try/catch middleware; Hono throws an `HTTPException` whose `res` is that response and whose
+   * `cause` is the AuthError, so `app.onError` decides (Hono's default handler sends `res` as is).
+   */
+  onError?: AdapterErrorMode
+}
+
+/** How the `tokengate()` that ran on a request wants failures rendered; guards follow it. */
+export interface FailureMode {
+  realm: string | undefined
+  onError: AdapterErrorMode
+}
+
+/** What an adapter's `tokengate()` works with, resolved once. */
+export interface AdapterSetup<Claims> extends FailureMode {
+  authenticator: Authenticator<Claims>
+}
+
+/**
+ * Resolves an adapter's arguments: an existing authenticator is used as it is, options build one
+ * (so a bad option throws at start-up), and `onError` is checked. `create` is the adapter's
+ * `createAuthenticator` from `@tokengate/core`, so the Node entry keeps its fast path.
+ *
+ * @example
+ * const { authenticator, ...mode } = setupAdapter(createAuthenticator, options, { onError: 'delegate' })
+ */
+export function setupAdapter<Claims>(
+  create: (options: AuthenticatorOptions<Claims>) => Authenticator<Claims>,
+  optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  adapterOptions: AdapterOptions = {},
+): AdapterSetup<Claims> {
+  const authenticator = isAuthenticator(optionsOrAuthenticator)
+    ? optionsOrAuthenticator
+    : create(optionsOrAuthenticator)
+  const onError = adapterOptions.onError ?? 'respond'
+  if (onError !== 'respond' && onError !== 'delegate') {
+    throw new TypeError(
+      `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}`,
+    )
+  }
+  return { authenticator, onError, realm: authenticator.realm }
+}
+
+/**
+ * An AuthError as a Fetch `Response` (status, `WWW-Authenticate`, JSON body), for adapters and
+ * error handlers on Fetch runtimes.
+ *
+ * @example
+ * app.onError((err, c) => (isAuthError(err.cause) ? authErrorResponse(err.cause) : c.text('oops', 500)))
+ */
+export function authErrorResponse(err: AuthError): Response {
+  const { status, headers, body } = err.toResponse()
+  return new Response(JSON.stringify(body), { status, headers })
+}
+
+function isAuthenticator<Claims>(
+  value: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+): value is Authenticator<Claims> {
+  return typeof (value as Authenticator<Claims>).authenticate === 'function'
+}
