@@ -5,11 +5,10 @@ import { checkOrigins, normalizeHtu, requestTargets, type TargetConfig } from '.
 import { parseDuration } from '../util/duration.js'
 import { AuthError, type DpopChallenge } from '../errors.js'
 import { headerValues, type Extracted } from '../request/extract.js'
-import { JWS_ALGORITHMS } from '../keys/public-key.js'
+import { DEFAULT_DPOP_ALGORITHMS, jwsAlgorithm } from '../keys/algorithms.js'
 import type { DpopReplayStore, RequestLike } from '../types.js'
 
-/** RFC 9449 §4.2: asymmetric algorithms only; these are the defaults of `dpop.algorithms`. */
-export const DEFAULT_DPOP_ALGORITHMS = ['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256'] as const
+export { DEFAULT_DPOP_ALGORITHMS }
 /** RFC 9449 §11.1: an unnecessarily large `jti` is refused, not stored. */
 const MAX_JTI_LENGTH = 256
 const encoder = new TextEncoder()
@@ -130,7 +129,7 @@ function checkProofAlgorithms(value: unknown): string[] {
       "tokengate: options.dpop.algorithms must be a non-empty list such as ['ES256']",
     )
   for (const alg of value as string[]) {
-    const info = JWS_ALGORITHMS[alg]
+    const info = jwsAlgorithm(alg)
     if (!info || info.kty === 'oct')
       throw new TypeError(
         `tokengate: options.dpop.algorithms contains ${JSON.stringify(alg)}: DPoP proofs use asymmetric algorithms only, never none or HMAC (RFC 9449 §4.2, §11.6); e.g. ${DEFAULT_DPOP_ALGORITHMS.join(', ')}`,

@@ -5,14 +5,13 @@ import {
   fittingAlgorithms,
   importFor,
   isSignatureJwk,
-  JWS_ALGORITHMS,
   MAX_CANDIDATES,
-  misfit,
   prepareJwk,
   prepareKey,
   type KeySource,
   type PreparedKey,
 } from './public-key.js'
+import { jwsAlgorithm, misfit } from './algorithms.js'
 import { parseDuration } from '../util/duration.js'
 import type { KeyMaterial } from '../types.js'
 
@@ -24,7 +23,7 @@ import type { KeyMaterial } from '../types.js'
  * const keys = resolveKeys({ jwksUri: 'https://idp.example/jwks' }, ['RS256'])
  */
 export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySource {
-  const symmetric = JWS_ALGORITHMS[algorithms[0] as string]?.kty === 'oct'
+  const symmetric = jwsAlgorithm(algorithms[0] as string)?.kty === 'oct'
   if (typeof key === 'object' && key !== null && ('jwksUri' in key || 'discovery' in key)) {
     const remote = key as {
       jwksUri?: unknown
@@ -106,7 +105,7 @@ export function resolveKeys(key: unknown, algorithms: readonly string[]): KeySou
       if (!entries.some((e) => e.algs.includes(alg))) {
         // Say why the nearest key does not fit (too small, say), rather than only that none does.
         const near = misfits.find(
-          (m) => m.prepared.desc.kty === JWS_ALGORITHMS[alg]?.kty && misfit(m.prepared.desc, alg),
+          (m) => m.prepared.desc.kty === jwsAlgorithm(alg)?.kty && misfit(m.prepared.desc, alg),
         )
         const why = near
           ? ` (options.key.jwks.keys.${near.i}${near.kid === undefined ? '' : ` with kid ${JSON.stringify(near.kid.slice(0, 64))}`}: ${misfit(near.prepared.desc, alg)})`

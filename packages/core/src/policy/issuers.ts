@@ -1,7 +1,8 @@
 // Several trusted issuers: `options.issuers` resolved at start-up, and the token's `iss` choosing one.
 import { normalizeTyp, type ClaimRules } from '../token/claims.js'
 import { AuthError } from '../errors.js'
-import { b64uDecode, type KeySource } from '../keys/public-key.js'
+import { decodeJwkMember } from '../keys/check.js'
+import type { KeySource } from '../keys/public-key.js'
 import { resolveKeys } from '../keys/source.js'
 
 /** One configured issuer: the only keys, algorithms and claim rules its tokens are verified with. */
@@ -127,7 +128,9 @@ function unverifiedPayload(jws: string): Record<string, unknown> {
   const start = jws.indexOf('.') + 1
   let payload: unknown
   try {
-    payload = JSON.parse(decoder.decode(b64uDecode(jws.slice(start, jws.indexOf('.', start)))))
+    // The shape is canonical base64url already; an undecodable segment fails JSON.parse below.
+    const bytes = decodeJwkMember(jws.slice(start, jws.indexOf('.', start)))
+    payload = JSON.parse(decoder.decode(bytes ?? new Uint8Array()))
   } catch (cause) {
     throw new AuthError('token_malformed', 'the token payload is not valid JSON', { cause })
   }

@@ -1,7 +1,9 @@
 // JWS verification: strict compact shape, header rules (RFC 7515, RFC 8725), key selection, signature.
 import { compactVerify, errors, type JWSHeaderParameters } from 'jose'
 import { AuthError } from '../errors.js'
-import { b64uDecode, type KeySource } from '../keys/public-key.js'
+import { jwsAlgorithm } from '../keys/algorithms.js'
+import { decodeJwkMember } from '../keys/check.js'
+import type { KeySource } from '../keys/public-key.js'
 
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 // RFC 7516 §7.1: the JWE Encrypted Key is empty for direct encryption (dir) and direct key agreement (ECDH-ES).
@@ -70,7 +72,9 @@ export function decodeHeader(segment: string): Record<string, unknown> {
     throw new AuthError('token_malformed', 'the token header is too large')
   let text: string
   try {
-    text = decoder.decode(b64uDecode(segment))
+    const bytes = decodeJwkMember(segment)
+    if (!bytes) throw new TypeError('not base64url')
+    text = decoder.decode(bytes)
   } catch (cause) {
     throw new AuthError('token_malformed', 'the token header is not valid base64url UTF-8', {
       cause,
@@ -181,7 +185,7 @@ export async function verifyJws(
     try {
       const payload = await checkSignature(token, key, alg)
       // Checked after the key's own checks (a key unfit for alg stays token_malformed).
-      const expected = signatureLength(key)
+      const expected = signatureLength(key, alg)
       if (expected !== undefined && expected !== sigBytes)
         throw new errors.JWSSignatureVerificationFailed('the signature length does not fit the key')
       if (!verifiedHeaders.has(segment)) {
@@ -203,24 +207,12 @@ export async function verifyJws(
 // octets). Some verifiers accept a signature with its leading zero octets dropped or added; this
 // check makes both entries (jose and node:crypto) refuse them alike. HMAC: the check compares the
 // whole MAC already.
-const CURVE_SIGNATURE_BYTES: Readonly<Record<string, number>> = {
-  'P-256': 64,
-  'P-384': 96,
-  'P-521': 132,
-}
-function signatureLength(key: CryptoKey): number | undefined {
-  const algorithm = key.algorithm as KeyAlgorithm & { modulusLength?: number; namedCurve?: string }
-  switch (algorithm.name) {
-    case 'RSASSA-PKCS1-v1_5':
-    case 'RSA-PSS':
-      return Math.ceil((algorithm.modulusLength ?? 0) / 8)
-    case 'ECDSA':
-      return CURVE_SIGNATURE_BYTES[algorithm.namedCurve ?? '']
-    case 'Ed25519':
-      return 64
-    default:
-      return undefined
-  }
+// The lengths are the registry's (keys/algorithms.ts `signatureBytes`); the key has already
+// verified for `alg`, so it is of the kind the entry names.
+function signatureLength(key: CryptoKey, alg: string): number | undefined {
+  const bytes = jwsAlgorithm(alg)?.signatureBytes
+  if (bytes !== 'modulus') return bytes
+  return Math.ceil(((key.algorithm as RsaHashedKeyAlgorithm).modulusLength ?? 0) / 8)
 }
 
 // A shared header must not change under anyone: freeze it and its members (plain JSON values).
