@@ -213,6 +213,8 @@ export type JweKeyManagementAlgorithm = keyof typeof JWE_KEY_MANAGEMENT_ALGORITH
 export type JweContentEncryptionAlgorithm = keyof typeof JWE_CONTENT_ENCRYPTION_ALGORITHMS
 
 type KeysWhere<T, Match> = { [K in keyof T]: T[K] extends Match ? K : never }[keyof T]
+/** The JWS algorithms of a public key (what a DPoP proof may use, RFC 9449 §4.2). */
+export type AsymmetricJwsAlgorithm = KeysWhere<typeof JWS_ALGORITHMS, { kty: 'RSA' | 'EC' | 'OKP' }>
 /** The algorithms whose key is one shared secret (generateKeys returns a secret). */
 export type SecretKeyAlgorithm =
   | KeysWhere<typeof JWS_ALGORITHMS, { kty: 'oct' }>
@@ -222,8 +224,7 @@ export type SecretKeyAlgorithm =
     >
 /** The algorithms whose key is a private/public pair (generateKeys returns a pair). */
 export type KeyPairAlgorithm =
-  | KeysWhere<typeof JWS_ALGORITHMS, { kty: 'RSA' | 'EC' | 'OKP' }>
-  | KeysWhere<typeof JWE_KEY_MANAGEMENT_ALGORITHMS, { publicKey: true }>
+  AsymmetricJwsAlgorithm | KeysWhere<typeof JWE_KEY_MANAGEMENT_ALGORITHMS, { publicKey: true }>
 
 // Own members only: an `alg` is attacker-chosen or app-typed, and `'toString' in {}` is true.
 const own = <T extends object>(table: T, name: string): T[keyof T] | undefined =>

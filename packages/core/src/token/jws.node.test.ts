@@ -19,6 +19,7 @@ import type { KeySource } from '../keys/public-key.js'
 import type { AuthenticatorOptions } from '../types.js'
 import { verifyJws as portableVerifyJws } from './jws.js'
 import { verifyJws as nodeVerifyJws } from './jws.node.js'
+import type { JwsAlgorithm } from '../types.js'
 
 const ISSUER = 'https://issuer.example'
 const AUDIENCE = 'https://api.example'
@@ -39,7 +40,7 @@ async function outcome(promise: Promise<{ payload: unknown } | null>): Promise<O
 /** Both authenticators on one token: their outcomes, which must be equal. */
 async function both(alg: string, keys: TestKeys, token: string): Promise<[Outcome, Outcome]> {
   const options: AuthenticatorOptions = {
-    algorithms: [alg],
+    algorithms: [alg as JwsAlgorithm],
     key: keys.kind === 'secret' ? (keys.secret as Uint8Array) : keys.publicJwk,
     issuer: ISSUER,
     audience: AUDIENCE,

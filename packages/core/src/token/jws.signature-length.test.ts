@@ -6,13 +6,14 @@ import { describe, expect, it } from 'vitest'
 import { createAuthenticator as portableAuthenticator } from '../authenticate.js'
 import { createAuthenticator as nodeAuthenticator } from '../authenticate.node.js'
 import { isAuthError } from '../errors.js'
+import type { JwsAlgorithm } from '../types.js'
 
 const ISSUER = 'https://issuer.example'
 const AUDIENCE = 'https://api.example'
 
 async function both(alg: string, keys: TestKeys, token: string): Promise<string[]> {
   const options = {
-    algorithms: [alg],
+    algorithms: [alg as JwsAlgorithm],
     key: keys.publicJwk,
     issuer: ISSUER,
     audience: AUDIENCE,
