@@ -47,7 +47,7 @@ const forgedJwe = (header: Record<string, unknown>, keyBytes: number) => () =>
     b64u(randomBytes(16)),
   ].join('.')
 
-const nested = { ...base, algorithms: ['ES256'], key: jwk(ec.publicKey) }
+const nested = { ...base, algorithms: ['ES256'] as const, key: jwk(ec.publicKey) }
 const rows: Array<[string, number]> = []
 rows.push(['forged JWS ES256', await cost(runner(nested), forgedJws('ES256', 64))])
 rows.push([

@@ -102,7 +102,7 @@ const octJwk = (secret: Uint8Array) => ({
 export function profileOptions(profile: Profile, fx: Fixtures): AuthenticatorOptions {
   const base = { issuer: ISSUER, audience: AUDIENCE, from: { header: true, cookie: COOKIE } }
   const jwks = { jwks: { keys: [fx.rsa.publicJwk, fx.ec.publicJwk] } }
-  const nested = { ...base, algorithms: ['ES256'], key: fx.ec.publicJwk }
+  const nested = { ...base, algorithms: ['ES256'] as const, key: fx.ec.publicJwk }
   switch (profile) {
     case 'rs':
       return { ...base, algorithms: ['RS256'], key: fx.rsa.publicPem as string }

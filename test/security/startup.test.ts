@@ -1,5 +1,5 @@
 // Unsafe configurations fail at start-up, naming the option, never echoing key material.
-import { createAuthenticator } from '@tokengate/core'
+import { createAuthenticator, type JwsAlgorithm } from '@tokengate/core'
 import { attackerKeys, keysFor, nowSeconds, signJws, type TestKeys } from '@tokengate/testkit'
 import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -350,7 +350,7 @@ describe('start-up refuses key material given as an HMAC secret (RFC 8725 §3.1,
     ]
     for (const [alg, signer, key] of cases) {
       const token = signJws(alg, signer, { alg }, { sub: 'alice', exp })
-      const auth = createAuthenticator({ algorithms: [alg], key })
+      const auth = createAuthenticator({ algorithms: [alg as JwsAlgorithm], key })
       await expect(auth.authenticate(bearer(token))).resolves.toMatchObject({
         payload: { sub: 'alice' },
       })

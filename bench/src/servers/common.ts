@@ -69,7 +69,7 @@ export async function joseVerifier(
 export function tokengateOptions(material: Material, alg: Alg, cache: boolean) {
   const sigAlg = sigAlgOf(alg)
   return {
-    algorithms: [sigAlg],
+    algorithms: [sigAlg] as const,
     key: sigAlg === 'HS256' ? secretBytes(material) : publicJwk(material, alg),
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -77,8 +77,8 @@ export function tokengateOptions(material: Material, alg: Alg, cache: boolean) {
     ...(alg === 'JWE' && {
       decrypt: {
         keys: material.enc.private,
-        keyManagementAlgorithms: ['RSA-OAEP-256'],
-        contentEncryptionAlgorithms: ['A256GCM'],
+        keyManagementAlgorithms: ['RSA-OAEP-256'] as const,
+        contentEncryptionAlgorithms: ['A256GCM'] as const,
         required: true,
       },
     }),

@@ -9,7 +9,7 @@ import {
   type Authenticator,
 } from './index.js'
 
-const base = { algorithms: ['HS256'], key: 'x'.repeat(32) }
+const base = { algorithms: ['HS256'] as const, key: 'x'.repeat(32) }
 
 describe('createAuthenticator typing', () => {
   it('defaults the claims to JWTPayload', () => {

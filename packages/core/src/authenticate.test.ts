@@ -18,6 +18,7 @@ import { z } from 'zod'
 import { createAuthenticator } from './authenticate.js'
 import { AuthError } from './errors.js'
 import type { AuthenticatorOptions, RequestLike } from './types.js'
+import type { JwsAlgorithm } from './types.js'
 
 const NOW = 1_800_000_000
 beforeEach(() => {
@@ -55,9 +56,10 @@ describe('authenticate: every algorithm and key form', () => {
       ? [keys.secret, keys.publicJwk, keys.publicKey, { jwks: jwksOf(keys) }]
       : [keys.publicPem, keys.publicJwk, keys.publicKey, { jwks: jwksOf(keys) }]
     for (const key of forms) {
-      const ctx = await createAuthenticator({ algorithms: [alg], key: key as never }).authenticate(
-        bearer(token),
-      )
+      const ctx = await createAuthenticator({
+        algorithms: [alg as JwsAlgorithm],
+        key: key as never,
+      }).authenticate(bearer(token))
       expect(ctx).toMatchObject({
         token,
         source: 'header',
@@ -87,7 +89,7 @@ describe('authenticate: every algorithm and key form', () => {
       keysFor('ES256', { label: 'a' }),
       keysFor('ES256', { label: 'b' }),
     ])
-    const options = { algorithms: ['ES256'], key: { jwks: jwksOf(a, b) } }
+    const options = { algorithms: ['ES256'] as const, key: { jwks: jwksOf(a, b) } }
     const byKid = await signToken({ sub: 'b' }, { alg: 'ES256', key: b, now: NOW })
     const noKid = await signToken({ sub: 'b' }, { alg: 'ES256', key: b, kid: null, now: NOW })
     const unknownKid = await signToken(
@@ -109,12 +111,12 @@ describe('authenticate: failures, each with its code and status', () => {
   })
   const claims = { sub: 'alice', iss: 'https://idp', aud: 'api', exp: NOW + 60, iat: NOW }
   const hsOpts = () => ({
-    algorithms: ['HS256'],
+    algorithms: ['HS256'] as const,
     key: hs.secret as Uint8Array,
     issuer: 'https://idp',
     audience: 'api',
   })
-  const rsOpts = () => ({ algorithms: ['RS256'], key: rs.publicPem as string })
+  const rsOpts = () => ({ algorithms: ['RS256'] as const, key: rs.publicPem as string })
   const sign = (
     extra: Record<string, unknown> = {},
     header: Record<string, unknown> = { alg: 'HS256' },
@@ -553,7 +555,11 @@ describe('authenticate: CSRF before verification', () => {
       url: '/x',
       headers: { cookie: `at=${token}`, origin },
     })
-    const base = { algorithms: ['HS256'], key: hs.secret as Uint8Array, from: { cookie: 'at' } }
+    const base = {
+      algorithms: ['HS256'] as const,
+      key: hs.secret as Uint8Array,
+      from: { cookie: 'at' },
+    }
     await expect(outcome({ ...base, csrf: false }, request('https://evil.example'))).resolves.toBe(
       'ok',
     )
@@ -702,12 +708,12 @@ describe('authenticate: encrypted tokens (JWE)', () => {
     const jws = await signToken(claims, { alg: 'HS256', key: hs, now: NOW })
     const token = await build({ jws, claims, dir })
     const options = {
-      algorithms: ['HS256'],
+      algorithms: ['HS256'] as const,
       key: hs.secret as Uint8Array,
       decrypt: {
         keys: dir,
-        keyManagementAlgorithms: ['dir'],
-        contentEncryptionAlgorithms: ['A256GCM'],
+        keyManagementAlgorithms: ['dir'] as const,
+        contentEncryptionAlgorithms: ['A256GCM'] as const,
         ...decryptExtra,
       },
     }

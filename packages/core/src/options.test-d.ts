@@ -14,9 +14,16 @@ import type {
 type Single = z.input<typeof optionsSchema>
 type Multi = z.input<typeof multiIssuerSchema>
 
+/** Lists the types take as `readonly X[]` (algorithm names): zod accepts them; its input type says `X[]`. */
+type Writable<T> = T extends readonly (infer U)[]
+  ? Writable<U>[]
+  : T extends { algorithms?: unknown }
+    ? { -readonly [K in keyof T]: Writable<T[K]> }
+    : T
+
 /** The keys of T whose public type the schema would refuse (never when every one fits). */
 type Misfits<T, Schema> = {
-  [K in keyof T]-?: K extends keyof Schema ? (T[K] extends Schema[K] ? never : K) : K
+  [K in keyof T]-?: K extends keyof Schema ? (Writable<T[K]> extends Schema[K] ? never : K) : K
 }[keyof T]
 
 describe('options schema and types.ts agree', () => {

@@ -8,7 +8,8 @@ import { resolveDpop, type Dpop } from './dpop/index.js'
 import { parseDuration } from './util/duration.js'
 import type { ExtractConfig } from './request/extract.js'
 import { NO_KEYS, resolveIssuers, type IssuerSet } from './policy/issuers.js'
-import { JWS_ALGORITHMS, type KeySource } from './keys/public-key.js'
+import { JWS_ALGORITHM_NAMES, jwsAlgorithm } from './keys/algorithms.js'
+import type { KeySource } from './keys/public-key.js'
 import { resolveKeys } from './keys/source.js'
 import { resolveRevocation, type Revocation } from './policy/revocation.js'
 import type {
@@ -326,14 +327,14 @@ function checkAlgorithms(list: readonly string[], path: string): string[] {
       throw new TypeError(
         `tokengate: ${path} must not contain 'none': unsigned tokens are never accepted (RFC 8725 §3.2)`,
       )
-    if (!(alg in JWS_ALGORITHMS)) {
-      const hint = Object.keys(JWS_ALGORITHMS).find((a) => a.toLowerCase() === alg.toLowerCase())
+    if (!jwsAlgorithm(alg)) {
+      const hint = JWS_ALGORITHM_NAMES.find((a) => a.toLowerCase() === alg.toLowerCase())
       throw new TypeError(
-        `tokengate: ${path} contains unsupported '${alg}'${hint ? ` (algorithm names are case-sensitive: '${hint}')` : ''}; supported: ${Object.keys(JWS_ALGORITHMS).join(', ')}`,
+        `tokengate: ${path} contains unsupported '${alg}'${hint ? ` (algorithm names are case-sensitive: '${hint}')` : ''}; supported: ${JWS_ALGORITHM_NAMES.join(', ')}`,
       )
     }
   }
-  const symmetric = list.filter((a) => JWS_ALGORITHMS[a]?.kty === 'oct')
+  const symmetric = list.filter((a) => jwsAlgorithm(a)?.kty === 'oct')
   if (symmetric.length > 0 && symmetric.length < list.length) {
     throw new TypeError(
       `tokengate: ${path} mixes HMAC (${symmetric.join(', ')}) with public-key algorithms, which invites algorithm confusion (RFC 8725 §3.1); use one family per authenticator`,

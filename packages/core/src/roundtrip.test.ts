@@ -19,6 +19,7 @@ import { nodeSignatureCheck } from './token/signature-check.node.js'
 import { AuthError, type AuthErrorCode } from './errors.js'
 import { createTokenIssuer } from './issuing/issue.js'
 import type { DecryptOptions } from './types.js'
+import type { JweKeyManagementAlgorithm, JwsAlgorithm } from './types.js'
 
 // Both signature paths side by side, whichever one `#signature-check` picks for this run.
 const webCreate = (options: AuthenticatorOptions) =>
@@ -49,7 +50,7 @@ function authenticator(
   extra: { typ?: string } = {},
 ) {
   return create({
-    algorithms: [sig.alg],
+    algorithms: [sig.alg as JwsAlgorithm],
     key: publicOf(sig),
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -198,7 +199,7 @@ describe('tokens from node-jose (another JOSE implementation)', () => {
     })
     const ctx = await authenticator(sig, {
       keys: recipient.privateJwk,
-      keyManagementAlgorithms: [alg],
+      keyManagementAlgorithms: [alg as JweKeyManagementAlgorithm],
     }).authenticate(request(token))
     expect(ctx?.payload.sub).toBe('dave')
     expect(ctx?.protectedHeader).toMatchObject({ alg: sigAlg, typ: 'at+jwt' })
@@ -218,7 +219,7 @@ describe('tokens from node-jose (another JOSE implementation)', () => {
       jwk: recipient.publicJwk,
       cty: 'JWT',
     })
-    const decrypt = { keys: recipient.privateJwk, keyManagementAlgorithms: ['A128KW'] }
+    const decrypt = { keys: recipient.privateJwk, keyManagementAlgorithms: ['A128KW'] as const }
     expect((await authenticator(sig, decrypt).authenticate(request(nested)))?.payload.sub).toBe(
       'erin',
     )

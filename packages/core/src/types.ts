@@ -2,6 +2,22 @@
 import type { JWEHeaderParameters, JWK, JWSHeaderParameters, JWTPayload, KeyObject } from 'jose'
 import type { ZodType } from 'zod'
 import type { Duration } from './util/duration.js'
+import type {
+  AsymmetricJwsAlgorithm,
+  JweContentEncryptionAlgorithm,
+  JweKeyManagementAlgorithm,
+  JwsAlgorithm,
+} from './keys/algorithms.js'
+
+// The algorithm names, derived from the registry (keys/algorithms.ts): a typo in a literal
+// (`algorithms: ['RS265']`) is a type error. A list read from configuration at run time is a
+// `string[]`: narrow it (or cast it) to `JwsAlgorithm[]`; start-up still checks every name.
+export type {
+  AsymmetricJwsAlgorithm,
+  JweContentEncryptionAlgorithm,
+  JweKeyManagementAlgorithm,
+  JwsAlgorithm,
+}
 
 // Duration lives in util/ (the lowest layer, which imports nothing above it); re-exported here.
 export type { Duration }
@@ -104,9 +120,9 @@ export interface DecryptOptions {
   /** Decryption keys: one, or several chosen by the JWE `kid` (rotation). */
   keys: KeyMaterial | Array<KeyMaterial | { key: KeyMaterial; kid?: string }> | { keys: JWK[] }
   /** Required allowlist of JWE `alg` values. RSA1_5 is not supported; PBES2 only when listed. */
-  keyManagementAlgorithms: string[]
+  keyManagementAlgorithms: readonly JweKeyManagementAlgorithm[]
   /** Allowlist of JWE `enc` values. Default: A128GCM, A192GCM, A256GCM, A128CBC-HS256, A192CBC-HS384, A256CBC-HS512. */
-  contentEncryptionAlgorithms?: string[]
+  contentEncryptionAlgorithms?: readonly JweContentEncryptionAlgorithm[]
   /** Refuse plain JWS tokens. Default false. */
   required?: boolean
   /** Accept claims straight in the JWE (no inner signature); symmetric key management only. */
@@ -210,7 +226,7 @@ export interface DpopOptions {
    */
   mode: 'allowed' | 'required' | 'disabled'
   /** Proof `alg` allowlist, asymmetric only. Default ES256, ES384, EdDSA, RS256, PS256. */
-  algorithms?: string[]
+  algorithms?: readonly AsymmetricJwsAlgorithm[]
   /** How long after its `iat` a proof is accepted (RFC 9449 §11.1). Default 60 s. */
   maxAge?: Duration
   /**
@@ -228,7 +244,7 @@ export interface IssuerOptions {
   issuer: string
   key: KeyOption
   /** Its JWS `alg` allowlist. */
-  algorithms: string[]
+  algorithms: readonly JwsAlgorithm[]
   /** Overrides the top-level `audience` for this issuer's tokens. */
   audience?: string | string[]
   /** Overrides the top-level `typ` for this issuer's tokens. */
@@ -273,7 +289,7 @@ export interface SingleIssuerOptions<
   Claims = DefaultClaims,
 > extends CommonAuthenticatorOptions<Claims> {
   /** Required JWS `alg` allowlist. `none` is refused at start-up. */
-  algorithms: string[]
+  algorithms: readonly JwsAlgorithm[]
   key: KeyOption
   issuer?: string | string[]
 }

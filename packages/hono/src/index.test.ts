@@ -12,7 +12,7 @@ beforeAll(async () => {
   keys = await keysFor('ES256')
 })
 const options = () => ({
-  algorithms: ['ES256'],
+  algorithms: ['ES256'] as const,
   key: keys.publicJwk,
   realm: 'api',
   from: { cookie: 'tg' },

@@ -11,7 +11,7 @@ let keys: TestKeys
 beforeAll(async () => {
   keys = await keysFor('ES256')
 })
-const options = () => ({ algorithms: ['ES256'], key: keys.publicJwk, realm: 'api' })
+const options = () => ({ algorithms: ['ES256'] as const, key: keys.publicJwk, realm: 'api' })
 const token = (claims = {}) => signToken({ sub: 'alice', ...claims }, { alg: 'ES256', key: keys })
 
 function quiet(app: Koa): Koa {

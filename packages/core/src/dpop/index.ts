@@ -8,11 +8,10 @@ import { rejectUnknownOptions } from '../util/options.js'
 import { AuthError, type DpopChallenge } from '../errors.js'
 import type { Extracted } from '../request/extract.js'
 import { headerValues } from '../request/headers.js'
-import { JWS_ALGORITHMS } from '../keys/public-key.js'
+import { DEFAULT_DPOP_ALGORITHMS, jwsAlgorithm } from '../keys/algorithms.js'
 import type { DpopReplayStore, RequestLike } from '../types.js'
 
-/** RFC 9449 §4.2: asymmetric algorithms only; these are the defaults of `dpop.algorithms`. */
-export const DEFAULT_DPOP_ALGORITHMS = ['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256'] as const
+export { DEFAULT_DPOP_ALGORITHMS }
 /** RFC 9449 §11.1: an unnecessarily large `jti` is refused, not stored. */
 const MAX_JTI_LENGTH = 256
 const encoder = new TextEncoder()
@@ -125,7 +124,7 @@ function checkProofAlgorithms(value: unknown, path: string): string[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((a) => typeof a === 'string'))
     throw new TypeError(`tokengate: ${path}.algorithms must be a non-empty list such as ['ES256']`)
   for (const alg of value as string[]) {
-    const info = JWS_ALGORITHMS[alg]
+    const info = jwsAlgorithm(alg)
     if (!info || info.kty === 'oct')
       throw new TypeError(
         `tokengate: ${path}.algorithms contains ${JSON.stringify(alg)}: DPoP proofs use asymmetric algorithms only, never none or HMAC (RFC 9449 §4.2, §11.6); e.g. ${DEFAULT_DPOP_ALGORITHMS.join(', ')}`,

@@ -2,7 +2,8 @@
 import { calculateJwkThumbprint, compactVerify, type JWK } from 'jose'
 import { normalizeTyp } from '../token/claims.js'
 import { AuthError } from '../errors.js'
-import { importFor, misfit, prepareJwk } from '../keys/public-key.js'
+import { jwsAlgorithm, misfit } from '../keys/algorithms.js'
+import { importFor, prepareJwk } from '../keys/public-key.js'
 import { decodeHeader, parsePayloadObject, tokenShape } from '../token/compact.js'
 import { safe } from '../token/jws.js'
 
@@ -36,7 +37,7 @@ export async function verifyProof(
   const alg = header.alg
   if (typeof alg !== 'string' || !algorithms.has(alg))
     throw invalid(
-      typeof alg === 'string' && (alg.toLowerCase() === 'none' || alg.startsWith('HS'))
+      typeof alg === 'string' && (alg.toLowerCase() === 'none' || jwsAlgorithm(alg)?.kty === 'oct')
         ? `the DPoP proof alg ${safe(alg)} is not asymmetric (RFC 9449 §4.2, §11.6)`
         : `the DPoP proof alg ${typeof alg === 'string' ? safe(alg) : '(missing)'} is not allowed`,
     )

@@ -1,18 +1,19 @@
 // Token issuing: a signed JWT (RFC 7519), or a nested JWT encrypted to the API (RFC 7519 §5.2), from options checked once.
 import { CompactEncrypt, SignJWT, type JWK, type JWTPayload } from 'jose'
 import { z } from 'zod'
-import { DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS } from '../token/jwe.js'
 import { parseDuration } from '../util/duration.js'
 import { unknownOptionError } from '../util/options.js'
 import {
-  CEK_BYTES,
-  describePrivateKey,
-  HMAC_BYTES,
-  KW_BYTES,
-  PUBLIC_KEY_KM_ALGS,
-  keyFits,
+  DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS,
+  ISSUING_KEY_MANAGEMENT_ALGS,
+  JWS_ALGORITHM_NAMES,
+  jweContentEncryption,
+  jweKeyManagement,
+  jwsAlgorithm,
+  misfit,
   type KeyShape,
-} from '../keys/private-key.js'
+} from '../keys/algorithms.js'
+import { describePrivateKey } from '../keys/private-key.js'
 import { describeRecipientKey } from '../keys/recipient-key.js'
 import type { Duration, KeyMaterial } from '../types.js'
 
@@ -68,23 +69,8 @@ export interface TokenIssuer {
   issue(claims?: JWTPayload, overrides?: IssueOverrides): Promise<string>
 }
 
-const SIGNING_ALGS = [
-  'HS256',
-  'HS384',
-  'HS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-]
-const ENCRYPTION_ALGS = ['dir', ...Object.keys(KW_BYTES), ...PUBLIC_KEY_KM_ALGS]
+const SIGNING_ALGS = JWS_ALGORITHM_NAMES
+const ENCRYPTION_ALGS = ISSUING_KEY_MANAGEMENT_ALGS
 // Set by issue() from the options and overrides; claims that try to set them are a programming error.
 const RESERVED = ['iss', 'aud', 'exp', 'nbf', 'iat', 'jti']
 const DEFAULT_MAX_LIFETIME = 24 * 60 * 60
@@ -159,7 +145,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     throw new TypeError(
       "tokengate: createTokenIssuer options.alg must not be 'none': an unsigned token can be forged by anyone (RFC 8725 §3.2)",
     )
-  if (!SIGNING_ALGS.includes(alg))
+  if (!jwsAlgorithm(alg))
     throw new TypeError(
       `tokengate: createTokenIssuer options.alg '${alg}' is not supported; use one of ${SIGNING_ALGS.join(', ')}`,
     )
@@ -247,17 +233,17 @@ function checkSigningKey(
     throw new TypeError(`${opt} is a JWK for alg "${jwkAlg}", not options.alg '${alg}'`)
   // RFC 7518 §3.2: the HMAC key must be at least the hash size, in every form (a CryptoKey states
   // its length in bits; a KeyObject secret arrives here as an oct shape with its byte count).
-  if (shape.kty === 'crypto' && shape.key.algorithm.name === 'HMAC' && alg in HMAC_BYTES) {
-    const bits = (shape.key.algorithm as HmacKeyAlgorithm).length
-    if (!(bits >= HMAC_BYTES[alg]! * 8))
+  const hmacBytes = jwsAlgorithm(alg)?.minBytes
+  if (shape.kty === 'CryptoKey' && shape.hmacBytes !== undefined && hmacBytes !== undefined) {
+    if (!(shape.hmacBytes >= hmacBytes))
       throw new TypeError(
-        `${opt} is a ${bits / 8}-byte HMAC CryptoKey; ${alg} needs at least ${HMAC_BYTES[alg]} random bytes (RFC 7518 §3.2), e.g. crypto.getRandomValues(new Uint8Array(${HMAC_BYTES[alg]}))`,
+        `${opt} is a ${shape.hmacBytes}-byte HMAC CryptoKey; ${alg} needs at least ${hmacBytes} random bytes (RFC 7518 §3.2), e.g. crypto.getRandomValues(new Uint8Array(${hmacBytes}))`,
       )
   }
-  if (keyFits(shape, alg)) return
-  if (shape.kty === 'oct' && alg in HMAC_BYTES) {
+  if (misfit(shape, alg) === undefined) return
+  if (shape.kty === 'oct' && hmacBytes !== undefined) {
     throw new TypeError(
-      `${opt} is a ${shape.bytes}-byte secret; ${alg} needs at least ${HMAC_BYTES[alg]} random bytes (RFC 7518 §3.2), e.g. crypto.getRandomValues(new Uint8Array(${HMAC_BYTES[alg]}))`,
+      `${opt} is a ${shape.bytes}-byte secret; ${alg} needs at least ${hmacBytes} random bytes (RFC 7518 §3.2), e.g. crypto.getRandomValues(new Uint8Array(${hmacBytes}))`,
     )
   }
   throw new TypeError(
@@ -297,18 +283,18 @@ function resolveEncryptTo(e: NonNullable<TokenIssuerOptions['encryptTo']>) {
     throw new TypeError(
       `${opt}.alg 'RSA1_5' is not supported: it is open to Bleichenbacher's padding-oracle attack (RFC 8725 §3.2); use 'RSA-OAEP-256'`,
     )
-  if (!ENCRYPTION_ALGS.includes(e.alg))
+  if (!jweKeyManagement(e.alg) || !ENCRYPTION_ALGS.includes(e.alg as never))
     throw new TypeError(
       `${opt}.alg '${e.alg}' is not supported; use one of ${ENCRYPTION_ALGS.join(', ')}`,
     )
   const enc = e.enc ?? 'A256GCM'
-  if (!(enc in CEK_BYTES))
+  if (!jweContentEncryption(enc))
     throw new TypeError(
       `${opt}.enc '${enc}' is not supported; use one of ${DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS.join(', ')}`,
     )
   checkRecipientUse(e.key, opt)
   const { shape, kid, load } = describeRecipientKey(e.key, 'options.encryptTo.key')
-  if (!keyFits(shape, e.alg, enc)) {
+  if (misfit(shape, e.alg, enc) !== undefined) {
     throw new TypeError(
       `${opt}.key does not fit alg '${e.alg}' with enc '${enc}' (key type, curve, RSA under 2048 bits, or a secret of the wrong size)`,
     )

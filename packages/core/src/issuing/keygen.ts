@@ -1,41 +1,18 @@
 // Key generation for development and tests, and the public JWKS an issuer publishes (RFC 7517 §5).
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
-import { CEK_BYTES, HMAC_BYTES, KW_BYTES } from '../keys/private-key.js'
+import {
+  jweContentEncryption,
+  jweKeyManagement,
+  jwsAlgorithm,
+  type KeyPairAlgorithm,
+  type SecretKeyAlgorithm,
+} from '../keys/algorithms.js'
 
 /** The algs whose key is one shared secret: HMAC (RFC 7518 §3.2), `dir` and AES key wrap (§4.4, §4.7). */
-export type SecretKeyAlg =
-  | 'HS256'
-  | 'HS384'
-  | 'HS512'
-  | 'dir'
-  | 'A128KW'
-  | 'A192KW'
-  | 'A256KW'
-  | 'A128GCMKW'
-  | 'A192GCMKW'
-  | 'A256GCMKW'
+export type SecretKeyAlg = SecretKeyAlgorithm
 
 /** The algs whose key is a private/public pair. */
-export type KeyPairAlg =
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'EdDSA'
-  | 'Ed25519'
-  | 'RSA-OAEP'
-  | 'RSA-OAEP-256'
-  | 'RSA-OAEP-384'
-  | 'RSA-OAEP-512'
-  | 'ECDH-ES'
-  | 'ECDH-ES+A128KW'
-  | 'ECDH-ES+A192KW'
-  | 'ECDH-ES+A256KW'
+export type KeyPairAlg = KeyPairAlgorithm
 
 /** What {@link generateKeys} returns for an asymmetric alg. */
 export interface GeneratedKeyPair {
@@ -82,8 +59,6 @@ export interface GenerateKeysOptions {
   enc?: string
 }
 
-const ENCRYPTION = /^(RSA-OAEP|ECDH-ES)/
-
 /**
  * Fresh keys for a JWS alg (HS*, RS*, PS*, ES*, EdDSA) or a JWE key management alg (dir, A*KW,
  * A*GCMKW, RSA-OAEP*, ECDH-ES*). For development and tests: production keys belong in a key store.
@@ -118,7 +93,7 @@ export async function generateKeys(
       k: base64url.encode(secret),
       kid,
       alg,
-      use: alg.startsWith('HS') ? 'sig' : 'enc',
+      use: jwsAlgorithm(alg) ? 'sig' : 'enc',
     }
     return {
       kind: 'secret',
@@ -137,7 +112,7 @@ export async function generateKeys(
   })
   const exported = await exportJWK(publicKey)
   const kid = options.kid ?? (await calculateJwkThumbprint(exported))
-  const meta = { kid, alg, use: ENCRYPTION.test(alg) ? 'enc' : 'sig' }
+  const meta = { kid, alg, use: jweKeyManagement(alg) ? 'enc' : 'sig' }
   const privateJwk =
     options.extractable === false ? undefined : { ...(await exportJWK(privateKey)), ...meta }
   return {
@@ -153,12 +128,12 @@ export async function generateKeys(
 
 function secretBytes(alg: string, enc = 'A256GCM'): number | undefined {
   if (alg === 'dir') {
-    const bytes = CEK_BYTES[enc]
+    const bytes = jweContentEncryption(enc)?.cekBytes
     if (bytes === undefined)
       throw new TypeError(`tokengate: generateKeys('dir') options.enc '${enc}' is not supported`)
     return bytes
   }
-  return HMAC_BYTES[alg] ?? KW_BYTES[alg]
+  return jwsAlgorithm(alg)?.minBytes ?? jweKeyManagement(alg)?.keyBytes
 }
 
 /** Public members per key type (RFC 7518 §6.2.1, §6.3.1, RFC 8037 §2); everything else is dropped. */
@@ -217,7 +192,7 @@ export function publicJwks(
     for (const m of METADATA)
       if ((jwk as Record<string, unknown>)[m] !== undefined)
         pub[m] = (jwk as Record<string, unknown>)[m]
-    pub.use ??= ENCRYPTION.test(jwk.alg) ? 'enc' : 'sig'
+    pub.use ??= jweKeyManagement(jwk.alg) ? 'enc' : 'sig'
     return pub as JWK
   })
   return { keys: out }

@@ -1,4 +1,24 @@
-// Structural checks of a public JWK at start-up, complete enough that its later import cannot fail.
+// Structural checks of key material at start-up (complete enough that a later import cannot fail), and the key-form tests.
+
+/** A Web Crypto key (every runtime has the class; guarded for the rare one without it). */
+export function isCryptoKey(value: unknown): value is CryptoKey {
+  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey
+}
+
+/** What tokengate uses of a Node KeyObject, without importing node:crypto. */
+export interface KeyObjectLike {
+  type: 'secret' | 'public' | 'private'
+  export(options: { format: 'jwk' }): unknown
+}
+
+/** A Node KeyObject (or any object with its toStringTag), recognised without importing node:crypto. */
+export function isKeyObject(value: unknown): value is KeyObjectLike {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'KeyObject'
+  )
+}
 
 // RFC 7515 §2: base64url without padding, nothing else (a '+', '=' or space is a corrupt member).
 const BASE64URL = /^[A-Za-z0-9_-]+$/

@@ -1,6 +1,7 @@
 // Decryption keys of options.decrypt: described and fitted to the allowlists at start-up, chosen per token by `kid`.
 import { AuthError } from '../errors.js'
-import { describePrivateKey, keyFits, type PrivateKey } from './private-key.js'
+import { jweKeyManagement, misfit } from './algorithms.js'
+import { describePrivateKey, type PrivateKey } from './private-key.js'
 import { MAX_CANDIDATES } from './public-key.js'
 import type { DecryptOptions, KeyMaterial } from '../types.js'
 
@@ -59,8 +60,8 @@ export function resolveDecryptionKeys(
       (alg) =>
         (described.alg === undefined || described.alg === alg) &&
         (alg === 'dir'
-          ? encs.some((enc) => keyFits(described.shape, 'dir', enc))
-          : keyFits(described.shape, alg)),
+          ? encs.some((enc) => misfit(described.shape, 'dir', enc) === undefined)
+          : misfit(described.shape, alg) === undefined),
     )
     if (fits.length === 0) {
       throw new TypeError(
@@ -96,7 +97,7 @@ function isEntry(value: unknown): value is { key: KeyMaterial; kid?: string } {
   )
 }
 
-const isPbes2 = (alg: string): boolean => alg.startsWith('PBES2-')
+const isPbes2 = (alg: string): boolean => jweKeyManagement(alg)?.family === 'pbes2'
 
 // The keys a token may try, bounded as for a JWS without kid (public-key.ts MAX_CANDIDATES). A PBES2 token
 // tries exactly one key, so it costs at most one PBKDF2 run of p2c rounds (RFC 7518 §4.8.1.2; the
@@ -114,7 +115,9 @@ function bounded(keys: PrivateKey[], alg: string): PrivateKey[] {
 
 function select(keys: DecryptionKey[], kid: unknown, alg: string, enc: string): PrivateKey[] {
   const fitting = keys
-    .filter((k) => k.algs.has(alg) && (alg !== 'dir' || keyFits(k.key.shape, 'dir', enc)))
+    .filter(
+      (k) => k.algs.has(alg) && (alg !== 'dir' || misfit(k.key.shape, 'dir', enc) === undefined),
+    )
     .map((k) => k.key)
   if (kid === undefined) {
     if (fitting.length === 0)

@@ -1,17 +1,16 @@
-// Reads just enough of a PEM public key or X.509 certificate (DER, X.690) to tell its key type at start-up.
+// Reads just enough DER (X.690) at start-up: the key type of a PEM public key, X.509 certificate or PKCS#8 private key.
+import { JWE_KEY_MANAGEMENT_ALGORITHMS, JWS_ALGORITHMS, type KeyShape } from './algorithms.js'
 import { bitLength, ecDefect, okpDefect, rsaDefect } from './check.js'
 
-/** What a public key is, as far as choosing a JWS algorithm goes (RFC 7518 §3). */
-export type KeyType =
-  | { kty: 'RSA'; bits: number; pssOnly: boolean }
-  | { kty: 'EC'; crv: string }
-  | { kty: 'OKP'; crv: string }
+/** What a public key read from PEM is (never a secret nor a CryptoKey). */
+export type PublicKeyShape = Exclude<KeyShape, { kty: 'oct' } | { kty: 'CryptoKey' }>
 
 export interface PemInfo {
   format: 'spki' | 'x509'
-  key: KeyType
+  key: PublicKeyShape
 }
 
+/** The one OID table (hex of the DER contents): key algorithms (RFC 8017, RFC 5480, RFC 8410) and curves. */
 const OID: Readonly<Record<string, string>> = {
   '2a864886f70d010101': 'rsaEncryption',
   '2a864886f70d01010a': 'RSASSA-PSS',
@@ -78,9 +77,13 @@ interface Tlv {
   end: number
 }
 
-/** One DER tag-length-value at `pos` (X.690 §8.1); throws a RangeError when it does not fit. */
-export function tlv(der: Uint8Array, pos: number): Tlv {
+/**
+ * One DER tag-length-value at `pos` (X.690 §8.1); throws a RangeError when it does not fit, or when
+ * `expected` is given and the tag differs.
+ */
+export function tlv(der: Uint8Array, pos: number, expected?: number): Tlv {
   const tag = der[pos]
+  if (expected !== undefined && tag !== expected) throw new RangeError('unexpected DER tag')
   let length = der[pos + 1]
   let start = pos + 2
   if (tag === undefined || length === undefined) throw new RangeError('truncated DER')
@@ -106,7 +109,7 @@ function spkiOffsetInCertificate(der: Uint8Array): number {
 }
 
 // RFC 5280 §4.1.2.7: SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
-function readSpki(der: Uint8Array, pos: number): KeyType {
+function readSpki(der: Uint8Array, pos: number): PublicKeyShape {
   const spki = tlv(der, pos)
   const algId = tlv(der, spki.start)
   const oid = tlv(der, algId.start)
@@ -154,6 +157,53 @@ function readSpki(der: Uint8Array, pos: number): KeyType {
     }
     default:
       throw new RangeError('unsupported key algorithm')
+  }
+}
+
+// The curves some registry algorithm uses (ECDSA, EdDSA, ECDH-ES): a PKCS#8 key on another curve is
+// reported as unreadable, as it can serve nothing.
+const USED_CURVES: ReadonlySet<string> = new Set([
+  ...Object.values(JWS_ALGORITHMS).flatMap((e) => ('crv' in e ? [e.crv] : [])),
+  ...Object.values(JWE_KEY_MANAGEMENT_ALGORITHMS).flatMap((e) => ('curves' in e ? e.curves : [])),
+])
+
+/**
+ * The shape of a PKCS#8 PEM private key (RFC 5208 §5, the only private PEM jose imports), or
+ * undefined when it cannot be read or its algorithm or curve serves no registry algorithm. Read at
+ * start-up, so that the key's fit is checked before any async import.
+ *
+ * @example
+ * pkcs8Shape(p256PrivatePem) // { kty: 'EC', crv: 'P-256' }
+ */
+export function pkcs8Shape(pem: string): KeyShape | undefined {
+  try {
+    const der = base64ToBytes(pem.replace(/-----[A-Z0-9 ]+-----/g, '').replace(/\s+/g, ''))
+    // PrivateKeyInfo ::= SEQUENCE { version INTEGER, AlgorithmIdentifier, privateKey OCTET STRING, ... }
+    const outer = tlv(der, 0, 0x30)
+    const version = tlv(der, outer.start, 0x02)
+    const algId = tlv(der, version.end, 0x30)
+    const oid = tlv(der, algId.start, 0x06)
+    const name = OID[hex(der, oid)]
+    switch (name) {
+      case 'rsaEncryption':
+      case 'RSASSA-PSS': {
+        // RSAPrivateKey (RFC 8017 §A.1.2) inside the OCTET STRING: version, then the modulus.
+        const inner = tlv(der, tlv(der, algId.end, 0x04).start, 0x30)
+        const modulus = tlv(der, tlv(der, inner.start, 0x02).end, 0x02)
+        const bits = bitLength(der.subarray(modulus.start, modulus.end))
+        return { kty: 'RSA', bits, pssOnly: name === 'RSASSA-PSS' }
+      }
+      case 'ecPublicKey': {
+        const crv = OID[hex(der, tlv(der, oid.end, 0x06))]
+        return crv !== undefined && USED_CURVES.has(crv) ? { kty: 'EC', crv } : undefined
+      }
+      case undefined:
+        return undefined
+      default:
+        return USED_CURVES.has(name) ? { kty: 'OKP', crv: name } : undefined
+    }
+  } catch {
+    return undefined
   }
 }
 

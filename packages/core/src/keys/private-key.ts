@@ -1,16 +1,10 @@
 // Private key material (secret, PKCS#8 PEM, JWK, CryptoKey, KeyObject): its shape, known at start-up, and its import per alg.
 import { base64url, importJWK, importPKCS8, type JWK } from 'jose'
-import { bitLength, jwkDefect } from './check.js'
+import { cryptoKeyShape, type KeyShape } from './algorithms.js'
+import { bitLength, decodeJwkMember, isCryptoKey, isKeyObject, jwkDefect } from './check.js'
 import { keyForm } from './forms.js'
-import { pkcs8Shape } from './pkcs8.js'
+import { pkcs8Shape } from './der.js'
 import type { KeyMaterial } from '../types.js'
-
-/** What a key is, as far as algorithm fit is concerned; known synchronously at start-up. */
-export type KeyShape =
-  | { kty: 'oct'; bytes: number }
-  | { kty: 'RSA'; bits: number | undefined; pss: boolean }
-  | { kty: 'EC' | 'OKP'; crv: string }
-  | { kty: 'crypto'; key: CryptoKey }
 
 /** A private key or secret, described at start-up and imported (once per alg) on demand. */
 export interface PrivateKey {
@@ -23,118 +17,6 @@ export interface PrivateKey {
   /** The JWK form when there is one without importing (JWK, KeyObject, secret). */
   jwk: JWK | undefined
   load(alg: string): Promise<CryptoKey | Uint8Array>
-}
-
-export const HMAC_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 }
-export const KW_BYTES: Readonly<Record<string, number>> = {
-  A128KW: 16,
-  A192KW: 24,
-  A256KW: 32,
-  A128GCMKW: 16,
-  A192GCMKW: 24,
-  A256GCMKW: 32,
-}
-
-/** JWE key management with a public recipient key (RFC 7518 §4.3, §4.6). */
-export const PUBLIC_KEY_KM_ALGS: readonly string[] = [
-  'RSA-OAEP',
-  'RSA-OAEP-256',
-  'RSA-OAEP-384',
-  'RSA-OAEP-512',
-  'ECDH-ES',
-  'ECDH-ES+A128KW',
-  'ECDH-ES+A192KW',
-  'ECDH-ES+A256KW',
-]
-/** Content encryption key size per `enc` (RFC 7518 §5.1). A `dir` key must have exactly this size. */
-export const CEK_BYTES: Readonly<Record<string, number>> = {
-  A128GCM: 16,
-  A192GCM: 24,
-  A256GCM: 32,
-  'A128CBC-HS256': 32,
-  'A192CBC-HS384': 48,
-  'A256CBC-HS512': 64,
-}
-const EC_SIGNING_CURVES: Readonly<Record<string, string>> = {
-  ES256: 'P-256',
-  ES384: 'P-384',
-  ES512: 'P-521',
-}
-const ECDH_CURVES = ['P-256', 'P-384', 'P-521', 'X25519']
-
-function isCryptoKey(value: unknown): value is CryptoKey {
-  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey
-}
-
-/** Whether a key of this shape can be used with `alg` (and, for `dir`, with `enc`). */
-export function keyFits(shape: KeyShape, alg: string, enc?: string): boolean {
-  const hash = /^(?:HS|RS|PS|ES)(256|384|512)$/.exec(alg)?.[1]
-  switch (shape.kty) {
-    case 'oct':
-      if (alg in HMAC_BYTES) return shape.bytes >= HMAC_BYTES[alg]! // RFC 7518 §3.2
-      if (alg in KW_BYTES) return shape.bytes === KW_BYTES[alg]
-      if (alg === 'dir')
-        return enc === undefined
-          ? Object.values(CEK_BYTES).includes(shape.bytes)
-          : CEK_BYTES[enc] === shape.bytes
-      return alg.startsWith('PBES2-') && shape.bytes > 0
-    case 'RSA':
-      if (shape.bits !== undefined && shape.bits < 2048) return false
-      if (alg.startsWith('PS')) return hash !== undefined
-      return (
-        !shape.pss && ((alg.startsWith('RS') && hash !== undefined) || alg.startsWith('RSA-OAEP'))
-      )
-    case 'EC':
-      return (
-        EC_SIGNING_CURVES[alg] === shape.crv ||
-        (alg.startsWith('ECDH-ES') && ECDH_CURVES.includes(shape.crv))
-      )
-    case 'OKP':
-      if (alg === 'EdDSA' || alg === 'Ed25519') return shape.crv === 'Ed25519'
-      return alg.startsWith('ECDH-ES') && shape.crv === 'X25519'
-    case 'crypto':
-      return cryptoKeyFits(shape.key, alg, enc)
-  }
-}
-
-function cryptoKeyFits(key: CryptoKey, alg: string, enc?: string): boolean {
-  const a = key.algorithm as {
-    name: string
-    hash?: { name: string }
-    namedCurve?: string
-    length?: number
-    modulusLength?: number
-  }
-  const sha = a.hash?.name.replace('SHA-', '')
-  if (a.modulusLength !== undefined && a.modulusLength < 2048) return false
-  switch (a.name) {
-    case 'HMAC':
-      return alg === `HS${sha}`
-    case 'RSASSA-PKCS1-v1_5':
-      return alg === `RS${sha}`
-    case 'RSA-PSS':
-      return alg === `PS${sha}`
-    case 'RSA-OAEP':
-      return alg === (sha === '1' ? 'RSA-OAEP' : `RSA-OAEP-${sha}`)
-    case 'ECDSA':
-      return EC_SIGNING_CURVES[alg] === a.namedCurve
-    case 'Ed25519':
-      return alg === 'EdDSA' || alg === 'Ed25519'
-    case 'ECDH':
-    case 'X25519':
-      return alg.startsWith('ECDH-ES')
-    case 'AES-KW':
-      return alg === `A${a.length}KW`
-    case 'AES-GCM':
-      return (
-        alg === `A${a.length}GCMKW` ||
-        (alg === 'dir' && (enc === undefined || enc === `A${a.length}GCM`))
-      )
-    case 'PBKDF2':
-      return alg.startsWith('PBES2-')
-    default:
-      return false
-  }
 }
 
 /**
@@ -174,7 +56,7 @@ export function describePrivateKey(
         `tokengate: ${option} is a public CryptoKey; a private key or secret is needed here`,
       )
     return {
-      shape: { kty: 'crypto', key: material },
+      shape: cryptoKeyShape(material),
       kid,
       alg: undefined,
       use: undefined,
@@ -182,18 +64,13 @@ export function describePrivateKey(
       load: async () => material,
     }
   }
-  if (
-    typeof material === 'object' &&
-    material !== null &&
-    typeof (material as { export?: unknown }).export === 'function'
-  ) {
+  if (isKeyObject(material)) {
     // A Node KeyObject: its JWK export is synchronous and portable.
-    const keyObject = material as { type?: string; export(options: { format: 'jwk' }): JWK }
-    if (keyObject.type === 'public')
+    if (material.type === 'public')
       throw new TypeError(
         `tokengate: ${option} is a public KeyObject; a private key or secret is needed here`,
       )
-    return fromJwk(keyObject.export({ format: 'jwk' }), option, kid)
+    return fromJwk(material.export({ format: 'jwk' }) as JWK, option, kid)
   }
   if (
     typeof material === 'object' &&
@@ -243,8 +120,9 @@ function fromJwk(jwk: JWK, option: string, kidOverride: string | undefined): Pri
     shape = {
       kty: 'RSA',
       // Leading zero octets do not count: a padded 1024-bit modulus stays 1024 bits (RFC 7518 §3.3).
-      bits: typeof jwk.n === 'string' ? bitLength(decodeMember(jwk.n, option)) : undefined,
-      pss: false,
+      // (jwkDefect above has checked that `n` is there and is base64url.)
+      bits: bitLength(decodeMember(jwk.n as string, option)),
+      pssOnly: false,
     }
   else if ((jwk.kty === 'EC' || jwk.kty === 'OKP') && typeof jwk.crv === 'string')
     shape = { kty: jwk.kty === 'EC' ? 'EC' : 'OKP', crv: jwk.crv }
@@ -258,11 +136,10 @@ function fromJwk(jwk: JWK, option: string, kidOverride: string | undefined): Pri
 }
 
 function decodeMember(value: string, option: string): Uint8Array {
-  try {
-    return base64url.decode(value)
-  } catch (cause) {
-    throw new TypeError(`tokengate: ${option} has a JWK member that is not base64url.`, { cause })
-  }
+  // The strict decoder (RFC 7515 §2); an empty member is empty bytes, refused as an empty secret.
+  const bytes = value === '' ? new Uint8Array() : decodeJwkMember(value)
+  if (!bytes) throw new TypeError(`tokengate: ${option} has a JWK member that is not base64url.`)
+  return bytes
 }
 
 function cachedLoader(

@@ -4,14 +4,8 @@ import { keysFor } from '@tokengate/testkit'
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../errors.js'
 import { StaticKeySource } from './source.js'
-import {
-  fittingAlgorithms,
-  MAX_CANDIDATES,
-  misfit,
-  prepareJwk,
-  prepareKey,
-  type KeyDescription,
-} from './public-key.js'
+import { misfit, type KeyShape as KeyDescription } from './algorithms.js'
+import { fittingAlgorithms, MAX_CANDIDATES, prepareJwk, prepareKey } from './public-key.js'
 import type { KeyMaterial } from '../types.js'
 
 describe('misfit: which key verifies which alg', () => {

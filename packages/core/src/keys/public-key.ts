@@ -1,39 +1,18 @@
 // Verification keys: checks at start-up that each key fits the allowed algorithms, imports it once per algorithm.
 import { importJWK, importSPKI, importX509, type JWK } from 'jose'
-import { bitLength, decodeJwkMember, jwkDefect } from './check.js'
+import {
+  cryptoKeyShape,
+  jwsAlgorithm,
+  MIN_RSA_BITS,
+  misfit,
+  type JwsEntry,
+  type KeyShape,
+} from './algorithms.js'
+import { bitLength, decodeJwkMember, isCryptoKey, isKeyObject, jwkDefect } from './check.js'
 import { keyForm } from './forms.js'
-import { looksLikePem, readPem, type KeyType } from './der.js'
+import { looksLikePem, readPem } from './der.js'
 import type { KeyMaterial } from '../types.js'
 
-interface AlgInfo {
-  readonly kty: 'oct' | 'RSA' | 'EC' | 'OKP'
-  /** HMAC: minimum secret size in bytes (RFC 7518 §3.2); ECDSA/EdDSA: the curve. */
-  readonly bytes?: number
-  readonly crv?: string
-  readonly pss?: boolean
-  readonly hash?: string
-}
-
-/** The JWS algorithms tokengate verifies (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864). */
-export const JWS_ALGORITHMS: Readonly<Record<string, AlgInfo>> = {
-  HS256: { kty: 'oct', bytes: 32, hash: 'SHA-256' },
-  HS384: { kty: 'oct', bytes: 48, hash: 'SHA-384' },
-  HS512: { kty: 'oct', bytes: 64, hash: 'SHA-512' },
-  RS256: { kty: 'RSA' },
-  RS384: { kty: 'RSA' },
-  RS512: { kty: 'RSA' },
-  PS256: { kty: 'RSA', pss: true },
-  PS384: { kty: 'RSA', pss: true },
-  PS512: { kty: 'RSA', pss: true },
-  ES256: { kty: 'EC', crv: 'P-256' },
-  ES384: { kty: 'EC', crv: 'P-384' },
-  ES512: { kty: 'EC', crv: 'P-521' },
-  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
-  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
-}
-
-/** RFC 7518 §3.3 / §3.5: RSA keys of 2048 bits or larger. */
-const MIN_RSA_BITS = 2048
 /** Without a `kid`, at most this many fitting keys of a set are tried (bounds the work per token). */
 export const MAX_CANDIDATES = 5
 
@@ -42,62 +21,12 @@ export interface KeySource {
   select(alg: string, kid: string | undefined): readonly CryptoKey[] | Promise<readonly CryptoKey[]>
 }
 
-/** What a key is, for fitting algorithms: a secret, a typed public key, or a CryptoKey bound to one alg. */
-export type KeyDescription =
-  | { kty: 'oct'; bytes: number }
-  | KeyType
-  | { kty: 'CryptoKey'; algs: readonly string[]; label: string }
-
 /** A key in the form jose imports, with its description. */
 export type PreparedKey =
-  | { form: 'secret'; secret: Uint8Array; desc: KeyDescription }
-  | { form: 'jwk'; jwk: JWK; desc: KeyDescription; jwkAlg?: string }
-  | { form: 'spki' | 'x509'; pem: string; desc: KeyDescription }
-  | { form: 'crypto'; key: CryptoKey; desc: KeyDescription }
-
-/** Why `desc` cannot verify `alg`, or undefined when it can. */
-export function misfit(desc: KeyDescription, alg: string): string | undefined {
-  const info = JWS_ALGORITHMS[alg]
-  if (!info) return `${alg} is not a supported algorithm`
-  if (desc.kty === 'CryptoKey') {
-    return desc.algs.includes(alg)
-      ? undefined
-      : `it is a CryptoKey (${desc.label}) that can only verify ${desc.algs.join(' or ') || 'no JWS algorithm'}`
-  }
-  const what = describe(desc)
-  if (desc.kty !== info.kty) return `it is ${what}, and ${alg} needs ${needs(info)}`
-  if (desc.kty === 'oct' && desc.bytes < (info.bytes ?? 0)) {
-    return `it is a ${desc.bytes}-byte secret, and ${alg} needs at least ${info.bytes} bytes (RFC 7518 §3.2)`
-  }
-  if (desc.kty === 'RSA' && desc.bits < MIN_RSA_BITS)
-    return `it is a ${desc.bits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required`
-  if (desc.kty === 'RSA' && desc.pssOnly && !info.pss)
-    return `it is an RSASSA-PSS key, which cannot verify ${alg}`
-  if ((desc.kty === 'EC' || desc.kty === 'OKP') && desc.crv !== info.crv)
-    return `it is ${what}, and ${alg} needs ${needs(info)}`
-  return undefined
-}
-
-function describe(desc: KeyDescription): string {
-  switch (desc.kty) {
-    case 'oct':
-      return 'a shared secret'
-    case 'RSA':
-      return 'an RSA public key'
-    case 'EC':
-      return `a ${desc.crv} EC public key`
-    case 'OKP':
-      return `an ${desc.crv} public key`
-    default:
-      return 'a CryptoKey'
-  }
-}
-
-function needs(info: AlgInfo): string {
-  if (info.kty === 'oct') return `a secret of at least ${info.bytes} bytes`
-  if (info.kty === 'RSA') return `an RSA public key of at least ${MIN_RSA_BITS} bits`
-  return info.kty === 'EC' ? `a ${info.crv} EC public key` : `an ${info.crv} public key`
-}
+  | { form: 'secret'; secret: Uint8Array; desc: KeyShape }
+  | { form: 'jwk'; jwk: JWK; desc: KeyShape; jwkAlg?: string }
+  | { form: 'spki' | 'x509'; pem: string; desc: KeyShape }
+  | { form: 'crypto'; key: CryptoKey; desc: KeyShape }
 
 const encoder = new TextEncoder()
 
@@ -217,7 +146,7 @@ export function prepareJwk(jwk: JWK, optionName: string): PreparedKey & { form: 
     throw new TypeError(
       `tokengate: ${optionName}${kidLabel(jwk)} is a ${jwk.kty} JWK that cannot be imported: ${defect}; export the key again from its source`,
     )
-  let desc: KeyDescription
+  let desc: KeyShape
   // Sizes count the decoded bytes, leading zero octets of a modulus not counted (RFC 7518 §6.3.1.1).
   if (jwk.kty === 'oct') desc = { kty: 'oct', bytes: decodedLength(jwk.k as string) }
   else if (jwk.kty === 'RSA')
@@ -231,23 +160,6 @@ export function prepareJwk(jwk: JWK, optionName: string): PreparedKey & { form: 
   }
 }
 
-// A CryptoKey is bound to one Web Crypto algorithm (and hash or curve), hence to these JWS algs.
-const CRYPTO_KEY_ALGS: Readonly<Record<string, readonly string[]>> = {
-  'HMAC/SHA-256': ['HS256'],
-  'HMAC/SHA-384': ['HS384'],
-  'HMAC/SHA-512': ['HS512'],
-  'RSASSA-PKCS1-v1_5/SHA-256': ['RS256'],
-  'RSASSA-PKCS1-v1_5/SHA-384': ['RS384'],
-  'RSASSA-PKCS1-v1_5/SHA-512': ['RS512'],
-  'RSA-PSS/SHA-256': ['PS256'],
-  'RSA-PSS/SHA-384': ['PS384'],
-  'RSA-PSS/SHA-512': ['PS512'],
-  'ECDSA/P-256': ['ES256'],
-  'ECDSA/P-384': ['ES384'],
-  'ECDSA/P-521': ['ES512'],
-  'Ed25519/': ['EdDSA', 'Ed25519'],
-}
-
 function prepareCryptoKey(key: CryptoKey, optionName: string): PreparedKey {
   if (key.type === 'private')
     throw new TypeError(`tokengate: ${optionName} is a private CryptoKey: give the public key`)
@@ -259,9 +171,9 @@ function prepareCryptoKey(key: CryptoKey, optionName: string): PreparedKey {
     length?: number
     modulusLength?: number
   }
-  const label = `${a.name}/${a.hash?.name ?? a.namedCurve ?? ''}`
-  const algs = CRYPTO_KEY_ALGS[label] ?? []
-  const hmacBytes = JWS_ALGORITHMS[algs[0] ?? '']?.bytes
+  const desc = cryptoKeyShape(key)
+  const algs = desc.algs.filter((alg) => jwsAlgorithm(alg))
+  const hmacBytes = jwsAlgorithm(algs[0] ?? '')?.minBytes
   if (a.name === 'HMAC' && hmacBytes !== undefined && (a.length ?? 0) / 8 < hmacBytes) {
     throw new TypeError(
       `tokengate: ${optionName} is an HMAC CryptoKey of ${(a.length ?? 0) / 8} bytes; ${algs[0]} needs at least ${hmacBytes} (RFC 7518 §3.2)`,
@@ -271,7 +183,7 @@ function prepareCryptoKey(key: CryptoKey, optionName: string): PreparedKey {
     throw new TypeError(
       `tokengate: ${optionName} is a ${a.modulusLength}-bit RSA key; at least ${MIN_RSA_BITS} bits are required`,
     )
-  return { form: 'crypto', key, desc: { kty: 'CryptoKey', algs, label: label.replace(/\/$/, '') } }
+  return { form: 'crypto', key, desc }
 }
 
 /** Imports a prepared key for one algorithm (once, at first use). */
@@ -286,16 +198,15 @@ export async function importFor(prepared: PreparedKey, alg: string): Promise<Cry
     case 'x509':
       return importX509(prepared.pem, alg)
     case 'jwk':
-      if (prepared.jwk.kty === 'oct') return importHmac(b64uDecode(prepared.jwk.k as string), alg)
+      if (prepared.jwk.kty === 'oct')
+        return importHmac(decodedMember(prepared.jwk.k as string), alg)
       return (await importJWK(prepared.jwk, alg)) as CryptoKey
   }
 }
 
 function importHmac(secret: Uint8Array, alg: string): Promise<CryptoKey> {
-  const hash = JWS_ALGORITHMS[alg]?.hash as string
-  return crypto.subtle.importKey('raw', secret as BufferSource, { name: 'HMAC', hash }, false, [
-    'verify',
-  ])
+  const params = (jwsAlgorithm(alg) as JwsEntry).webCrypto
+  return crypto.subtle.importKey('raw', secret as BufferSource, params, false, ['verify'])
 }
 
 /** Fitting algorithms of a prepared key among the allowlist (a JWK's own `alg` narrows it). */
@@ -303,23 +214,6 @@ export function fittingAlgorithms(prepared: PreparedKey, algorithms: readonly st
   const jwkAlg = prepared.form === 'jwk' ? prepared.jwkAlg : undefined
   return algorithms.filter(
     (alg) => (jwkAlg === undefined || jwkAlg === alg) && misfit(prepared.desc, alg) === undefined,
-  )
-}
-
-function isCryptoKey(key: unknown): key is CryptoKey {
-  return typeof CryptoKey !== 'undefined' && key instanceof CryptoKey
-}
-
-interface KeyObjectLike {
-  type: 'secret' | 'public' | 'private'
-  export(options: { format: 'jwk' }): unknown
-}
-
-function isKeyObject(key: unknown): key is KeyObjectLike {
-  return (
-    typeof key === 'object' &&
-    key !== null &&
-    (key as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'KeyObject'
   )
 }
 
@@ -334,13 +228,4 @@ function decodedMember(value: string): Uint8Array {
 
 function decodedLength(value: string): number {
   return decodedMember(value).length
-}
-
-/** base64url (RFC 4648 §5) to bytes, without padding checks (callers check shape first). */
-export function b64uDecode(value: string): Uint8Array {
-  const b64 = value.replace(/-/g, '+').replace(/_/g, '/')
-  const binary = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4))
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
 }

@@ -1,6 +1,8 @@
 // The recipient's key for encryptTo: a public key or shared secret, described at start-up and imported per alg.
 import { importJWK, importSPKI, importX509, type JWK } from 'jose'
-import { describePrivateKey, type KeyShape } from './private-key.js'
+import { cryptoKeyShape, type KeyShape } from './algorithms.js'
+import { bitLength, decodeJwkMember, isCryptoKey, isKeyObject } from './check.js'
+import { describePrivateKey } from './private-key.js'
 import { looksLikePem, readPem } from './der.js'
 import type { KeyMaterial } from '../types.js'
 
@@ -24,29 +26,23 @@ export function describeRecipientKey(
 } {
   if (typeof material === 'string' && looksLikePem(material)) {
     const pem = readPem(material, opt)
-    const k = pem.key
-    const shape: KeyShape = k.kty === 'RSA' ? { kty: 'RSA', bits: k.bits, pss: k.pssOnly } : k
     return {
-      shape,
+      shape: pem.key,
       kid: undefined,
       load: (alg) =>
         pem.format === 'spki' ? importSPKI(material, alg) : importX509(material, alg),
     }
   }
-  if (typeof CryptoKey !== 'undefined' && material instanceof CryptoKey) {
+  if (isCryptoKey(material)) {
     if (material.type === 'private')
       throw new TypeError(
         `tokengate: ${opt} is a private CryptoKey: give the recipient's public key`,
       )
-    return { shape: { kty: 'crypto', key: material }, kid: undefined, load: async () => material }
+    return { shape: cryptoKeyShape(material), kid: undefined, load: async () => material }
   }
   let jwk: JWK | undefined
-  if (
-    typeof material === 'object' &&
-    material !== null &&
-    typeof (material as { export?: unknown }).export === 'function'
-  ) {
-    jwk = (material as { export(o: { format: 'jwk' }): JWK }).export({ format: 'jwk' })
+  if (isKeyObject(material)) {
+    jwk = material.export({ format: 'jwk' }) as JWK
   } else if (
     typeof material === 'object' &&
     material !== null &&
@@ -65,7 +61,12 @@ export function describeRecipientKey(
     ]) as JWK
     const shape: KeyShape =
       jwk.kty === 'RSA'
-        ? { kty: 'RSA', bits: Math.floor(((jwk.n as string).length * 6) / 8) * 8, pss: false }
+        ? // Leading zero octets do not count (RFC 7518 §6.3.1.1); a corrupt `n` is 0 bits, so no fit.
+          {
+            kty: 'RSA',
+            bits: bitLength(decodeJwkMember(jwk.n as string) ?? new Uint8Array()),
+            pssOnly: false,
+          }
         : { kty: jwk.kty === 'EC' ? 'EC' : 'OKP', crv: jwk.crv as string }
     return { shape, kid: jwk.kid, load: (alg) => importJWK(pub, alg) as Promise<CryptoKey> }
   }

@@ -5,14 +5,13 @@ import {
   fittingAlgorithms,
   importFor,
   isSignatureJwk,
-  JWS_ALGORITHMS,
   MAX_CANDIDATES,
-  misfit,
   prepareJwk,
   prepareKey,
   type KeySource,
   type PreparedKey,
 } from './public-key.js'
+import { jwsAlgorithm, misfit } from './algorithms.js'
 import { parseDuration } from '../util/duration.js'
 import { unknownOptionError } from '../util/options.js'
 import type { KeyMaterial } from '../types.js'
@@ -32,7 +31,7 @@ export function resolveKeys(
   // Where the options live: `options`, or an entry of `options.issuers`, named in every message.
   const keyPath = `${owner}.key`
   const algorithmsPath = `${owner}.algorithms`
-  const symmetric = JWS_ALGORITHMS[algorithms[0] as string]?.kty === 'oct'
+  const symmetric = jwsAlgorithm(algorithms[0] as string)?.kty === 'oct'
   if (typeof key === 'object' && key !== null && ('jwksUri' in key || 'discovery' in key)) {
     const remote = key as {
       jwksUri?: unknown
@@ -115,7 +114,7 @@ export function resolveKeys(
       if (!entries.some((e) => e.algs.includes(alg))) {
         // Say why the nearest key does not fit (too small, say), rather than only that none does.
         const near = misfits.find(
-          (m) => m.prepared.desc.kty === JWS_ALGORITHMS[alg]?.kty && misfit(m.prepared.desc, alg),
+          (m) => m.prepared.desc.kty === jwsAlgorithm(alg)?.kty && misfit(m.prepared.desc, alg),
         )
         const why = near
           ? ` (${keyPath}.jwks.keys.${near.i}${near.kid === undefined ? '' : ` with kid ${JSON.stringify(near.kid.slice(0, 64))}`}: ${misfit(near.prepared.desc, alg)})`

@@ -232,7 +232,11 @@ describe('encrypted tokens: decrypted first, then the issuer is chosen from the 
 })
 
 describe('start-up refusals name the entry and the fix', () => {
-  const entry = () => ({ issuer: A, key: hs.secret as Uint8Array, algorithms: ['HS256'] })
+  const entry = () => ({
+    issuer: A,
+    key: hs.secret as Uint8Array,
+    algorithms: ['HS256'] as const,
+  })
   it.each<[string, () => Record<string, unknown>, RegExp]>([
     [
       'top-level key beside issuers',

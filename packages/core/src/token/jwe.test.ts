@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest'
 import { interpretPlaintext, resolveDecryptOptions, type Decryptor } from './jwe.js'
 import { AuthError, type AuthErrorCode } from '../errors.js'
 import type { DecryptOptions } from '../types.js'
+import type { JweKeyManagementAlgorithm } from '../types.js'
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
@@ -45,13 +46,16 @@ describe('resolveDecryptOptions: start-up refusals', () => {
       'RSA1_5 refused (Bleichenbacher, RFC 8725 §3.2)',
       async () => ({
         keys: (await keysFor('RSA-OAEP')).privatePem!,
-        keyManagementAlgorithms: ['RSA1_5'],
+        keyManagementAlgorithms: ['RSA1_5'] as never,
       }),
       /Bleichenbacher/,
     ],
     [
       'unknown alg refused',
-      async () => ({ keys: randomSecret('A256KW'), keyManagementAlgorithms: ['A256KW', 'none'] }),
+      async () => ({
+        keys: randomSecret('A256KW'),
+        keyManagementAlgorithms: ['A256KW', 'none'] as never,
+      }),
       /unsupported value "none"/,
     ],
     [
@@ -59,7 +63,7 @@ describe('resolveDecryptOptions: start-up refusals', () => {
       async () => ({
         keys: randomSecret('A256KW'),
         keyManagementAlgorithms: ['A256KW'],
-        contentEncryptionAlgorithms: ['A256CTR'],
+        contentEncryptionAlgorithms: ['A256CTR'] as never,
       }),
       /contentEncryptionAlgorithms contains an unsupported value/,
     ],
@@ -271,7 +275,7 @@ describe('accepted key forms', () => {
     const keys = await keysFor(alg, crv)
     const decryptor = resolveDecryptOptions({
       keys: await keysOf(alg),
-      keyManagementAlgorithms: [alg],
+      keyManagementAlgorithms: [alg as JweKeyManagementAlgorithm],
     })
     const jwe = await encryptToken('hello', { alg, key: keys })
     const { plaintext, protectedHeader } = await decryptor.decrypt(jwe)

@@ -4,7 +4,12 @@ import { AuthError } from '../errors.js'
 import { resolveDecryptionKeys } from '../keys/decryption-keys.js'
 import { isCanonical } from '../util/base64url.js'
 import { decodeHeader, looksLikeJws, parseJsonObject, plaintextUtf8 } from './compact.js'
-import { CEK_BYTES, KW_BYTES, PUBLIC_KEY_KM_ALGS } from '../keys/private-key.js'
+import {
+  DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS,
+  JWE_KEY_MANAGEMENT_NAMES,
+  jweContentEncryption,
+  jweKeyManagement,
+} from '../keys/algorithms.js'
 import type { DecryptOptions } from '../types.js'
 import { rejectUnknownOptions } from '../util/options.js'
 
@@ -18,8 +23,7 @@ export interface Decryptor {
   decrypt(token: string): Promise<{ plaintext: Uint8Array; protectedHeader: JWEHeaderParameters }>
 }
 
-/** Default `enc` allowlist: the AES-GCM and AES-CBC-HMAC families (RFC 7518 §5.1). */
-export const DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS = Object.keys(CEK_BYTES)
+export { DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS }
 /**
  * Default upper bound for PBES2 `p2c` (RFC 7518 §4.8.1.2); each unit is one PBKDF2 round that an
  * unauthenticated client can make us compute, once per token (a PBES2 token tries one key). jose's
@@ -29,13 +33,6 @@ export const DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS = Object.keys(CEK_BYTES)
  */
 export const DEFAULT_MAX_PBES2_COUNT = 10_000
 
-const SYMMETRIC = ['dir', ...Object.keys(KW_BYTES)]
-const PUBLIC_KEY = PUBLIC_KEY_KM_ALGS
-const PBES2 = ['PBES2-HS256+A128KW', 'PBES2-HS384+A192KW', 'PBES2-HS512+A256KW']
-const SUPPORTED = new Set([...SYMMETRIC, ...PUBLIC_KEY, ...PBES2])
-// RFC 7516 §5.2 step 10: with direct encryption or direct key agreement the encrypted key is empty,
-// and with every other mode it carries the wrapped key: exactly one spelling is accepted for each.
-const DIRECT = new Set(['dir', 'ECDH-ES'])
 const OPTION_NAMES = [
   'keys',
   'keyManagementAlgorithms',
@@ -73,7 +70,11 @@ export function resolveDecryptOptions(o: DecryptOptions, opt = 'options.decrypt'
     )
   }
   const allowUnsignedPayload = o.allowUnsignedPayload === true
-  const unsafe = algs.filter((alg) => !SYMMETRIC.includes(alg))
+  // Only dir / A*KW / A*GCMKW keep encryption to who holds the secret (not public-key, not PBES2).
+  const unsafe = algs.filter((alg) => {
+    const entry = jweKeyManagement(alg)
+    return entry === undefined || entry.publicKey || entry.family === 'pbes2'
+  })
   if (allowUnsignedPayload && unsafe.length > 0) {
     throw new TypeError(
       `tokengate: ${opt}.allowUnsignedPayload cannot be combined with ${unsafe.join(', ')}: with public-key (or password-based) key management anyone holding the public key (or guessing the password) could mint an encrypted token with any claims. Keep a signed (nested) token, or use dir / A*KW / A*GCMKW with a secret only the issuer and this API share`,
@@ -170,9 +171,9 @@ function checkAlgorithms(list: unknown, opt: string): string[] {
         `tokengate: ${opt} must not contain 'RSA1_5': RSAES-PKCS1-v1_5 key transport is open to Bleichenbacher's padding-oracle attack (RFC 8725 §3.2); use 'RSA-OAEP-256'`,
       )
     }
-    if (typeof alg !== 'string' || !SUPPORTED.has(alg)) {
+    if (typeof alg !== 'string' || !jweKeyManagement(alg)) {
       throw new TypeError(
-        `tokengate: ${opt} contains an unsupported value ${JSON.stringify(alg)}; supported: ${[...SUPPORTED].join(', ')}`,
+        `tokengate: ${opt} contains an unsupported value ${JSON.stringify(alg)}; supported: ${JWE_KEY_MANAGEMENT_NAMES.join(', ')}`,
       )
     }
   }
@@ -186,7 +187,7 @@ function checkEncryptions(list: unknown, opt: string): string[] {
       `tokengate: ${opt} must be a non-empty list, or be left out for the default`,
     )
   for (const enc of list) {
-    if (typeof enc !== 'string' || !(enc in CEK_BYTES)) {
+    if (typeof enc !== 'string' || !jweContentEncryption(enc)) {
       throw new TypeError(
         `tokengate: ${opt} contains an unsupported value ${JSON.stringify(enc)}; supported: ${DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS.join(', ')}`,
       )
@@ -234,19 +235,22 @@ function checkHeader(
       'token_malformed',
       'the JWE has critical header parameters that are not supported',
     )
+  // RFC 7516 §5.2 step 10: with direct encryption or direct key agreement the encrypted key is
+  // empty, and with every other mode it carries the wrapped key: one spelling is accepted for each.
+  const family = jweKeyManagement(alg)?.family
   const encryptedKeyEmpty = token.split('.')[1] === ''
-  if (encryptedKeyEmpty !== DIRECT.has(alg))
+  if (encryptedKeyEmpty !== (jweKeyManagement(alg)?.direct === true))
     throw new AuthError(
       'token_malformed',
       'the JWE encrypted key segment does not fit the algorithm',
     )
   if (
-    alg.startsWith('ECDH-ES') &&
+    family === 'ecdh-es' &&
     (typeof header.epk !== 'object' || header.epk === null || Array.isArray(header.epk))
   ) {
     throw new AuthError('token_malformed', 'the JWE "epk" header is missing or not an object')
   }
-  if (alg.startsWith('PBES2-')) {
+  if (family === 'pbes2') {
     const { p2c, p2s } = header as { p2c?: unknown; p2s?: unknown }
     if (
       typeof p2s !== 'string' ||

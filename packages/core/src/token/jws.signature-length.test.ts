@@ -15,6 +15,7 @@ import type { AuthenticatorOptions } from '../types.js'
 import { joseSignatureCheck } from './signature-check.js'
 import { nodeSignatureCheck } from './signature-check.node.js'
 import { isAuthError } from '../errors.js'
+import type { JwsAlgorithm } from '../types.js'
 
 // Both signature paths side by side, whichever one `#signature-check` picks for this run.
 const portableAuthenticator = (options: AuthenticatorOptions) =>
@@ -27,7 +28,7 @@ const AUDIENCE = 'https://api.example'
 
 async function both(alg: string, keys: TestKeys, token: string): Promise<string[]> {
   const options = {
-    algorithms: [alg],
+    algorithms: [alg as JwsAlgorithm],
     key: keys.publicJwk,
     issuer: ISSUER,
     audience: AUDIENCE,

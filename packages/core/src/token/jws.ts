@@ -3,6 +3,7 @@
 import { signatureCheck } from '#signature-check'
 import { errors, type JWSHeaderParameters } from 'jose'
 import { AuthError } from '../errors.js'
+import { jwsAlgorithm } from '../keys/algorithms.js'
 import type { KeySource } from '../keys/public-key.js'
 import { decodeHeader } from './compact.js'
 import type { SignatureCheck } from './signature-check.js'
@@ -73,7 +74,7 @@ export async function verifyJws(
     try {
       const payload = await checkSignature(token, key, alg)
       // Checked after the key's own checks (a key unfit for alg stays token_malformed).
-      const expected = signatureLength(key)
+      const expected = signatureLength(key, alg)
       if (expected !== undefined && expected !== sigBytes)
         throw new errors.JWSSignatureVerificationFailed('the signature length does not fit the key')
       if (!verifiedHeaders.has(segment)) {
@@ -95,24 +96,12 @@ export async function verifyJws(
 // octets). Some verifiers accept a signature with its leading zero octets dropped or added; this
 // check makes both entries (jose and node:crypto) refuse them alike. HMAC: the check compares the
 // whole MAC already.
-const CURVE_SIGNATURE_BYTES: Readonly<Record<string, number>> = {
-  'P-256': 64,
-  'P-384': 96,
-  'P-521': 132,
-}
-function signatureLength(key: CryptoKey): number | undefined {
-  const algorithm = key.algorithm as KeyAlgorithm & { modulusLength?: number; namedCurve?: string }
-  switch (algorithm.name) {
-    case 'RSASSA-PKCS1-v1_5':
-    case 'RSA-PSS':
-      return Math.ceil((algorithm.modulusLength ?? 0) / 8)
-    case 'ECDSA':
-      return CURVE_SIGNATURE_BYTES[algorithm.namedCurve ?? '']
-    case 'Ed25519':
-      return 64
-    default:
-      return undefined
-  }
+// The lengths are the registry's (keys/algorithms.ts `signatureBytes`); the key has already
+// verified for `alg`, so it is of the kind the entry names.
+function signatureLength(key: CryptoKey, alg: string): number | undefined {
+  const bytes = jwsAlgorithm(alg)?.signatureBytes
+  if (bytes !== 'modulus') return bytes
+  return Math.ceil(((key.algorithm as RsaHashedKeyAlgorithm).modulusLength ?? 0) / 8)
 }
 
 // A shared header must not change under anyone: freeze it and its members (plain JSON values).

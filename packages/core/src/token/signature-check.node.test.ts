@@ -20,6 +20,7 @@ import { isAuthError } from '../errors.js'
 import type { KeySource } from '../keys/public-key.js'
 import type { AuthenticatorOptions } from '../types.js'
 import { verifyJws } from './jws.js'
+import type { JwsAlgorithm } from '../types.js'
 
 // Both signature paths side by side, whichever one `#signature-check` picks for this run.
 const portableVerifyJws: typeof verifyJws = (token, keys, algorithms) =>
@@ -49,7 +50,7 @@ async function outcome(promise: Promise<{ payload: unknown } | null>): Promise<O
 /** Both authenticators on one token: their outcomes, which must be equal. */
 async function both(alg: string, keys: TestKeys, token: string): Promise<[Outcome, Outcome]> {
   const options: AuthenticatorOptions = {
-    algorithms: [alg],
+    algorithms: [alg as JwsAlgorithm],
     key: keys.kind === 'secret' ? (keys.secret as Uint8Array) : keys.publicJwk,
     issuer: ISSUER,
     audience: AUDIENCE,

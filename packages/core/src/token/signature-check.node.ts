@@ -3,42 +3,15 @@
 // condition; on Node, Web Crypto costs several times more per token (bench/README.md).
 import { KeyObject, constants, createHmac, timingSafeEqual, verify } from 'node:crypto'
 import { errors } from 'jose'
+import { jwsAlgorithm, MIN_RSA_BITS } from '../keys/algorithms.js'
 import type { SignatureCheck } from './signature-check.js'
 
 export type { SignatureCheck } from './signature-check.js'
 
-/**
- * What a CryptoKey must be to verify an algorithm, as jose checks it (name, hash or curve, usage,
- * RSA size), and how node:crypto then verifies: HMAC, PKCS#1 v1.5, PSS (salt = hash length, RFC 7518
- * §3.5), ECDSA with the JWS r||s encoding (RFC 7518 §3.4), or EdDSA (RFC 8037 §3.1).
- */
-interface Spec {
-  readonly name: string
-  readonly hash?: string
-  readonly namedCurve?: string
-  readonly digest: string | null
-  readonly kind: 'hmac' | 'rsa' | 'pss' | 'ecdsa' | 'eddsa'
-}
-
-const SPECS: Readonly<Record<string, Spec>> = {
-  HS256: { name: 'HMAC', hash: 'SHA-256', digest: 'sha256', kind: 'hmac' },
-  HS384: { name: 'HMAC', hash: 'SHA-384', digest: 'sha384', kind: 'hmac' },
-  HS512: { name: 'HMAC', hash: 'SHA-512', digest: 'sha512', kind: 'hmac' },
-  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', digest: 'sha256', kind: 'rsa' },
-  RS384: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-384', digest: 'sha384', kind: 'rsa' },
-  RS512: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512', digest: 'sha512', kind: 'rsa' },
-  PS256: { name: 'RSA-PSS', hash: 'SHA-256', digest: 'sha256', kind: 'pss' },
-  PS384: { name: 'RSA-PSS', hash: 'SHA-384', digest: 'sha384', kind: 'pss' },
-  PS512: { name: 'RSA-PSS', hash: 'SHA-512', digest: 'sha512', kind: 'pss' },
-  ES256: { name: 'ECDSA', namedCurve: 'P-256', digest: 'sha256', kind: 'ecdsa' },
-  ES384: { name: 'ECDSA', namedCurve: 'P-384', digest: 'sha384', kind: 'ecdsa' },
-  ES512: { name: 'ECDSA', namedCurve: 'P-521', digest: 'sha512', kind: 'ecdsa' },
-  EdDSA: { name: 'Ed25519', digest: null, kind: 'eddsa' },
-  Ed25519: { name: 'Ed25519', digest: null, kind: 'eddsa' },
-}
-
-/** RFC 7518 §3.3 / §3.5, as jose enforces it. */
-const MIN_RSA_BITS = 2048
+// What a CryptoKey must be to verify an algorithm, as jose checks it (name, hash or curve, usage,
+// RSA size), and how node:crypto then verifies (HMAC, PKCS#1 v1.5, PSS with salt = hash length,
+// RFC 7518 §3.5, ECDSA with the JWS r||s encoding, RFC 7518 §3.4, EdDSA, RFC 8037 §3.1): the
+// registry's `webCrypto` and `node` members (keys/algorithms.ts).
 
 type Check = (input: Buffer, signature: Buffer) => boolean
 
@@ -46,9 +19,10 @@ type Check = (input: Buffer, signature: Buffer) => boolean
 const checks = new WeakMap<CryptoKey, Map<string, Check>>()
 
 function compile(key: CryptoKey, alg: string): Check {
-  const spec = SPECS[alg]
+  const entry = jwsAlgorithm(alg)
   // The same refusals as jose's key checks; verifyJws maps these TypeErrors to token_malformed.
-  if (!spec) throw new errors.JOSENotSupported(`alg ${alg} is not supported`)
+  if (!entry) throw new errors.JOSENotSupported(`alg ${alg} is not supported`)
+  const spec = { ...entry.webCrypto, ...entry.node }
   const algorithm = key.algorithm as KeyAlgorithm & {
     hash?: { name?: string }
     namedCurve?: string
@@ -81,7 +55,7 @@ function compile(key: CryptoKey, alg: string): Check {
     case 'rsa':
       return (input, signature) => verify(digest, input, keyObject, signature)
     case 'pss': {
-      const saltLength = Number(alg.slice(2)) >> 3
+      const saltLength = spec.saltLength
       const options = { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }
       return (input, signature) => verify(digest, input, options, signature)
     }
