@@ -238,6 +238,24 @@ describe.each(allDrivers)('DPoP on $name', (driver) => {
     expect(response.headers['www-authenticate']).toMatch(/DPoP .*algs="/)
   })
 
+  // Issue 12 "Also": nothing of a token (or its proof) is reflected into the answer; the proof's
+  // alg is client-chosen text like any other header member.
+  it.each([
+    ['an unknown alg', 'Zq7Mark3rAlg'],
+    ['an HMAC-looking alg', 'HSzq7Mark3r'],
+  ])('never reflects a proof alg: %s', async (_label, alg) => {
+    const t = token()
+    const response = await apps
+      .get('required')!
+      .request(dpop(t, proof(t, { header: { alg }, signAlg: 'ES256' })))
+    expect({ status: response.status, code: (response.body as { code?: string }).code }).toEqual({
+      status: 401,
+      code: 'invalid_dpop_proof',
+    })
+    const seen = JSON.stringify({ body: response.body, headers: response.headers }).toLowerCase()
+    expect(seen).not.toContain('mark3r')
+  })
+
   it('accepts a bound token with a fresh proof, and refuses the same proof replayed (RFC 9449 §11.1)', async () => {
     const app = apps.get('required')!
     const t = token()

@@ -5,7 +5,6 @@ import { AuthError } from '../errors.js'
 import { jwsAlgorithm, misfit } from '../keys/algorithms.js'
 import { importFor, prepareJwk } from '../keys/public-key.js'
 import { decodeHeader, parsePayloadObject, tokenShape } from '../token/compact.js'
-import { safe } from '../token/jws.js'
 
 /** Private JWK members (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2): a proof key must have none. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
@@ -38,8 +37,10 @@ export async function verifyProof(
   if (typeof alg !== 'string' || !algorithms.has(alg))
     throw invalid(
       typeof alg === 'string' && (alg.toLowerCase() === 'none' || jwsAlgorithm(alg)?.kty === 'oct')
-        ? `the DPoP proof alg ${safe(alg)} is not asymmetric (RFC 9449 §4.2, §11.6)`
-        : `the DPoP proof alg ${typeof alg === 'string' ? safe(alg) : '(missing)'} is not allowed`,
+        ? 'the DPoP proof alg is not asymmetric (RFC 9449 §4.2, §11.6)'
+        : typeof alg === 'string'
+          ? 'the DPoP proof alg is not allowed'
+          : 'the DPoP proof has no alg',
     )
   if (header.crit !== undefined || header.b64 !== undefined)
     throw invalid('the DPoP proof uses JWS extensions (crit, b64) that are not supported')
@@ -69,7 +70,7 @@ async function proofKey(jwk: unknown, alg: string): Promise<{ cryptoKey: CryptoK
   }
   const why = misfit(prepared.desc, alg)
   if (why !== undefined || (prepared.jwkAlg !== undefined && prepared.jwkAlg !== alg))
-    throw invalid(`the DPoP proof jwk cannot verify ${safe(alg)}`)
+    throw invalid('the DPoP proof jwk cannot verify the proof alg')
   // The client chooses this key: an RSA modulus or exponent far beyond any real key would make
   // each verification cost as much as a private-key operation, or more (a CPU exhaustion lever).
   if (
