@@ -86,6 +86,7 @@ export const CODE_TABLE: Readonly<Record<AuthErrorCode, CodeInfo>> = {
   insufficient_role: { status: 403, error: 'insufficient_scope' },
 }
 
+/** The optional details of an {@link AuthError}, beyond its `code` and message. */
 export interface AuthErrorOptions {
   /** The underlying error (a jose error, a zod error, a network error). Never rendered. */
   cause?: unknown
@@ -105,15 +106,21 @@ export interface AuthErrorOptions {
  * used (RFC 9449 §7.2); `bearer: false` leaves the `Bearer` challenge out (a DPoP-only API).
  */
 export interface DpopChallenge {
+  /** The proof algorithms the API accepts, rendered as the challenge's `algs` (RFC 9449 §7.1). */
   readonly algs: readonly string[]
+  /** The challenge that carries `error`/`error_description`: the scheme the client used. */
   readonly errorOn: 'Bearer' | 'DPoP'
+  /** Whether a `Bearer` challenge is sent beside the `DPoP` one (false for a DPoP-only API). */
   readonly bearer: boolean
 }
 
 /** What an adapter writes to the wire: identical for every framework. */
 export interface AuthErrorResponse {
+  /** The HTTP status (400, 401, 403, 503 …). */
   status: number
+  /** `WWW-Authenticate` (RFC 6750 §3), and `Retry-After` on a 503. */
   headers: Record<string, string>
+  /** The JSON body: the RFC 6750 `error`, a description without secrets, and the stable `code`. */
   body: { error?: BearerError; error_description: string; code: AuthErrorCode }
 }
 

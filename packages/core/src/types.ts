@@ -27,19 +27,25 @@ export type HeadersLike = Headers | Record<string, string | readonly string[] | 
 
 /** The framework-neutral request the core reads: adapters map their request onto this. */
 export interface RequestLike {
+  /** The HTTP method (`GET`, `POST`): CSRF and DPoP's `htm` read it. */
   method: string
   /** Absolute URL (`https://api.example.com/x?y`) or path (`/x?y`). */
   url: string
+  /** The request headers (a repeated `Authorization` header is refused, so pass them unmerged). */
   headers: HeadersLike
 }
 
 /** What a custom extractor receives: headers are always a Fetch `Headers`. */
 export interface ExtractorRequest {
+  /** The HTTP method. */
   method: string
+  /** Absolute URL or path, as in {@link RequestLike.url}. */
   url: string
+  /** The request headers, normalised to a Fetch `Headers` whatever the framework gave. */
   headers: Headers
 }
 
+/** Where the token was read: the `Authorization` header, the `from.cookie` cookie, or `from.custom`. */
 export type TokenSource = 'header' | 'cookie' | 'custom'
 
 /** Default claims when no zod schema is given. */
@@ -49,6 +55,7 @@ export type DefaultClaims = JWTPayload
 export interface AuthContext<Claims = DefaultClaims> {
   /** The compact token as received. Never logged by tokengate. */
   token: string
+  /** Where the token was read (cookie tokens passed the CSRF check). */
   source: TokenSource
   /** Validated claims; the zod schema's output when `claims` is given. */
   payload: Claims
@@ -70,7 +77,14 @@ export interface AuthContext<Claims = DefaultClaims> {
 /** Any key material jose accepts, plus PEM text. */
 export type KeyMaterial = string | Uint8Array | CryptoKey | KeyObject | JWK
 
+/**
+ * A remote JWK Set (RFC 7517 §5), fetched on first use and refetched for an unknown `kid`.
+ *
+ * @example
+ * createAuthenticator({ algorithms: ['RS256'], key: { jwksUri: 'https://id.example.com/jwks', timeout: '2s' } })
+ */
 export interface RemoteJwksOptions {
+  /** The JWKS URL: https, or http on a loopback host (see `allowHttp`). */
   jwksUri: string
   /** Minimum time between refetches triggered by an unknown `kid`. Default 30 s. */
   cooldown?: Duration
@@ -88,11 +102,22 @@ export interface RemoteJwksOptions {
   allowHttp?: boolean
 }
 
+/**
+ * Keys found through OpenID Connect Discovery (or RFC 8414 metadata): the issuer's `jwks_uri`,
+ * which must be on the issuer's origin unless listed in `allowJwksOrigins`. `issuer` then defaults
+ * to the discovered issuer.
+ *
+ * @example
+ * createAuthenticator({ algorithms: ['RS256'], key: { discovery: 'https://id.example.com' }, audience: 'api' })
+ */
 export interface DiscoveryOptions {
   /** Issuer URL; `/.well-known/openid-configuration` (then RFC 8414's path) is read from it. */
   discovery: string
+  /** Minimum time between JWKS refetches triggered by an unknown `kid`. Default 30 s. */
   cooldown?: Duration
+  /** Timeout of each metadata and JWKS request. Default 5 s. */
   timeout?: Duration
+  /** How long a fetched key set is fresh, as for a remote JWKS. Default 10 m; at least `cooldown`. */
   cacheMaxAge?: Duration
   /** As for a remote JWKS: http on a host that is not loopback. Default false. */
   allowHttp?: boolean
@@ -107,15 +132,29 @@ export interface DiscoveryOptions {
 export type KeyOption =
   KeyMaterial | { jwks: { keys: JWK[] } } | RemoteJwksOptions | DiscoveryOptions
 
+/**
+ * Where the token is read. Default `{ header: true }`. A token in two places is refused with
+ * 400 `multiple_tokens` (RFC 6750 §2).
+ *
+ * @example
+ * createAuthenticator({ ...keys, from: { header: true, cookie: 'access_token' } })
+ */
 export interface ExtractOptions {
   /** Read `Authorization: Bearer` (RFC 6750 §2.1). Default true. */
   header?: boolean
-  /** Name of the cookie that carries the token. */
+  /** Name of the cookie that carries the token (then the CSRF check applies). Default none. */
   cookie?: string
-  /** Custom extractor; its result counts as a third source. */
+  /** Custom extractor; its result counts as a third source (no CSRF check: see `checkCsrf`). Default none. */
   custom?: (request: ExtractorRequest) => string | undefined
 }
 
+/**
+ * Accept encrypted tokens (JWE, RFC 7516): a 5-segment token is decrypted, then its nested JWS
+ * verified as usual.
+ *
+ * @example
+ * createAuthenticator({ ...keys, decrypt: { keys: privateJwk, keyManagementAlgorithms: ['ECDH-ES+A256KW'] } })
+ */
 export interface DecryptOptions {
   /** Decryption keys: one, or several chosen by the JWE `kid` (rotation). */
   keys: KeyMaterial | Array<KeyMaterial | { key: KeyMaterial; kid?: string }> | { keys: JWK[] }
@@ -125,17 +164,33 @@ export interface DecryptOptions {
   contentEncryptionAlgorithms?: readonly JweContentEncryptionAlgorithm[]
   /** Refuse plain JWS tokens. Default false. */
   required?: boolean
-  /** Accept claims straight in the JWE (no inner signature); symmetric key management only. */
+  /** Accept claims straight in the JWE (no inner signature); symmetric key management only. Default false. */
   allowUnsignedPayload?: boolean
   /** Upper bound for the PBES2 `p2c` count (RFC 7518 §4.8.1.2). Default 10000, jose's own bound. */
   maxPbes2Count?: number
 }
 
+/**
+ * The CSRF check for cookie-borne tokens (on by default for `from.cookie`): a state-changing request
+ * (not GET, HEAD, OPTIONS) must come from the request's own origin or one listed here, else
+ * 403 `csrf_rejected`.
+ *
+ * @example
+ * createAuthenticator({ ...keys, from: { cookie: 'at' }, csrf: { allowedOrigins: ['https://app.example.com'] } })
+ */
 export interface CsrfOptions {
-  /** Origins (scheme://host[:port]) besides the request's own that may send cookie-borne tokens. */
+  /** Origins (scheme://host[:port]) besides the request's own that may send cookie-borne tokens. Default none. */
   allowedOrigins?: string[]
 }
 
+/**
+ * The LRU cache of verified contexts, keyed by the whole token. A hit still checks the clock and
+ * revocation; entries never outlive `exp`. With a local key, a removed key keeps working for the
+ * tokens it already verified until their entry ends: bound that with `ttl`.
+ *
+ * @example
+ * createAuthenticator({ ...keys, cache: { max: 10000, ttl: '5m' } })
+ */
 export interface CacheOptions {
   /** Maximum entries. Default 10000. */
   max?: number
@@ -181,13 +236,22 @@ export interface RevocationStore<Claims = DefaultClaims> {
 
 /** The verified registered claims (RFC 7519 §4.1) a revocation store is given besides `jti`. */
 export interface RevocationToken {
+  /** The token's issuer. */
   iss?: string
+  /** The token's subject. */
   sub?: string
   /** Epoch seconds. */
   iat?: number
 }
 
+/**
+ * A revocation store with its policy for tokens that carry no `jti`.
+ *
+ * @example
+ * createAuthenticator({ ...keys, revocation: { store: createMemoryRevocationStore(), withoutJti: 'allow' } })
+ */
 export interface RevocationOptions<Claims = DefaultClaims> {
+  /** The denylist consulted by `jti` after verification and on cache hits. */
   store: RevocationStore<Claims>
   /**
    * Tokens without a `jti` cannot be revoked. `'reject'` (default) refuses them (`claim_invalid`),
@@ -242,6 +306,7 @@ export interface DpopOptions {
 export interface IssuerOptions {
   /** The exact `iss` of its tokens. */
   issuer: string
+  /** Its verification key(s), as {@link SingleIssuerOptions.key}. */
   key: KeyOption
   /** Its JWS `alg` allowlist. */
   algorithms: readonly JwsAlgorithm[]
@@ -253,33 +318,52 @@ export interface IssuerOptions {
 
 /** Options shared by one-issuer and several-issuer configurations. */
 export interface CommonAuthenticatorOptions<Claims = DefaultClaims> {
+  /** Where the token is read. Default `{ header: true }` (`Authorization: Bearer`). */
   from?: ExtractOptions
+  /** Accepted `aud` values; the token's `aud` (string or array) must contain one. Default none (not checked). */
   audience?: string | string[]
-  /** Default 5 s. */
+  /** Leeway for `exp`, `nbf` and `iat`. Default 5 s. */
   clockTolerance?: Duration
+  /** Refuse tokens whose `iat` is older than this (then `iat` is required). Default none. */
   maxTokenAge?: Duration
   /** Expected `typ`, compared per RFC 7515 §4.1.9 (`at+jwt` matches `application/at+jwt`). */
   typ?: string
+  /** Claims that must be present. Default `[]`. */
   requiredClaims?: string[]
-  /** `exp` is required unless this is false. */
+  /** `exp` is required unless this is false. Default true. */
   requireExp?: boolean
   /** zod schema for the claims; its output becomes `payload`. */
   claims?: ZodType<Claims>
+  /** Accept encrypted tokens (JWE). Default none: a JWE is refused. */
   decrypt?: DecryptOptions
+  /**
+   * Where `ctx.roles` is read: a claim name or dotted path (`'realm_access.roles'` for Keycloak).
+   * Default `{ claim: 'roles' }`.
+   */
   roles?: { claim?: string }
+  /** The verified-context cache, or `false` for none. Default `{ max: 10000 }` (64 MiB bound). */
   cache?: false | CacheOptions
+  /**
+   * Asked after verification and on every cache hit; `true` refuses the token. A throw or rejection
+   * fails the request with 503, never passes it. Default none.
+   */
   isRevoked?: (ctx: AuthContext<Claims>) => boolean | Promise<boolean>
   /** A revocation store (checked by `jti`), or the store with its policy for tokens without `jti`. */
   revocation?: RevocationStore<Claims> | RevocationOptions<Claims>
+  /** No token gives `null` instead of a 401; a bad token is still refused. Default false. */
   optional?: boolean
+  /** The CSRF check for cookie tokens, or `false` to turn it off. Default on, no extra origins. */
   csrf?: false | CsrfOptions
+  /** Longer tokens are refused before any parsing (16 to 1048576). Default 8192. */
   maxTokenLength?: number
+  /** The `realm` of `WWW-Authenticate` challenges (RFC 6750 §3). Default none. */
   realm?: string
   /** Sender-constrained tokens (RFC 9449). Default: disabled. */
   dpop?: DpopOptions
   /**
    * The app runs behind a proxy that sets `X-Forwarded-Proto` and `X-Forwarded-Host` (and drops
    * any the client sent): they then define the request URL that DPoP's `htu` is checked against.
+   * Default false.
    */
   trustProxy?: boolean
 }
@@ -290,7 +374,9 @@ export interface SingleIssuerOptions<
 > extends CommonAuthenticatorOptions<Claims> {
   /** Required JWS `alg` allowlist. `none` is refused at start-up. */
   algorithms: readonly JwsAlgorithm[]
+  /** A secret, PEM, JWK, CryptoKey, `{ jwks }`, `{ jwksUri, ... }` or `{ discovery }`. Required. */
   key: KeyOption
+  /** Accepted `iss` values, compared exactly. Default none (the discovered issuer with `discovery`). */
   issuer?: string | string[]
 }
 

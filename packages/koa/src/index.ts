@@ -60,11 +60,51 @@ export function tokengate<Claims = DefaultClaims>(
   }
 }
 
-// Guards and cookie helpers: TSDoc and behaviour are @tokengate/core/adapter's, the same in every adapter.
-export const { requireRoles, requireScopes, requireClaims } = kit.adapterGuards<Middleware>(guard)
-export const { setAuthCookie, clearAuthCookie } = kit.adapterCookies<Context | AnyContext>(
-  (ctx, value) => ctx.append('Set-Cookie', value),
+// Guards and cookie helpers: behaviour is @tokengate/core/adapter's, the same in every adapter.
+// One declaration per export: an editor shows a doc comment of a declaration, never of a
+// destructured binding.
+const guards = kit.adapterGuards<Middleware>(guard)
+const cookies = kit.adapterCookies<Context | AnyContext>((ctx, value) =>
+  ctx.append('Set-Cookie', value),
 )
+/**
+ * Requires roles of the request's context (every one, or `{ mode: 'any' }`): 401 without a
+ * context, 403 `insufficient_role` when short. Roles are read from `roles.claim`.
+ *
+ * @example
+ * router.delete('/users/:id', requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
+ */
+export const requireRoles: typeof guards.requireRoles = guards.requireRoles
+/**
+ * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` when short (RFC 6750 §3.1).
+ *
+ * @example
+ * router.get('/reports', requireScopes('reports:read'), handler)
+ */
+export const requireScopes: typeof guards.requireScopes = guards.requireScopes
+/**
+ * Requires a predicate over the verified claims to return exactly `true`: 403 `insufficient_role`
+ * otherwise.
+ *
+ * @example
+ * router.get('/billing', requireClaims((claims) => claims.email_verified === true), handler)
+ */
+export const requireClaims: typeof guards.requireClaims = guards.requireClaims
+/**
+ * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
+ * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
+ *
+ * @example
+ * setAuthCookie(ctx, '__Host-session', token, { maxAge: '1h' })
+ */
+export const setAuthCookie: typeof cookies.setAuthCookie = cookies.setAuthCookie
+/**
+ * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
+ *
+ * @example
+ * clearAuthCookie(ctx, '__Host-session')
+ */
+export const clearAuthCookie: typeof cookies.clearAuthCookie = cookies.clearAuthCookie
 
 function guard(check: GuardCheck): Middleware {
   return async (ctx, next) => {

@@ -8,9 +8,17 @@ import { createClient } from 'redis'
  * Any other client can be wrapped, e.g. ioredis: `{ sendCommand: ([c, ...a]) => redis.call(c, ...a) }`.
  */
 export interface RedisCommandClient {
+  /** Sends one command (`['SET', key, '1', ...]`) and resolves to its reply; aborted past `timeout`. */
   sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>
 }
 
+/**
+ * Options of {@link createRedisRevocationStore}: `url` or `client` (one of them), then the failure
+ * policy and bounds.
+ *
+ * @example
+ * createRedisRevocationStore({ url: 'redis://localhost:6379', timeout: '250ms', onError: 'fail-closed' })
+ */
 export interface RedisRevocationStoreOptions {
   /** Redis URL (`redis://…`, `rediss://…`): the store creates, connects and, on `close()`, closes its client. */
   url?: string
@@ -31,12 +39,13 @@ export interface RedisRevocationStoreOptions {
    * still accepts the token within its `clockTolerance`, keeps refusing it. Default 60 s.
    */
   grace?: Duration
-  /** Local cache of answers (per instance, bounded). `false` turns it off. */
+  /** Local cache of answers (per instance, bounded). `false` turns it off. Default `{ max: 1000 }` ("revoked" answers only). */
   cache?: false | RedisRevocationCacheOptions
   /** Told about every Redis failure (for logs and metrics), whatever `onError` says. */
   onUnavailable?: (error: unknown) => void
 }
 
+/** The per-instance cache of Redis answers, {@link RedisRevocationStoreOptions.cache}. */
 export interface RedisRevocationCacheOptions {
   /** Most entries of each kind. Default 1000. */
   max?: number
@@ -52,6 +61,7 @@ export interface RedisRevocationCacheOptions {
 export interface RedisRevocationStore extends RevocationStore<unknown> {
   isRevoked(jti: string): Promise<boolean>
   revoke(jti: string, expiresAt: number): Promise<void>
+  /** Closes the client the store created from `url`; a `client` you passed is left to you. */
   close(): Promise<void>
 }
 

@@ -3,14 +3,19 @@ import type { HeadersLike, RequestLike } from '../types.js'
 
 /** What {@link nodeRequestHeaders} reads of a Node `IncomingMessage` (the core imports nothing of Node). */
 export interface NodeHeadersSource {
+  /** Node's merged header record (`req.headers`). */
   headers: Record<string, string | string[] | undefined>
+  /** The headers as received, name and value alternating: read to spot a repeated header. */
   rawHeaders?: readonly string[]
+  /** Every value of every header (Node 18.3+), used when a judged header is repeated. */
   headersDistinct?: Record<string, string[] | undefined>
 }
 
 /** What adapters read of a Node request beyond its headers (@hono/node-server's `c.env.incoming`). */
 export interface NodeIncoming extends NodeHeadersSource {
+  /** The request target as received (`/x?y`). */
   url?: string
+  /** `encrypted` is true on a TLS socket: the request URL is then https. */
   socket?: { encrypted?: boolean }
 }
 

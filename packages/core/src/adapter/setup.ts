@@ -20,12 +20,15 @@ export interface AdapterOptions {
 
 /** How the `tokengate()` that ran on a request wants failures rendered; guards follow it. */
 export interface FailureMode {
+  /** The authenticator's `realm`, for the challenges of guard failures. */
   realm: string | undefined
+  /** `'respond'` or `'delegate'`, as {@link AdapterOptions.onError}. */
   onError: AdapterErrorMode
 }
 
 /** What an adapter's `tokengate()` works with, resolved once. */
 export interface AdapterSetup<Claims> extends FailureMode {
+  /** The given authenticator, or the one built from the options. */
   authenticator: Authenticator<Claims>
 }
 

@@ -22,6 +22,7 @@ export interface AuthCookieOptions {
   insecure?: boolean
   /** CHIPS partitioned cookie. */
   partitioned?: boolean
+  /** The Chrome `Priority` attribute. Default none. */
   priority?: 'low' | 'medium' | 'high'
 }
 

@@ -25,7 +25,9 @@ export interface TokenIssuerOptions {
   alg: string
   /** `kid` header; default the signing JWK's `kid`. */
   kid?: string
+  /** The `iss` of every token. Default none. */
   issuer?: string
+  /** The `aud` of every token (per token: {@link IssueOverrides.audience}). Default none. */
   audience?: string | string[]
   /** Lifetime (`exp` = now + expiresIn). Required: a token that never expires cannot be taken back. */
   expiresIn: Duration
@@ -58,12 +60,20 @@ export interface TokenIssuerOptions {
 export interface IssueOverrides {
   /** At most the issuer's `maxLifetime`. */
   expiresIn?: Duration
+  /** `nbf` = now + notBefore, instead of the issuer's. */
   notBefore?: Duration
+  /** `aud` for this token, instead of the issuer's. */
   audience?: string | string[]
   /** Default: a random UUID. */
   jti?: string
 }
 
+/**
+ * What {@link createTokenIssuer} returns: mints tokens with one key and the issuer's defaults.
+ *
+ * @example
+ * const token = await issuer.issue({ sub: user.id, roles: ['admin'] }, { expiresIn: '15m' })
+ */
 export interface TokenIssuer {
   /** A compact JWS, or a nested JWE when `encryptTo` is set. Sets iss, aud, iat, nbf, exp and a random jti. */
   issue(claims?: JWTPayload, overrides?: IssueOverrides): Promise<string>

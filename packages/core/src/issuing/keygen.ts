@@ -16,8 +16,11 @@ export type KeyPairAlg = KeyPairAlgorithm
 
 /** What {@link generateKeys} returns for an asymmetric alg. */
 export interface GeneratedKeyPair {
+  /** Tells a pair from a {@link GeneratedSecret}. */
   kind: 'pair'
+  /** The alg the keys were made for (also in the JWKs). */
   alg: string
+  /** The key id, also in the JWKs. */
   kid: string
   /** Signs (JWS) or decrypts (JWE). */
   privateKey: CryptoKey
@@ -34,8 +37,11 @@ export interface GeneratedKeyPair {
  * nothing treats it as publishable (there is deliberately no `publicJwk` or `publicKey`).
  */
 export interface GeneratedSecret {
+  /** Tells a secret from a {@link GeneratedKeyPair}. */
   kind: 'secret'
+  /** The alg the secret was made for (also in the JWK). */
   alg: string
+  /** The key id, also in the JWK. */
   kid: string
   /** The random secret bytes: signs and verifies (HS*), or encrypts and decrypts (dir, A*KW). */
   secret: Uint8Array
@@ -46,6 +52,7 @@ export interface GeneratedSecret {
 /** What {@link generateKeys} returns: a key pair, or for a symmetric alg a secret. */
 export type GeneratedKeys = GeneratedKeyPair | GeneratedSecret
 
+/** Options of {@link generateKeys}. */
 export interface GenerateKeysOptions {
   /** Default: the RFC 7638 thumbprint of the public key (a random id for a secret). */
   kid?: string

@@ -2,6 +2,7 @@
 import { AuthError } from '../errors.js'
 import type { AuthContext, DefaultClaims } from '../types.js'
 
+/** How a list of roles is matched: every one (`'all'`, the default) or at least one (`'any'`). */
 export type RoleMode = 'any' | 'all'
 
 /**

@@ -15,6 +15,7 @@ const DEFAULT_GRACE_SECONDS = 60
 /** Retry-After for `revocation_unavailable`: a store usually reconnects within seconds. */
 const RETRY_AFTER_SECONDS = 5
 
+/** Options of {@link createMemoryRevocationStore}: its bounds. */
 export interface MemoryRevocationStoreOptions {
   /**
    * Most records held (default 10000): one per revoked `jti`, plus one per subject whose

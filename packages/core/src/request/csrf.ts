@@ -5,6 +5,7 @@ import { firstHeaderValue } from './headers.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/** What {@link checkCsrf} allows besides the request's own origin. */
 export interface CsrfConfig {
   /** Normalised origins (scheme://host[:port]) allowed besides the request's own. */
   allowedOrigins: ReadonlySet<string>
