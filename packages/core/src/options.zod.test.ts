@@ -3,7 +3,6 @@
 import { keysFor, signToken } from '@tokengate/testkit'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import * as zm from 'zod/mini'
 import { createAuthenticator } from './authenticate.js'
 
 type Keys = Awaited<ReturnType<typeof keysFor>>
@@ -13,25 +12,6 @@ beforeAll(async () => {
 })
 
 describe('claims schema: run through its own safeParseAsync (the core imports no full zod)', () => {
-  it('a zod/mini schema runs too: its output becomes the payload (RFC 7519 §7.2 step 10)', async () => {
-    const auth = createAuthenticator({
-      algorithms: ['ES256'],
-      key: es256.publicKey,
-      claims: zm.object({ sub: zm.string() }),
-    })
-    const good = await signToken({ sub: 'u1' }, { alg: 'ES256', key: es256 })
-    const ctx = await auth.authenticate({
-      method: 'GET',
-      url: '/',
-      headers: { authorization: `Bearer ${good}` },
-    })
-    expect(ctx?.payload).toMatchObject({ sub: 'u1' })
-    const bad = await signToken({ sub: 42 }, { alg: 'ES256', key: es256 })
-    await expect(
-      auth.authenticate({ method: 'GET', url: '/', headers: { authorization: `Bearer ${bad}` } }),
-    ).rejects.toMatchObject({ code: 'claim_invalid' })
-  })
-
   it("a zod schema's output becomes the payload, and a failing claim is claim_invalid (RFC 7519 §7.2 step 10)", async () => {
     const auth = createAuthenticator({
       algorithms: ['ES256'],
@@ -45,7 +25,7 @@ describe('claims schema: run through its own safeParseAsync (the core imports no
       headers: { authorization: `Bearer ${good}` },
     })
     expect(ctx?.payload).toMatchObject({ sub: 'u1', n: 7 })
-    const bad = await signToken({ sub: 42, n: '7' }, { alg: 'ES256', key: es256 })
+    const bad = await signToken({ sub: 'u1', n: 'x' }, { alg: 'ES256', key: es256 })
     await expect(
       auth.authenticate({ method: 'GET', url: '/', headers: { authorization: `Bearer ${bad}` } }),
     ).rejects.toMatchObject({ code: 'claim_invalid' })
