@@ -1,5 +1,6 @@
 // Options: the zod schema of AuthenticatorOptions and their resolution, once, at start-up.
-import { z } from 'zod'
+import { en } from 'zod/locales'
+import * as z from 'zod/mini'
 import type { CacheConfig } from './token/cache.js'
 import { normalizeTyp, type ClaimRules } from './token/claims.js'
 import type { CsrfConfig } from './request/csrf.js'
@@ -7,6 +8,7 @@ import { resolveDecryptOptions, type Decryptor } from './token/jwe.js'
 import { resolveDpop, type Dpop } from './dpop/index.js'
 import { parseDuration } from './util/duration.js'
 import type { ExtractConfig } from './request/extract.js'
+import type { ZodType } from 'zod'
 import { NO_KEYS, resolveIssuers, type IssuerSet } from './policy/issuers.js'
 import { JWS_ALGORITHM_NAMES, jwsAlgorithm } from './keys/algorithms.js'
 import type { KeySource } from './keys/public-key.js'
@@ -29,22 +31,30 @@ const duration = z.union([z.number(), z.string()], {
 })
 const listMessage = { message: 'must be a non-empty string or a non-empty list of strings' }
 const stringOrList = z.union(
-  [z.string().min(1, listMessage), z.array(z.string().min(1, listMessage)).min(1, listMessage)],
+  [
+    z.string().check(z.minLength(1, listMessage)),
+    z.array(z.string().check(z.minLength(1, listMessage))).check(z.minLength(1, listMessage)),
+  ],
   listMessage,
 )
 // RFC 6265 §4.1.1: cookie-name is an RFC 2616 token.
-const cookieName = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, {
-  message: 'must be a valid cookie name (RFC 6265 token characters, e.g. "access_token")',
-})
+const cookieName = z.string().check(
+  z.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, {
+    message: 'must be a valid cookie name (RFC 6265 token characters, e.g. "access_token")',
+  }),
+)
+const maxTokenLengthMessage = { message: 'must be an integer from 16 to 1048576 (default 8192)' }
 
+// zod/mini, not zod: the same checks and messages, tree-shakable, so an edge bundle carries only
+// the few validators used here (issue 14 item 4).
 const schema = z.strictObject({
-  from: z
-    .strictObject({
-      header: bool.optional(),
-      cookie: cookieName.optional(),
-      custom: fn.optional(),
-    })
-    .optional(),
+  from: z.optional(
+    z.strictObject({
+      header: z.optional(bool),
+      cookie: z.optional(cookieName),
+      custom: z.optional(fn),
+    }),
+  ),
   algorithms: z.array(
     z.string({ message: "must be a list of algorithm names such as ['RS256']" }),
     {
@@ -54,85 +64,99 @@ const schema = z.strictObject({
   key: z.custom<unknown>((v) => v !== undefined && v !== null, {
     message: 'is required: a secret, PEM, JWK, CryptoKey, { jwks }, { jwksUri } or { discovery }',
   }),
-  issuer: stringOrList.optional(),
-  audience: stringOrList.optional(),
-  clockTolerance: duration.optional(),
-  maxTokenAge: duration.optional(),
-  typ: z.string().min(1, { message: "must be a media type such as 'at+jwt'" }).optional(),
-  requiredClaims: z
-    .array(z.string().min(1), { message: "must be a list of claim names such as ['sub']" })
-    .optional(),
-  requireExp: bool.optional(),
-  claims: z
-    .custom<unknown>((v) => typeof v === 'object' && v !== null && '_zod' in v, {
+  issuer: z.optional(stringOrList),
+  audience: z.optional(stringOrList),
+  clockTolerance: z.optional(duration),
+  maxTokenAge: z.optional(duration),
+  typ: z.optional(
+    z.string().check(z.minLength(1, { message: "must be a media type such as 'at+jwt'" })),
+  ),
+  requiredClaims: z.optional(
+    z.array(z.string().check(z.minLength(1)), {
+      message: "must be a list of claim names such as ['sub']",
+    }),
+  ),
+  requireExp: z.optional(bool),
+  claims: z.optional(
+    z.custom<unknown>((v) => typeof v === 'object' && v !== null && '_zod' in v, {
       message: 'must be a zod schema (zod 4)',
-    })
-    .optional(),
-  decrypt: z
-    .custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'must be an object' })
-    .optional(),
-  roles: z
-    .strictObject({
-      claim: z
-        .string()
-        .min(1, { message: "must be a claim name or dotted path such as 'realm_access.roles'" })
-        .optional(),
-    })
-    .optional(),
-  cache: z
-    .union(
+    }),
+  ),
+  decrypt: z.optional(
+    z.custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'must be an object' }),
+  ),
+  roles: z.optional(
+    z.strictObject({
+      claim: z.optional(
+        z.string().check(
+          z.minLength(1, {
+            message: "must be a claim name or dotted path such as 'realm_access.roles'",
+          }),
+        ),
+      ),
+    }),
+  ),
+  cache: z.optional(
+    z.union(
       [
         z.literal(false),
         z.strictObject({
-          max: z
-            .number()
-            .int()
-            .positive({ message: 'must be a positive integer (default 10000)' })
-            .optional(),
-          ttl: duration.optional(),
+          max: z.optional(
+            z
+              .number()
+              .check(
+                z.int(),
+                z.positive({ message: 'must be a positive integer (default 10000)' }),
+              ),
+          ),
+          ttl: z.optional(duration),
           // Bounds memory (issue 21): at least 1 MiB, so a heavy token still fits beside others.
-          maxBytes: z
-            .number()
-            .int()
-            .min(1024 * 1024, {
-              message: 'must be an integer of at least 1048576 (1 MiB); the default is 64 MiB',
-            })
-            .optional(),
+          maxBytes: z.optional(
+            z.number().check(
+              z.int(),
+              z.gte(1024 * 1024, {
+                message: 'must be an integer of at least 1048576 (1 MiB); the default is 64 MiB',
+              }),
+            ),
+          ),
         }),
       ],
       { message: 'must be false or { max?, ttl?, maxBytes? }' },
-    )
-    .optional(),
-  isRevoked: fn.optional(),
-  revocation: z.unknown().optional(),
-  optional: bool.optional(),
-  csrf: z
-    .union(
+    ),
+  ),
+  isRevoked: z.optional(fn),
+  revocation: z.optional(z.unknown()),
+  optional: z.optional(bool),
+  csrf: z.optional(
+    z.union(
       [
         z.literal(false),
         z.strictObject({
-          allowedOrigins: z.array(z.string(), { message: 'must be a list of origins' }).optional(),
+          allowedOrigins: z.optional(z.array(z.string(), { message: 'must be a list of origins' })),
         }),
       ],
       {
         message: 'must be false or { allowedOrigins?: string[] }',
       },
-    )
-    .optional(),
-  maxTokenLength: z
-    .number()
-    .int({ message: 'must be an integer from 16 to 1048576 (default 8192)' })
-    .min(16, { message: 'must be an integer from 16 to 1048576 (default 8192)' })
-    .max(1_048_576, { message: 'must be an integer from 16 to 1048576 (default 8192)' })
-    .optional(),
-  realm: z.string({ message: 'must be a string' }).optional(),
+    ),
+  ),
+  maxTokenLength: z.optional(
+    z
+      .number()
+      .check(
+        z.int(maxTokenLengthMessage),
+        z.gte(16, maxTokenLengthMessage),
+        z.lte(1_048_576, maxTokenLengthMessage),
+      ),
+  ),
+  realm: z.optional(z.string({ message: 'must be a string' })),
   // Checked by resolveDpop and resolveIssuers, which name the member and the fix.
-  dpop: z.unknown().optional(),
-  trustProxy: z.unknown().optional(),
-  issuers: z.unknown().optional(),
+  dpop: z.optional(z.unknown()),
+  trustProxy: z.optional(z.unknown()),
+  issuers: z.optional(z.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
-const multiIssuerSchema = schema.partial({ algorithms: true, key: true })
+const multiIssuerSchema = z.partial(schema, { algorithms: true, key: true })
 // For options.test-d.ts, which proves that this schema and types.ts name the same options.
 export { schema as optionsSchema, multiIssuerSchema }
 
@@ -142,7 +166,7 @@ export interface ResolvedOptions {
   algorithms: ReadonlySet<string>
   keys: KeySource
   claims: ClaimRules
-  schema: z.ZodType | undefined
+  schema: ZodType | undefined
   rolesClaim: { path: string; segments: readonly string[] }
   cache: CacheConfig | undefined
   isRevoked: ((ctx: AuthContext<unknown>) => boolean | Promise<boolean>) | undefined
@@ -264,7 +288,7 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
     extract: dpop ? { ...extract, dpop: true } : extract,
     claims,
     dpop,
-    schema: o.claims as z.ZodType | undefined,
+    schema: o.claims as ZodType | undefined,
     rolesClaim: { path: rolesPath, segments: rolesPath.split('.') },
     cache,
   }
@@ -297,10 +321,14 @@ function toList(value: string | readonly string[]): string[] {
 }
 
 /** Checks the options against the schema; throws the first problem, named by its path. */
-function parse(against: z.ZodType, options: object): void {
-  const parsed = against.safeParse(options)
+function parse(against: z.ZodMiniType, options: object): void {
+  const parsed = z.safeParse(against, options, { error: english })
   if (!parsed.success) throw new TypeError(describeIssue(parsed.error.issues[0], options))
 }
+
+// zod/mini loads no locale (full zod sets English globally); ours is passed per parse, so the
+// app's own zod configuration is left alone.
+const english = en().localeError
 
 function describeIssue(issue: z.core.$ZodIssue | undefined, options: object): string {
   if (!issue) return 'tokengate: invalid options'

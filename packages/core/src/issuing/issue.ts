@@ -1,6 +1,7 @@
 // Token issuing: a signed JWT (RFC 7519), or a nested JWT encrypted to the API (RFC 7519 §5.2), from options checked once.
 import { CompactEncrypt, SignJWT, type JWK, type JWTPayload } from 'jose'
-import { z } from 'zod'
+import { en } from 'zod/locales'
+import * as z from 'zod/mini'
 import { parseDuration } from '../util/duration.js'
 import { unknownOptionError } from '../util/options.js'
 import {
@@ -93,35 +94,39 @@ const present = (what: string) =>
 const duration = z.union([z.number(), z.string()], {
   message: "must be a number of seconds or a string such as '15m'",
 })
-const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+const nonEmpty = () => z.string().check(z.minLength(1))
+const stringOrList = z.union([nonEmpty(), z.array(nonEmpty()).check(z.minLength(1))], {
   message: 'must be a non-empty string or list of strings',
 })
+// zod/mini, as in options.ts: tree-shakable, the same checks and messages.
 // Per-token overrides: the same rules as the options, checked on every issue() call.
 const overridesSchema = z.strictObject({
-  expiresIn: duration.optional(),
-  notBefore: duration.optional(),
-  audience: stringOrList.optional(),
-  jti: z.string().min(1, { message: 'must be a non-empty string' }).optional(),
+  expiresIn: z.optional(duration),
+  notBefore: z.optional(duration),
+  audience: z.optional(stringOrList),
+  jti: z.optional(z.string().check(z.minLength(1, { message: 'must be a non-empty string' }))),
 })
 const schema = z.strictObject({
   signingKey: present('a private key (PKCS#8 PEM, JWK, CryptoKey) or an HMAC secret'),
   alg: z.string({ message: "is required, e.g. 'ES256'" }),
-  kid: z.string().min(1).optional(),
-  issuer: z.string().min(1).optional(),
-  audience: stringOrList.optional(),
+  kid: z.optional(nonEmpty()),
+  issuer: z.optional(nonEmpty()),
+  audience: z.optional(stringOrList),
   expiresIn: duration,
-  maxLifetime: duration.optional(),
-  notBefore: duration.optional(),
-  typ: z.union([z.string().min(1), z.literal(false)]).optional(),
-  encryptTo: z
-    .strictObject({
+  maxLifetime: z.optional(duration),
+  notBefore: z.optional(duration),
+  typ: z.optional(z.union([nonEmpty(), z.literal(false)])),
+  encryptTo: z.optional(
+    z.strictObject({
       key: present("the recipient's public key, or the shared secret"),
       alg: z.string({ message: "is required, e.g. 'RSA-OAEP-256'" }),
-      enc: z.string().optional(),
-      kid: z.string().min(1).optional(),
-    })
-    .optional(),
+      enc: z.optional(z.string()),
+      kid: z.optional(nonEmpty()),
+    }),
+  ),
 })
+// zod/mini loads no locale; English is passed per parse, leaving the app's zod configuration alone.
+const english = en().localeError
 
 /**
  * Validates the options once (bad ones throw a TypeError that says how to fix them) and returns an
@@ -136,7 +141,7 @@ const schema = z.strictObject({
 export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('tokengate: createTokenIssuer options must be an object')
-  const parsed = schema.safeParse(options)
+  const parsed = z.safeParse(schema, options, { error: english })
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = ['options', ...issue.path.map(String)].join('.')
@@ -275,7 +280,7 @@ function lifetime(value: Duration, option: string, max: number): number {
 function checkOverrides(overrides: unknown): void {
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
     throw new TypeError('tokengate: issue() overrides must be an object')
-  const parsed = overridesSchema.safeParse(overrides)
+  const parsed = z.safeParse(overridesSchema, overrides, { error: english })
   if (parsed.success) return
   const issue = parsed.error.issues[0]!
   if (issue.code === 'unrecognized_keys')

@@ -1,5 +1,5 @@
 // Claims: payload shape, registered claims (RFC 7519 §4.1), typ (RFC 7515 §4.1.9), zod schema, roles and scopes.
-import { safeParseAsync, type ZodType } from 'zod'
+import type { ZodSafeParseResult, ZodType } from 'zod'
 import { AuthError } from '../errors.js'
 import { parsePayloadObject } from './compact.js'
 
@@ -141,14 +141,16 @@ function timeClaim(
  * Always `safeParseAsync`, never a synchronous attempt first: on meeting an async refinement,
  * zod's synchronous parse throws and abandons the Promise the refinement returned, and when that
  * Promise rejects nobody handles it; on Node an unhandled rejection ends the process.
+ * The schema's own method, not zod's `safeParseAsync` function: the core imports no zod at run
+ * time (an optional peer, needed only by apps that pass `claims`; issue 14 item 4).
  */
 export async function applySchema<C>(
   schema: ZodType<C>,
   payload: Record<string, unknown>,
 ): Promise<C> {
-  let result: Awaited<ReturnType<typeof safeParseAsync<ZodType<C>>>>
+  let result: ZodSafeParseResult<C>
   try {
-    result = await safeParseAsync(schema, payload)
+    result = await schema.safeParseAsync(payload)
   } catch (cause) {
     throw new AuthError('claim_invalid', 'the claims schema threw while checking the claims', {
       cause,
