@@ -1,21 +1,31 @@
-// Keys, token builders and app setups shared by the conformance table (keys are made at test time).
+// Token builders and app setups of the conformance table; keys and constants come from the shared
+// fixture model (test/support/fixtures.ts), made at test time.
 import { createAuthenticator, createTokenIssuer } from '@tokengate/core'
 import type { AuthenticatorOptions } from '@tokengate/core'
-import { encryptToken, keysFor, nestedToken, nowSeconds, signToken } from '@tokengate/testkit'
+import { encryptToken, nestedToken, nowSeconds, signToken } from '@tokengate/testkit'
 import type { EncryptOptions, SignOptions, TestKeys } from '@tokengate/testkit'
 import type { JWTPayload } from 'jose'
 import { z } from 'zod'
 import type { AppSpec } from '../support/drivers.js'
 import { SESSION_COOKIE } from '../support/drivers.js'
+import {
+  CONFORMANCE_AUDIENCE,
+  CONFORMANCE_ISSUER,
+  CONFORMANCE_OTHER_AUDIENCE,
+  CONFORMANCE_OTHER_ISSUER,
+  testKeys,
+} from '../support/fixtures.js'
 
-export const ISSUER = 'https://issuer.example.test'
-export const AUDIENCE = 'api://conformance'
+// The shared fixture model (test/support/fixtures.ts): the table's own issuer (no trailing slash)
+// and audience.
+export const ISSUER = CONFORMANCE_ISSUER
+export const AUDIENCE = CONFORMANCE_AUDIENCE
 export const REALM = 'conformance'
 export const TRUSTED_ORIGIN = 'https://app.example.test'
 export const COOKIE = SESSION_COOKIE
 /** The second, stacked authenticator of the `stacked` setup: another issuer, audience, key and cookie. */
-export const OTHER_ISSUER = 'https://other-issuer.example.test'
-export const OTHER_AUDIENCE = 'api://other'
+export const OTHER_ISSUER = CONFORMANCE_OTHER_ISSUER
+export const OTHER_AUDIENCE = CONFORMANCE_OTHER_AUDIENCE
 export const OTHER_COOKIE = 'tg2'
 
 export interface Fixtures {
@@ -36,14 +46,9 @@ export interface Fixtures {
   issuedNested(claims?: JWTPayload): Promise<string>
 }
 
+/** The table's fixtures: the shared keyring (test/support/fixtures.ts) and builders over it. */
 export async function makeFixtures(): Promise<Fixtures> {
-  const [sig, hmac, enc, otherEnc] = await Promise.all([
-    keysFor('ES256', { kid: 'sig-1' }),
-    keysFor('HS256', { kid: 'hmac-1' }),
-    keysFor('ECDH-ES+A256KW', { kid: 'enc-1' }),
-    keysFor('ECDH-ES+A256KW', { kid: 'enc-1', label: 'other' }),
-  ])
-  const forger = await keysFor('ES256', { kid: 'sig-1', label: 'forger' })
+  const { sig, forger, hmac, enc, otherEnc } = await testKeys()
   const claimsOf = (claims: JWTPayload): JWTPayload => ({
     iss: ISSUER,
     aud: AUDIENCE,

@@ -10,7 +10,6 @@ import {
   forgedJwe,
   hmacWithPublicKey,
   invalidUtf8Json,
-  keysFor,
   offCurveEcdhJwe,
   pbes2Jwe,
   raw,
@@ -25,11 +24,18 @@ import {
 } from '@tokengate/testkit'
 import { randomBytes } from 'node:crypto'
 import type { DriverRequest } from '../support/drivers.js'
+import {
+  CORPUS_AUDIENCE,
+  CORPUS_ISSUER,
+  CORPUS_OTHER_ISSUER,
+  testKeys,
+} from '../support/fixtures.js'
 
-export const ISSUER = 'https://issuer.example.test/'
-export const AUDIENCE = 'https://api.example.test'
+// The shared fixture model (test/support/fixtures.ts); the issuer ends in '/' on purpose.
+export const ISSUER = CORPUS_ISSUER
+export const AUDIENCE = CORPUS_AUDIENCE
 export const COOKIE = 'tg'
-export const OTHER_ISSUER = 'https://other-issuer.example.test/'
+export const OTHER_ISSUER = CORPUS_OTHER_ISSUER
 
 /** Server configurations the corpus runs against; each case names one. */
 export type Profile =
@@ -64,17 +70,9 @@ export interface Fixtures {
   now: number
 }
 
+/** The corpus's fixtures: the shared keyring (test/support/fixtures.ts) plus what only the corpus uses. */
 export async function buildFixtures(attackerOrigin: string): Promise<Fixtures> {
-  const [rsa, rsaOther, ec, ec384, ed, encRsa, encRsaOther, encEc] = await Promise.all([
-    keysFor('RS256', { kid: 'rsa-1' }),
-    keysFor('RS256', { label: 'other', kid: 'rsa-other' }),
-    keysFor('ES256', { kid: 'ec-1' }),
-    keysFor('ES384', { kid: 'ec384-1' }),
-    keysFor('EdDSA', { kid: 'ed-1' }),
-    keysFor('RSA-OAEP-256', { kid: 'enc-rsa-1' }),
-    keysFor('RSA-OAEP-256', { label: 'other', kid: 'enc-rsa-other' }),
-    keysFor('ECDH-ES', { kid: 'enc-ec-1' }),
-  ])
+  const { rsa, rsaOther, ec, ec384, ed, encRsa, encRsaOther, encEc } = await testKeys()
   return {
     rsa,
     rsaOther,

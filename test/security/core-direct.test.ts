@@ -1,14 +1,14 @@
 // Hostile inputs too big for an HTTP header (Node caps headers at 16 KiB): straight into the core.
 import { createAuthenticator, isAuthError, type AuthErrorCode } from '@tokengate/core'
-import { keysFor, raw, signJws, type TestKeys } from '@tokengate/testkit'
+import { raw, signJws, type TestKeys } from '@tokengate/testkit'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { CORPUS_ISSUER as ISSUER, testKeys } from '../support/fixtures.js'
 
-const ISSUER = 'https://issuer.example.test/'
 let rsa: TestKeys
 let now: number
 
 beforeAll(async () => {
-  rsa = await keysFor('RS256', { kid: 'rsa-1' })
+  ;({ rsa } = await testKeys())
   now = Math.floor(Date.now() / 1000)
 })
 

@@ -10,9 +10,9 @@ import {
 } from '@tokengate/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ORIGIN, drivers, type DriverRequest, type RunningApp } from '../support/drivers.js'
+import { CORPUS_ISSUER as ISSUER, testKeys } from '../support/fixtures.js'
 import { allDrivers } from '../support/workers.js'
 
-const ISSUER = 'https://issuer.example.test/'
 const HTU = `${ORIGIN}/protected`
 
 interface Fx {
@@ -26,8 +26,8 @@ interface Fx {
 let fx: Fx
 
 beforeAll(async () => {
-  const [issuer, client, other, hmac] = await Promise.all([
-    keysFor('RS256', { kid: 'rsa-1' }),
+  const [{ rsa: issuer }, client, other, hmac] = await Promise.all([
+    testKeys(),
     keysFor('ES256', { label: 'dpop-client' }),
     keysFor('ES256', { label: 'dpop-other' }),
     keysFor('HS256'),

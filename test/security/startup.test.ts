@@ -1,9 +1,10 @@
 // Unsafe configurations fail at start-up, naming the option, never echoing key material.
 import { createAuthenticator, type JwsAlgorithm } from '@tokengate/core'
-import { attackerKeys, keysFor, nowSeconds, signJws, type TestKeys } from '@tokengate/testkit'
+import { attackerKeys, nowSeconds, signJws, type TestKeys } from '@tokengate/testkit'
 import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { drivers, type RunningApp } from '../support/drivers.js'
+import { testKeys } from '../support/fixtures.js'
 import { keySecrets } from './support/leaks.js'
 
 let rsa: TestKeys
@@ -13,11 +14,7 @@ const shortSecret = new Uint8Array(16).fill(7)
 const weakRsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
 
 beforeAll(async () => {
-  ;[rsa, ec, encRsa] = await Promise.all([
-    keysFor('RS256', { kid: 'rsa-1' }),
-    keysFor('ES256', { kid: 'ec-1' }),
-    keysFor('RSA-OAEP-256', { kid: 'enc-rsa-1' }),
-  ])
+  ;({ rsa, ec, encRsa } = await testKeys())
 })
 
 interface StartupCase {
