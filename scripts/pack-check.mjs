@@ -90,6 +90,11 @@ for (const { dir, pkg } of packages) {
     'package/dist/index.d.cts',
   ])
     if (!files.npm.includes(required)) fail(`${required} missing from the tarball`)
+  // Every file that exports or imports names, under any condition (the in-repo
+  // `@tokengate/source` one included), is in the tarball: a resolver that picks it finds it.
+  for (const target of manifestTargets([manifests.npm.exports, manifests.npm.imports]))
+    if (!files.npm.includes(`package/${target.slice(2)}`))
+      fail(`package.json names ${target}, which the tarball lacks`)
   if (run('tar', ['-xzOf', tarballs.npm, 'package/LICENSE']) !== license)
     fail('LICENSE differs from the root LICENSE')
   if (files.npm.some((f) => /\.test(-d)?\.ts$|\.map$/.test(f)))
@@ -118,6 +123,18 @@ if (problems.length) {
   process.exit(1)
 }
 console.log(`pack:check: ${packages.length} packages, tarballs in ${out}/npm`)
+
+/** The file paths (./…) in package.json `exports` / `imports` maps, under every condition. */
+function manifestTargets(maps) {
+  const found = []
+  const walk = (value) => {
+    if (typeof value === 'string') {
+      if (value.startsWith('./') && value !== './package.json') found.push(value)
+    } else if (value && typeof value === 'object') Object.values(value).forEach(walk)
+  }
+  maps.forEach(walk)
+  return found
+}
 
 function readJson(file) {
   return JSON.parse(readFileSync(file, 'utf8'))
