@@ -20,7 +20,6 @@ import {
   withSegment,
   x5cValue,
   type AttackerKeys,
-  type TestKeys,
 } from '@tokengate/testkit'
 import { randomBytes } from 'node:crypto'
 import type { DriverRequest } from '../support/drivers.js'
@@ -29,6 +28,7 @@ import {
   CORPUS_ISSUER,
   CORPUS_OTHER_ISSUER,
   testKeys,
+  type TestKeyring,
 } from '../support/fixtures.js'
 
 // The shared fixture model (test/support/fixtures.ts); the issuer ends in '/' on purpose.
@@ -53,15 +53,10 @@ export type Profile =
   | 'jwe-big' // as jwe (RSA-OAEP-256 only), maxTokenLength 15000
   | 'jwe-pbes2-two' // PBES2 with two passwords, each with a kid
 
-export interface Fixtures {
-  rsa: TestKeys
-  rsaOther: TestKeys
-  ec: TestKeys
-  ec384: TestKeys
-  ed: TestKeys
-  encRsa: TestKeys
-  encRsaOther: TestKeys
-  encEc: TestKeys
+export interface Fixtures extends Pick<
+  TestKeyring,
+  'rsa' | 'rsaOther' | 'ec' | 'ec384' | 'ed' | 'encRsa' | 'encRsaOther' | 'encEc'
+> {
   dirKey: Uint8Array
   password: Uint8Array
   attacker: AttackerKeys
