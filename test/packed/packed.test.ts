@@ -1,7 +1,7 @@
 // The packed tarballs installed as a user installs them (test/packed/scratch.ts), then used:
 // require() on the oldest Node `engines` allows, TypeScript in commonjs and bundler modes, and a
 // Hono Worker in workerd. Run by `pnpm test:packed` after `pnpm pack:check`.
-import { readFileSync, existsSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import { SignJWT, exportJWK, generateKeyPair } from 'jose'
@@ -21,7 +21,14 @@ describe('installed from the tarballs', () => {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }
       expect(pkg.version).toBe('0.1.0')
       expect(existsSync(join(dir, 'node_modules/@tokengate'))).toBe(false)
-      expect(existsSync(join(dir, 'src'))).toBe(false)
+      // Unpacked from the tarball, not linked to the workspace: a real directory, whose src/
+      // (shipped for the @tokengate/source condition) holds no test file.
+      expect(lstatSync(dir).isSymbolicLink()).toBe(false)
+      expect(
+        readdirSync(join(dir, 'src'), { recursive: true }).filter((f) =>
+          /\.test(-d)?\.ts$/.test(String(f)),
+        ),
+      ).toEqual([])
     }
   })
 })
