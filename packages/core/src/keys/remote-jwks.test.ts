@@ -61,7 +61,9 @@ const remote = (extra: Record<string, unknown> = {}): AuthenticatorOptions => ({
   algorithms: ['ES256'],
   key: {
     jwksUri: `${base}/jwks`,
-    timeout: '300ms',
+    // Generous, so a loaded CI machine never turns a good fetch into a timeout; the timeout tests
+    // set their own short one.
+    timeout: '10s',
     cooldown: '30s',
     cacheMaxAge: '10m',
     ...extra,
@@ -246,7 +248,7 @@ describe('discovery (OpenID Connect Discovery 1.0, RFC 8414)', () => {
     extra: Record<string, unknown> = {},
   ): AuthenticatorOptions => ({
     algorithms: ['ES256'],
-    key: { discovery: issuer, timeout: '300ms', ...extra } as never,
+    key: { discovery: issuer, timeout: '10s', ...extra } as never,
     cache: false,
   })
 
@@ -353,7 +355,7 @@ describe('remote JWKS: an import finishing after a refresh', () => {
     }
     const source = new RemoteKeySource({
       jwksUri: `${base}/jwks?own`,
-      timeoutMs: 300,
+      timeoutMs: 10_000,
       cooldownMs: 30_000,
       cacheMaxAgeMs: 600_000,
       algorithms: ['ES256'],
@@ -380,7 +382,7 @@ describe('remote JWKS: an import finishing after a refresh', () => {
   it('a refresh that only adds keys keeps the generation (cached results stay valid)', async () => {
     const source = new RemoteKeySource({
       jwksUri: `${base}/jwks?own`,
-      timeoutMs: 300,
+      timeoutMs: 10_000,
       cooldownMs: 30_000,
       cacheMaxAgeMs: 600_000,
       algorithms: ['ES256'],
