@@ -21,6 +21,9 @@ import {
 export const ISSUER = CONFORMANCE_ISSUER
 export const AUDIENCE = CONFORMANCE_AUDIENCE
 export const REALM = 'conformance'
+/** The `resource` setup's protected resource (RFC 9728) and where its metadata is served (§3.1). */
+export const RESOURCE = 'https://api.example.test/mcp'
+export const RESOURCE_METADATA = 'https://api.example.test/.well-known/oauth-protected-resource/mcp'
 export const TRUSTED_ORIGIN = 'https://app.example.test'
 export const COOKIE = SESSION_COOKIE
 /** The second, stacked authenticator of the `stacked` setup: another issuer, audience, key and cookie. */
@@ -191,6 +194,31 @@ export const SETUPS = {
     delegate: true,
     options: (f) => base(f),
     second: (f) => stackedSecond(f),
+  },
+  /** An OAuth protected resource (RFC 9728): metadata served, `resource_metadata` in challenges. */
+  resource: {
+    workers: true,
+    delegate: false,
+    options: (f) => ({
+      ...base(f),
+      audience: [AUDIENCE, RESOURCE],
+      protectedResource: {
+        resource: RESOURCE,
+        authorizationServers: [ISSUER],
+        scopesSupported: ['reports:read'],
+        resourceName: 'conformance',
+      },
+    }),
+  },
+  /** The same, its errors rendered by the framework's own error handler. */
+  resourceDelegate: {
+    workers: true,
+    delegate: true,
+    options: (f) => ({
+      ...base(f),
+      audience: [AUDIENCE, RESOURCE],
+      protectedResource: { resource: RESOURCE, authorizationServers: [ISSUER] },
+    }),
   },
   /** tokengate() given an existing Authenticator instead of options. */
   authenticator: { workers: false, delegate: false, options: (f) => createAuthenticator(base(f)) },

@@ -98,17 +98,24 @@ export function assertConforms(
 
     const challenge = res.headers['www-authenticate']
     const kind = want.challenge ?? 'error'
-    if (kind === 'bare') expect(challenge).toBe(`Bearer realm="${REALM}"`)
+    // RFC 9728 §5.1: a protected resource names its metadata on every challenge, after the realm.
+    const metadata = 'resourceMetadata' in want && want.resourceMetadata
+    const head = `Bearer realm="${REALM}"${metadata ? `, resource_metadata="${metadata}"` : ''}`
+    if (kind === 'bare') expect(challenge).toBe(head)
     if (kind === 'none') {
       expect(challenge).toBeUndefined()
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
     }
     if (kind === 'error') {
-      expect(challenge).toMatch(
-        new RegExp(`^Bearer realm="${REALM}", error="${info.error}", error_description="[^"]*"`),
+      expect(challenge?.startsWith(`${head}, error="${info.error}", error_description="`)).toBe(
+        true,
       )
-      if (want.scope === undefined) expect(challenge).not.toContain('scope=')
+      if (!metadata) expect(challenge).not.toContain('resource_metadata=')
+      if (want.scope === undefined) expect(challenge).not.toMatch(/[ _]scope=/)
       else expect(challenge).toMatch(new RegExp(`, scope="${want.scope}"$`))
+      // RFC 9470 §3: what a step-up needs, at the end of the challenge.
+      if (want.stepUp === undefined) expect(challenge).not.toMatch(/acr_values=|max_age=/)
+      else expect(challenge).toMatch(new RegExp(`", ${want.stepUp}$`))
     }
     expect(res.headers[DELEGATE_MARKER] !== undefined, 'rendered by the app error handler').toBe(
       SETUPS[scenario.setup].delegate,

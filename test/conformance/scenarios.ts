@@ -11,6 +11,8 @@ import {
   OTHER_AUDIENCE,
   OTHER_COOKIE,
   OTHER_ISSUER,
+  RESOURCE,
+  RESOURCE_METADATA,
   TRUSTED_ORIGIN,
 } from './fixtures.js'
 import type { Fixtures, SetupName } from './fixtures.js'
@@ -38,6 +40,10 @@ export type Expectation =
       challenge?: 'bare' | 'error' | 'none'
       /** The `scope` attribute of the challenge (RFC 6750 §3). */
       scope?: string
+      /** The `resource_metadata` attribute every challenge carries (RFC 9728 §5.1). */
+      resourceMetadata?: string
+      /** The step-up attributes ending the challenge (RFC 9470 §3): `acr_values="…", max_age="…"`. */
+      stepUp?: string
     }
   /** A bug outside tokengate (not an AuthError): the framework's own 500, nothing of ours rendered. */
   | { status: 500; unhandled: true }
@@ -63,6 +69,14 @@ const claims = (extra: JWTPayload = {}): Record<string, unknown> => ({
   ...extra,
 })
 const ok = { status: 200 } as const
+/** The `resource` setup's metadata document (RFC 9728 §2), member for member. */
+const RESOURCE_DOCUMENT = {
+  resource: RESOURCE,
+  authorization_servers: [ISSUER],
+  scopes_supported: ['reports:read'],
+  bearer_methods_supported: ['header'],
+  resource_name: 'conformance',
+}
 const invalidToken = (code: AuthErrorCode) => ({ status: 401, code, challenge: 'error' }) as const
 
 export const scenarios: Scenario[] = [
@@ -890,6 +904,151 @@ export const scenarios: Scenario[] = [
       headers: { cookie: [cookie(await f.token()), cookie(await f.token({ sub: 'bob' }))] },
     }),
     expect: { status: 400, code: 'invalid_request', challenge: 'error' },
+  },
+  // ── protected resource metadata (RFC 9728) and step-up (RFC 9470) ──────────────────────────────
+  {
+    name: 'RFC 9728 §3.1: the metadata is served at the well-known path with the resource path appended',
+    setup: 'resource',
+    request: () => ({ path: '/.well-known/oauth-protected-resource/mcp' }),
+    expect: { ...ok, body: RESOURCE_DOCUMENT },
+  },
+  {
+    name: 'RFC 9728 §3.1: and at the bare well-known path, which clients try next',
+    setup: 'resource',
+    request: () => ({ path: '/.well-known/oauth-protected-resource' }),
+    expect: { ...ok, body: RESOURCE_DOCUMENT },
+  },
+  {
+    name: 'RFC 9728 §3: the metadata is public: a bad token beside it changes nothing',
+    setup: 'resource',
+    request: () => ({
+      path: '/.well-known/oauth-protected-resource/mcp?x=1',
+      headers: bearer('not.a.token'),
+    }),
+    expect: { ...ok, body: RESOURCE_DOCUMENT },
+  },
+  {
+    name: 'RFC 9728 §3.1: a POST to the metadata path is not the metadata request, and needs a token',
+    setup: 'resource',
+    request: () => ({ method: 'POST', path: '/.well-known/oauth-protected-resource/mcp' }),
+    expect: {
+      status: 401,
+      code: 'token_missing',
+      challenge: 'bare',
+      resourceMetadata: RESOURCE_METADATA,
+    },
+  },
+  {
+    name: 'without protectedResource nothing is served at the well-known path (401 like any other)',
+    setup: 'jws',
+    request: () => ({ path: '/.well-known/oauth-protected-resource' }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'RFC 9728 §5.1: the 401 without a token names the metadata in its challenge',
+    setup: 'resource',
+    request: () => ({ path: '/protected' }),
+    expect: {
+      status: 401,
+      code: 'token_missing',
+      challenge: 'bare',
+      resourceMetadata: RESOURCE_METADATA,
+    },
+  },
+  {
+    name: 'RFC 9728 §5.1: an invalid token gets the metadata too',
+    setup: 'resource',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(tamper(await f.token({ aud: RESOURCE }), 2)),
+    }),
+    expect: { ...invalidToken('signature_invalid'), resourceMetadata: RESOURCE_METADATA },
+  },
+  {
+    name: 'RFC 9728 §5.1: with the framework rendering the error, the challenge is the same',
+    setup: 'resourceDelegate',
+    request: () => ({ path: '/protected' }),
+    expect: {
+      status: 401,
+      code: 'token_missing',
+      challenge: 'bare',
+      resourceMetadata: RESOURCE_METADATA,
+    },
+  },
+  {
+    name: 'RFC 8707 §2: a token for the resource (aud = the resource identifier) is accepted',
+    setup: 'resource',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ aud: RESOURCE })),
+    }),
+    expect: { ...ok, claims: { aud: RESOURCE } },
+  },
+  {
+    name: 'RFC 9728 §7.3: a token for another resource is refused, with the metadata',
+    setup: 'resource',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ aud: 'https://api.example.test/other' })),
+    }),
+    expect: { ...invalidToken('claim_invalid'), resourceMetadata: RESOURCE_METADATA },
+  },
+  {
+    name: 'RFC 6750 §3.1 + RFC 9728 §5.1: insufficient_scope from a guard carries scope and the metadata',
+    setup: 'resource',
+    request: async (f) => ({ path: '/reports', headers: bearer(await f.token({ aud: RESOURCE })) }),
+    expect: {
+      status: 403,
+      code: 'insufficient_scope',
+      scope: 'reports:read',
+      resourceMetadata: RESOURCE_METADATA,
+    },
+  },
+  {
+    name: 'RFC 9470 §3: a token without acr is asked to step up (401 with acr_values and max_age)',
+    setup: 'jws',
+    request: async (f) => ({ path: '/step-up', headers: bearer(await f.token()) }),
+    expect: {
+      status: 401,
+      code: 'insufficient_user_authentication',
+      stepUp: 'acr_values="mfa", max_age="300"',
+    },
+  },
+  {
+    name: 'RFC 9470 §3: the right acr but an authentication older than max_age is asked to step up',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/step-up',
+      headers: bearer(await f.token({ acr: 'mfa', auth_time: past(600) })),
+    }),
+    expect: {
+      status: 401,
+      code: 'insufficient_user_authentication',
+      stepUp: 'acr_values="mfa", max_age="300"',
+    },
+  },
+  {
+    name: 'RFC 9470 §3: a recent mfa authentication passes the step-up guard',
+    setup: 'jws',
+    request: async (f) => ({
+      path: '/step-up',
+      headers: bearer(await f.token({ acr: 'mfa', auth_time: past(60) })),
+    }),
+    expect: { ...ok, claims: { acr: 'mfa' } },
+  },
+  {
+    name: 'RFC 9470 §3 + RFC 9728 §5.1: the step-up challenge of a protected resource names its metadata',
+    setup: 'resource',
+    request: async (f) => ({
+      path: '/step-up',
+      headers: bearer(await f.token({ aud: RESOURCE, acr: 'pwd', auth_time: past(10) })),
+    }),
+    expect: {
+      status: 401,
+      code: 'insufficient_user_authentication',
+      stepUp: 'acr_values="mfa", max_age="300"',
+      resourceMetadata: RESOURCE_METADATA,
+    },
   },
 ]
 

@@ -6,7 +6,9 @@
 //   GET /reports         requireScopes('reports:read')
 //   GET /verified        requireClaims((p) => p.email_verified === true)
 //   GET /any-role        requireRoles(['admin', 'editor'], { mode: 'any' })
+//   GET /step-up         requireAuthentication(STEP_UP): acr 'mfa', auth_time at most 300 s ago
 //   GET /public          no auth
+//   ANY /.well-known/*   tokengate (answers RFC 9728 metadata paths itself)
 //   POST /session        sets `other=1` then setAuthCookie('tg', <body>, { maxAge: 3600 })
 //   POST /logout         clears `other` then clearAuthCookie('tg')
 //   GET /stacked         tokengate(options), then tokengate(second); only when `second` is given

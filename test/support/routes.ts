@@ -25,6 +25,8 @@ export function protectedBody(auth: AuthContext<unknown> | null | undefined): Pr
 
 export const ANY_ROLES = ['admin', 'editor'] as const
 export const REPORTS_SCOPE = 'reports:read'
+/** `GET /step-up`: RFC 9470 step-up, an `acr` of 'mfa' at most 300 s old. */
+export const STEP_UP = { acrValues: ['mfa'], maxAge: 300 }
 export const isVerified = (payload: unknown): boolean =>
   (payload as { email_verified?: unknown }).email_verified === true
 

@@ -202,12 +202,14 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     if (config.revocation) await config.revocation.check(ctx, claims)
   }
 
+  const metadataUrl = config.protectedResource?.metadataUrl
   const authenticator: Authenticator<Claims> = {
     realm,
+    protectedResource: config.protectedResource,
     authenticate(request) {
       return run(request).catch((err: unknown) => {
         if (!isAuthError(err)) throw err
-        const error = err.withRealm(realm)
+        const error = err.withRealm(realm).withResourceMetadata(metadataUrl)
         throw config.dpop ? config.dpop.challenge(error, request) : error
       })
     },

@@ -39,10 +39,13 @@ export type AuthErrorCode =
   // guards (RFC 6750 §3.1 insufficient_scope)
   | 'insufficient_scope'
   | 'insufficient_role'
+  // step-up (RFC 9470 §3): the token is fine, its authentication too weak or too old
+  | 'insufficient_user_authentication'
 
 /**
- * RFC 6750 §3.1 error attribute values (plus OAuth's temporarily_unavailable for 503, and RFC 9449
- * §7.1's invalid_dpop_proof for a DPoP proof that fails the checks of RFC 9449 §4.3).
+ * RFC 6750 §3.1 error attribute values (plus OAuth's temporarily_unavailable for 503, RFC 9449
+ * §7.1's invalid_dpop_proof for a DPoP proof that fails the checks of RFC 9449 §4.3, and RFC 9470
+ * §3's insufficient_user_authentication for a step-up challenge).
  */
 export type BearerError =
   | 'invalid_request'
@@ -50,6 +53,7 @@ export type BearerError =
   | 'insufficient_scope'
   | 'temporarily_unavailable'
   | 'invalid_dpop_proof'
+  | 'insufficient_user_authentication'
 
 interface CodeInfo {
   readonly status: number
@@ -84,6 +88,7 @@ export const CODE_TABLE: Readonly<Record<AuthErrorCode, CodeInfo>> = {
   replay_check_unavailable: { status: 503, error: 'temporarily_unavailable' },
   insufficient_scope: { status: 403, error: 'insufficient_scope' },
   insufficient_role: { status: 403, error: 'insufficient_scope' },
+  insufficient_user_authentication: { status: 401, error: 'insufficient_user_authentication' },
 }
 
 /** The optional details of an {@link AuthError}, beyond its `code` and message. */
@@ -98,6 +103,15 @@ export interface AuthErrorOptions {
   realm?: string
   /** Adds the `DPoP` challenge of an API that accepts DPoP (RFC 9449 §7.1, §7.2). */
   dpop?: DpopChallenge
+  /**
+   * The URL of the protected resource metadata (RFC 9728 §5.1): rendered as `resource_metadata="…"`
+   * in every challenge, so a client can discover the authorization server.
+   */
+  resourceMetadata?: string
+  /** A step-up guard's acceptable `acr` values: rendered as `acr_values="…"` (RFC 9470 §3). */
+  acrValues?: readonly string[]
+  /** A step-up guard's maximum authentication age in seconds: rendered as `max_age="…"` (RFC 9470 §3). */
+  maxAge?: number
 }
 
 /**
@@ -141,6 +155,9 @@ export class AuthError extends Error {
   readonly retryAfter: number | undefined
   readonly realm: string | undefined
   readonly dpop: DpopChallenge | undefined
+  readonly resourceMetadata: string | undefined
+  readonly acrValues: readonly string[] | undefined
+  readonly maxAge: number | undefined
 
   constructor(code: AuthErrorCode, description: string, options: AuthErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause })
@@ -153,12 +170,24 @@ export class AuthError extends Error {
     this.retryAfter = options.retryAfter
     this.realm = options.realm
     this.dpop = options.dpop
+    this.resourceMetadata = options.resourceMetadata
+    this.acrValues = options.acrValues
+    this.maxAge = options.maxAge
   }
 
   /** A copy with the realm set, for the challenge. */
   withRealm(realm: string | undefined): AuthError {
     if (realm === undefined || realm === this.realm) return this
     return new AuthError(this.code, this.description, { ...this.#options(), realm })
+  }
+
+  /** A copy whose challenges point to the protected resource metadata (RFC 9728 §5.1). */
+  withResourceMetadata(url: string | undefined): AuthError {
+    if (url === undefined || url === this.resourceMetadata) return this
+    return new AuthError(this.code, this.description, {
+      ...this.#options(),
+      resourceMetadata: url,
+    })
   }
 
   /** A copy that also renders the `DPoP` challenge (RFC 9449 §7.1). */
@@ -173,24 +202,35 @@ export class AuthError extends Error {
       ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
       ...(this.realm !== undefined && { realm: this.realm }),
       ...(this.dpop && { dpop: this.dpop }),
+      ...(this.resourceMetadata !== undefined && { resourceMetadata: this.resourceMetadata }),
+      ...(this.acrValues && { acrValues: this.acrValues }),
+      ...(this.maxAge !== undefined && { maxAge: this.maxAge }),
     }
   }
 
   /** The `WWW-Authenticate` value (RFC 6750 §3), or undefined where none applies (503). */
   get challenge(): string | undefined {
     if (this.status === 503) return undefined
-    const params: string[] = []
-    if (this.realm !== undefined) params.push(`realm=${quote(this.realm)}`)
+    // realm and resource_metadata (RFC 9728 §5.1) go on every challenge; the rest only on the one
+    // that carries the error.
+    const bare: string[] = []
+    if (this.realm !== undefined) bare.push(`realm=${quote(this.realm)}`)
+    if (this.resourceMetadata !== undefined)
+      bare.push(`resource_metadata=${quote(this.resourceMetadata)}`)
+    const params = [...bare]
     if (this.error !== undefined) {
       params.push(`error=${quote(this.error)}`)
       params.push(`error_description=${quote(this.description)}`)
     }
     if (this.scope && this.scope.length > 0) params.push(`scope=${quote(this.scope.join(' '))}`)
+    // RFC 9470 §3: what the step-up needs, so the client can ask the authorization server for it.
+    if (this.acrValues && this.acrValues.length > 0)
+      params.push(`acr_values=${quote(this.acrValues.join(' '))}`)
+    if (this.maxAge !== undefined) params.push(`max_age=${quote(String(this.maxAge))}`)
     const dpop = this.dpop
     if (!dpop) return scheme('Bearer', params)
     // RFC 9449 §7.2: the error goes on the challenge of the scheme the client used; the other
-    // challenge keeps only the realm.
-    const bare = this.realm === undefined ? [] : [`realm=${quote(this.realm)}`]
+    // challenge keeps only the realm (and the metadata URL).
     const algs = `algs=${quote(dpop.algs.join(' '))}`
     const challenges = [
       scheme('DPoP', [...(dpop.errorOn === 'DPoP' || !dpop.bearer ? params : bare), algs]),

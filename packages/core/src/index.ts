@@ -20,8 +20,10 @@ export {
   requireRolesOf,
   requireScopesOf,
   requireClaimsOf,
+  requireAuthenticationOf,
+  resolveStepUp,
 } from './policy/guards.js'
-export type { RoleMode } from './policy/guards.js'
+export type { RoleMode, StepUpRequirement, ResolvedStepUp } from './policy/guards.js'
 export { parseDuration } from './util/duration.js'
 export { serializeAuthCookie, clearAuthCookie } from './issuing/cookies.js'
 export type { AuthCookieOptions, ClearAuthCookieOptions } from './issuing/cookies.js'

@@ -10,14 +10,16 @@ import { parseDuration } from './util/duration.js'
 import type { ExtractConfig } from './request/extract.js'
 import type { ZodType } from 'zod'
 import { NO_KEYS, resolveIssuers, type IssuerSet } from './policy/issuers.js'
-import { JWS_ALGORITHM_NAMES, jwsAlgorithm } from './keys/algorithms.js'
+import { DEFAULT_DPOP_ALGORITHMS, JWS_ALGORITHM_NAMES, jwsAlgorithm } from './keys/algorithms.js'
 import type { KeySource } from './keys/public-key.js'
 import { resolveKeys } from './keys/source.js'
 import { resolveRevocation, type Revocation } from './policy/revocation.js'
+import { resolveProtectedResource } from './policy/resource.js'
 import type {
   AuthContext,
   AuthenticatorOptions,
   MultiIssuerOptions,
+  ProtectedResource,
   SingleIssuerOptions,
 } from './types.js'
 import { unknownOptionError } from './util/options.js'
@@ -154,6 +156,8 @@ const schema = z.strictObject({
   dpop: z.optional(z.unknown()),
   trustProxy: z.optional(z.unknown()),
   issuers: z.optional(z.unknown()),
+  // RFC 9728 protected resource metadata: checked by resolveProtectedResource (policy/resource.ts).
+  protectedResource: z.optional(z.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
 const multiIssuerSchema = z.partial(schema, { algorithms: true, key: true })
@@ -179,6 +183,8 @@ export interface ResolvedOptions {
   issuers: IssuerSet | undefined
   /** Set when options.dpop is on (RFC 9449). */
   dpop: Dpop | undefined
+  /** Set with options.protectedResource (RFC 9728). */
+  protectedResource: ProtectedResource | undefined
 }
 
 /**
@@ -262,9 +268,14 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
           ...(o.cache?.maxBytes !== undefined && { maxBytes: o.cache.maxBytes }),
         }
   const rolesPath = o.roles?.claim ?? 'roles'
+  const extractHeader = o.from?.header ?? true
+  const protectedResource = resolveProtectedResource(o.protectedResource, {
+    header: extractHeader,
+    ...dpopFacts(o.dpop),
+  })
   const claims: ClaimRules = {
     issuers,
-    audiences: o.audience === undefined ? undefined : toList(o.audience),
+    audiences: audiencesFor(o.audience, protectedResource),
     clockTolerance: parseDuration(o.clockTolerance ?? 5, 'options.clockTolerance'),
     maxTokenAge:
       o.maxTokenAge === undefined ? undefined : parseDuration(o.maxTokenAge, 'options.maxTokenAge'),
@@ -273,7 +284,7 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
     requireExp: o.requireExp ?? true,
   }
   const extract: ExtractConfig = {
-    header: o.from?.header ?? true,
+    header: extractHeader,
     cookie: o.from?.cookie,
     custom: o.from?.custom,
     maxTokenLength: o.maxTokenLength ?? 8192,
@@ -291,7 +302,40 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
     schema: o.claims as ZodType | undefined,
     rolesClaim: { path: rolesPath, segments: rolesPath.split('.') },
     cache,
+    protectedResource,
   }
+}
+
+/** What the metadata says of DPoP (RFC 9728 §2), from options.dpop as resolveDpop reads it. */
+function dpopFacts(raw: unknown): {
+  dpopAlgorithms: readonly string[] | undefined
+  dpopRequired: boolean
+} {
+  const o = raw as { mode?: string; algorithms?: readonly string[] } | undefined
+  const on = typeof o === 'object' && o !== null && o.mode !== 'disabled'
+  return {
+    dpopAlgorithms: on ? (o.algorithms ?? DEFAULT_DPOP_ALGORITHMS) : undefined,
+    dpopRequired: on && o.mode === 'required',
+  }
+}
+
+/**
+ * The audiences a token must name. With a protected resource, its identifier by default (RFC 8707
+ * §2: a token requested for this resource names it in `aud`); a configured `audience` must then
+ * include it, or the API would refuse the very tokens its metadata tells clients to get.
+ */
+function audiencesFor(
+  audience: string | readonly string[] | undefined,
+  resource: ProtectedResource | undefined,
+): string[] | undefined {
+  const configured = audience === undefined ? undefined : toList(audience)
+  if (resource?.audience === undefined) return configured
+  if (configured === undefined) return [resource.audience]
+  if (!configured.includes(resource.audience))
+    throw new TypeError(
+      `tokengate: options.audience must include options.protectedResource.resource ('${resource.audience}'), or be left out to default to it (or set protectedResource.checkAudience: false)`,
+    )
+  return configured
 }
 
 /** What both forms share, resolved after the keys: revocation, optional, CSRF, JWE, realm. */

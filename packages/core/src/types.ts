@@ -302,6 +302,71 @@ export interface DpopOptions {
   replayStore?: DpopReplayStore
 }
 
+/** `options.protectedResource`: this API as an OAuth 2.0 protected resource (RFC 9728 §2). */
+export interface ProtectedResourceOptions {
+  /**
+   * The resource identifier (RFC 9728 §2, RFC 8707 §2): an https URL without fragment, e.g.
+   * `'https://api.example.com/mcp'`. Tokens must name it in `aud` unless `checkAudience: false`.
+   */
+  resource: string
+  /** Issuer identifiers of the authorization servers that issue tokens for it (`authorization_servers`). */
+  authorizationServers?: string[]
+  /** `scopes_supported`: the scopes a client may request for this resource. */
+  scopesSupported?: string[]
+  /**
+   * `bearer_methods_supported` (RFC 6750 methods). Default `['header']` when tokens are read from
+   * the `Authorization` header, `[]` otherwise.
+   */
+  bearerMethodsSupported?: Array<'header' | 'body' | 'query'>
+  /** `resource_name`: a human-readable name. */
+  resourceName?: string
+  /** `resource_documentation`: a URL of developer documentation. */
+  resourceDocumentation?: string
+  /** `resource_policy_uri`. */
+  resourcePolicyUri?: string
+  /** `resource_tos_uri`. */
+  resourceTosUri?: string
+  /** `jwks_uri`: the resource's own public keys (for signed responses or encrypted requests). */
+  jwksUri?: string
+  /** `resource_signing_alg_values_supported`. */
+  resourceSigningAlgValuesSupported?: string[]
+  /** `dpop_signing_alg_values_supported`. Default: the proof algorithms of `options.dpop`. */
+  dpopSigningAlgValuesSupported?: string[]
+  /** `dpop_bound_access_tokens_required`. Default: true when `options.dpop.mode` is `'required'`. */
+  dpopBoundAccessTokensRequired?: boolean
+  /** `tls_client_certificate_bound_access_tokens` (RFC 8705). */
+  tlsClientCertificateBoundAccessTokens?: boolean
+  /** `authorization_details_types_supported` (RFC 9396). */
+  authorizationDetailsTypesSupported?: string[]
+  /** Further members, by their registered (snake_case) names; they cannot replace the ones above. */
+  extra?: Record<string, unknown>
+  /**
+   * Publishes `signed_metadata` (RFC 9728 §2.2): the metadata as a JWT signed with this key, whose
+   * `iss` names the party that vouches for it. Default none.
+   */
+  signed?: { signingKey: KeyMaterial; alg: string; issuer: string; kid?: string }
+  /** Check that the token's `aud` names `resource` (RFC 8707 §2; RFC 9728 §7.3). Default true. */
+  checkAudience?: boolean
+}
+
+/** The protected resource of an authenticator, resolved at start-up. */
+export interface ProtectedResource {
+  /** The resource identifier. */
+  readonly resource: string
+  /** The absolute URL of the metadata document, sent as `resource_metadata` (RFC 9728 §5.1). */
+  readonly metadataUrl: string
+  /**
+   * The paths the adapters answer with the document: the RFC 9728 §3.1 well-known path (the
+   * well-known prefix inserted before the resource's path) and, for a resource with a path, the
+   * bare well-known path too, which clients try next (as the MCP authorization spec says).
+   */
+  readonly paths: readonly string[]
+  /** The audiences the token must name, when the audience is checked against the resource. */
+  readonly audience: string | undefined
+  /** The document as JSON text (with `signed_metadata` when configured). */
+  document(): Promise<string>
+}
+
 /** One trusted issuer of {@link MultiIssuerOptions.issuers}. */
 export interface IssuerOptions {
   /** The exact `iss` of its tokens. */
@@ -366,6 +431,12 @@ export interface CommonAuthenticatorOptions<Claims = DefaultClaims> {
    * Default false.
    */
   trustProxy?: boolean
+  /**
+   * Publishes OAuth 2.0 Protected Resource Metadata (RFC 9728) for this API: the adapters serve it
+   * at its well-known path, every challenge carries `resource_metadata` (§5.1), and the token's
+   * `aud` must name the resource. Default none.
+   */
+  protectedResource?: ProtectedResourceOptions
 }
 
 /** One issuer (or a list of acceptable `iss` values) verified with one key configuration. */
@@ -409,4 +480,6 @@ export interface Authenticator<Claims = DefaultClaims> {
    * rejects with a TypeError when no revocation store is configured.
    */
   revoke(ctx: AuthContext<Claims>): Promise<void>
+  /** The protected resource (RFC 9728) when `options.protectedResource` is set; adapters serve its document. */
+  readonly protectedResource?: ProtectedResource | undefined
 }

@@ -28,7 +28,15 @@ export function tokengate<Claims = DefaultClaims>(
     optionsOrAuthenticator,
     adapterOptions,
   )
+  const resource = authenticator.protectedResource
   return (req, res, next) => {
+    // RFC 9728 §3: the metadata document is public, answered before any authentication.
+    if (kit.isMetadataRequest(resource, req.method, req.originalUrl)) {
+      kit
+        .metadataResponse(resource)
+        .then(({ status, headers, body }) => void res.status(status).set(headers).send(body), next)
+      return
+    }
     failureMode.set(req, mode)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
@@ -76,6 +84,16 @@ export const requireScopes: typeof guards.requireScopes = guards.requireScopes
  * app.get('/billing', requireClaims((claims) => claims.email_verified === true), handler)
  */
 export const requireClaims: typeof guards.requireClaims = guards.requireClaims
+/**
+ * Requires a strong or recent enough sign-in (RFC 9470 step-up): the token's `acr` among
+ * `acrValues` and/or its `auth_time` at most `maxAge` ago; otherwise 401
+ * `insufficient_user_authentication` with `acr_values` and `max_age` in the challenge.
+ *
+ * @example
+ * app.post('/transfer', requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
+ */
+export const requireAuthentication: typeof guards.requireAuthentication =
+  guards.requireAuthentication
 // One declaration per export: an editor shows a doc comment of a declaration, never of a
 // destructured binding.
 const cookies = kit.adapterCookies<Response>((res, value) => {
@@ -127,7 +145,7 @@ function fail(err: unknown, req: Request, res: Response, next: NextFunction): vo
   // Not an AuthError (a bug in isRevoked, say): the framework answers 500; we neither swallow nor render it.
   if (!isAuthError(err)) return next(err)
   const mode = failureMode.get(req)
-  const error = err.withRealm(mode?.realm)
+  const error = kit.withChallenge(err, mode)
   if (mode?.onError === 'delegate') {
     // `headers` as http-errors has it: Express's default handler then still sends the challenge.
     const { 'content-type': _json, ...headers } = error.toResponse().headers

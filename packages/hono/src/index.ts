@@ -43,7 +43,13 @@ export function tokengate<Claims = DefaultClaims>(
   | MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
   | MiddlewareHandler<{ Variables: AuthVariables<Claims> }> {
   const { authenticator, ...mode } = kit.setupAdapter(createAuthenticator, options, adapterOptions)
+  const resource = authenticator.protectedResource
   return (async (c: Context<{ Variables: OptionalAuthVariables<Claims> }>, next) => {
+    // RFC 9728 §3: the metadata document is public, answered before any authentication.
+    if (kit.isMetadataRequest(resource, c.req.method, c.req.path)) {
+      const { status, headers, body } = await kit.metadataResponse(resource)
+      return c.body(body, status as ContentfulStatusCode, headers)
+    }
     failureMode.set(c, mode)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
@@ -92,6 +98,16 @@ export const requireScopes: typeof guards.requireScopes = guards.requireScopes
  */
 export const requireClaims: typeof guards.requireClaims = guards.requireClaims
 /**
+ * Requires a strong or recent enough sign-in (RFC 9470 step-up): the token's `acr` among
+ * `acrValues` and/or its `auth_time` at most `maxAge` ago; otherwise 401
+ * `insufficient_user_authentication` with `acr_values` and `max_age` in the challenge.
+ *
+ * @example
+ * app.post('/transfer', requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
+ */
+export const requireAuthentication: typeof guards.requireAuthentication =
+  guards.requireAuthentication
+/**
  * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
  * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
  *
@@ -127,7 +143,7 @@ function fail(err: unknown, c: Context): Response | undefined {
   // Not an AuthError (a bug in isRevoked, say): Hono answers 500; we neither swallow nor render it.
   if (!isAuthError(err)) throw err
   const mode = failureMode.get(c)
-  const error = err.withRealm(mode?.realm)
+  const error = kit.withChallenge(err, mode)
   const res = authErrorResponse(error)
   if (mode?.onError === 'delegate') {
     throw new HTTPException(error.status as ContentfulStatusCode, {

@@ -40,7 +40,16 @@ export function tokengate<Claims = DefaultClaims>(
   adapterOptions: AdapterOptions = {},
 ): Middleware<OptionalAuthState<Claims>> {
   const { authenticator, ...mode } = kit.setupAdapter(createAuthenticator, options, adapterOptions)
+  const resource = authenticator.protectedResource
   return async (ctx, next) => {
+    // RFC 9728 §3: the metadata document is public, answered before any authentication.
+    if (kit.isMetadataRequest(resource, ctx.method, ctx.originalUrl)) {
+      const { status, headers, body } = await kit.metadataResponse(resource)
+      ctx.status = status
+      ctx.set(headers)
+      ctx.body = body
+      return
+    }
     failureMode.set(ctx, mode)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
@@ -91,6 +100,16 @@ export const requireScopes: typeof guards.requireScopes = guards.requireScopes
  */
 export const requireClaims: typeof guards.requireClaims = guards.requireClaims
 /**
+ * Requires a strong or recent enough sign-in (RFC 9470 step-up): the token's `acr` among
+ * `acrValues` and/or its `auth_time` at most `maxAge` ago; otherwise 401
+ * `insufficient_user_authentication` with `acr_values` and `max_age` in the challenge.
+ *
+ * @example
+ * router.post('/transfer', requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
+ */
+export const requireAuthentication: typeof guards.requireAuthentication =
+  guards.requireAuthentication
+/**
  * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
  * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
  *
@@ -132,7 +151,7 @@ function fail(err: unknown, ctx: AnyContext): void {
   // Not an AuthError (a bug in isRevoked, say): Koa answers 500; we neither swallow nor render it.
   if (!isAuthError(err)) throw err
   const mode = failureMode.get(ctx)
-  const error = err.withRealm(mode?.realm)
+  const error = kit.withChallenge(err, mode)
   const { status, headers, body } = error.toResponse()
   if (mode?.onError === 'delegate') {
     // Koa's default handler sets err.headers, err.status and, with expose, err.message (as text).

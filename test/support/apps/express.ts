@@ -2,6 +2,7 @@
 import {
   authErrorHandler,
   clearAuthCookie,
+  requireAuthentication,
   requireClaims,
   requireRoles,
   requireScopes,
@@ -15,6 +16,7 @@ import {
   ANY_ROLES,
   DELEGATE_MARKER,
   REPORTS_SCOPE,
+  STEP_UP,
   SESSION_COOKIE,
   isVerified,
   protectedBody,
@@ -33,12 +35,15 @@ export function buildExpressApp(express: ExpressFactory, spec: AppSpec, marker: 
   app.get('/public', (_req, res) => {
     res.json({ public: true })
   })
+  // RFC 9728 §3.1: the same middleware answers the metadata paths (and authenticates anything else).
+  app.use('/.well-known', auth)
   app.get('/protected', auth, ok)
   app.post('/protected', auth, ok)
   app.get('/admin', auth, requireRoles('admin'), ok)
   app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   app.get('/verified', auth, requireClaims(isVerified), ok)
   app.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  app.get('/step-up', auth, requireAuthentication(STEP_UP), ok)
   if (spec.second) {
     const second = tokengate(spec.second, spec.adapterOptions)
     app.get('/stacked', auth, second, ok)

@@ -3,6 +3,7 @@ import { isAuthError } from '@tokengate/core'
 import {
   authErrorResponse,
   clearAuthCookie,
+  requireAuthentication,
   requireClaims,
   requireRoles,
   requireScopes,
@@ -19,6 +20,7 @@ import {
   ANY_ROLES,
   DELEGATE_MARKER,
   REPORTS_SCOPE,
+  STEP_UP,
   SESSION_COOKIE,
   isVerified,
   protectedBody,
@@ -31,11 +33,14 @@ export function buildHonoApp(spec: AppSpec): Hono<Env> {
   const auth = tokengate(spec.options, spec.adapterOptions)
   const ok = (c: Context<Env>) => c.json(protectedBody(c.get('auth')))
   app.get('/public', (c) => c.json({ public: true }))
+  // RFC 9728 §3.1: the same middleware answers the metadata paths (and authenticates anything else).
+  app.use('/.well-known/*', auth)
   app.on(['GET', 'POST'], '/protected', auth, ok)
   app.get('/admin', auth, requireRoles('admin'), ok)
   app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   app.get('/verified', auth, requireClaims(isVerified), ok)
   app.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  app.get('/step-up', auth, requireAuthentication(STEP_UP), ok)
   if (spec.second) {
     const second = tokengate(spec.second, spec.adapterOptions)
     app.get('/stacked', auth, second, ok)

@@ -3,6 +3,7 @@ import Router from '@koa/router'
 import { isAuthError } from '@tokengate/core'
 import {
   clearAuthCookie,
+  requireAuthentication,
   requireClaims,
   requireRoles,
   requireScopes,
@@ -16,6 +17,7 @@ import {
   ANY_ROLES,
   DELEGATE_MARKER,
   REPORTS_SCOPE,
+  STEP_UP,
   SESSION_COOKIE,
   isVerified,
   protectedBody,
@@ -43,6 +45,8 @@ export function buildKoaApp(spec: AppSpec, App: typeof Koa = Koa, marker = 'koa'
       ctx.body = JSON.stringify(body)
     }
   })
+  // RFC 9728 §3.1: the same middleware answers the metadata paths (and authenticates anything else).
+  app.use((ctx, next) => (ctx.path.startsWith('/.well-known/') ? auth(ctx, next) : next()))
   const router = new Router()
   router.get('/public', (ctx) => {
     ctx.body = { public: true }
@@ -53,6 +57,7 @@ export function buildKoaApp(spec: AppSpec, App: typeof Koa = Koa, marker = 'koa'
   router.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   router.get('/verified', auth, requireClaims(isVerified), ok)
   router.get('/any-role', auth, requireRoles(ANY_ROLES, { mode: 'any' }), ok)
+  router.get('/step-up', auth, requireAuthentication(STEP_UP), ok)
   if (spec.second) {
     const second = tokengate(spec.second, spec.adapterOptions)
     router.get('/stacked', auth, second, ok)

@@ -1,9 +1,12 @@
 // The guard middlewares of every adapter, built once over the adapter's own `guard` wrapper.
 import {
+  requireAuthenticationOf,
   requireClaimsOf,
   requireRolesOf,
   requireScopesOf,
+  resolveStepUp,
   type RoleMode,
+  type StepUpRequirement,
 } from '../policy/guards.js'
 import type { AuthContext, DefaultClaims } from '../types.js'
 
@@ -31,6 +34,15 @@ export interface AdapterGuards<Handler, Claims = DefaultClaims> {
    * app.get('/billing', requireClaims<Claims>((claims) => claims.email_verified === true), handler)
    */
   requireClaims<C = Claims>(predicate: (payload: C, ctx: AuthContext<C>) => boolean): Handler
+  /**
+   * Requires a strong or recent enough sign-in (RFC 9470): the token's `acr` among `acrValues`
+   * and/or its `auth_time` at most `maxAge` ago; otherwise 401 `insufficient_user_authentication`
+   * with `acr_values` and `max_age` in the challenge. Checked at start-up.
+   *
+   * @example
+   * app.post('/transfer', requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
+   */
+  requireAuthentication(requirement: StepUpRequirement): Handler
 }
 
 /** A check of the request's context that throws an AuthError when it fails. */
@@ -57,6 +69,10 @@ export function adapterGuards<Handler, Claims = DefaultClaims>(
     },
     requireClaims<C>(predicate: (payload: C, ctx: AuthContext<C>) => boolean) {
       return guard((ctx) => requireClaimsOf(ctx as AuthContext<C> | null, predicate))
+    },
+    requireAuthentication(requirement) {
+      const stepUp = resolveStepUp(requirement)
+      return guard((ctx) => requireAuthenticationOf(ctx, stepUp))
     },
   }
 }

@@ -1,5 +1,6 @@
 // @tokengate/core/adapter: what the framework adapters share (never part of an app's API).
-export { authErrorResponse, setupAdapter } from './setup.js'
+export { authErrorResponse, setupAdapter, withChallenge } from './setup.js'
+export { isMetadataRequest, metadataResponse } from '../policy/resource.js'
 export type { AdapterErrorMode, AdapterOptions, AdapterSetup, FailureMode } from './setup.js'
 export { adapterGuards, toList } from './guards.js'
 export type { AdapterGuards, GuardCheck } from './guards.js'
@@ -12,4 +13,4 @@ export type { NodeHeadersSource, NodeIncoming } from './node.js'
 export type * from '../types.js'
 export type { AuthError, AuthErrorCode } from '../errors.js'
 export type { AuthCookieOptions, ClearAuthCookieOptions } from '../issuing/cookies.js'
-export type { RoleMode } from '../policy/guards.js'
+export type { RoleMode, StepUpRequirement } from '../policy/guards.js'

@@ -22,6 +22,8 @@ export interface AdapterOptions {
 export interface FailureMode {
   /** The authenticator's `realm`, for the challenges of guard failures. */
   realm: string | undefined
+  /** The authenticator's protected resource metadata URL (RFC 9728 §5.1), for the same challenges. */
+  resourceMetadata?: string | undefined
   /** `'respond'` or `'delegate'`, as {@link AdapterOptions.onError}. */
   onError: AdapterErrorMode
 }
@@ -54,7 +56,23 @@ export function setupAdapter<Claims>(
       `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}`,
     )
   }
-  return { authenticator, onError, realm: authenticator.realm }
+  return {
+    authenticator,
+    onError,
+    realm: authenticator.realm,
+    resourceMetadata: authenticator.protectedResource?.metadataUrl,
+  }
+}
+
+/**
+ * An AuthError with the challenge parameters of the `tokengate()` that ran on the request (its
+ * realm and `resource_metadata`), for guard failures raised after it.
+ *
+ * @example
+ * const error = withChallenge(err, failureMode.get(c))
+ */
+export function withChallenge(err: AuthError, mode: FailureMode | undefined): AuthError {
+  return err.withRealm(mode?.realm).withResourceMetadata(mode?.resourceMetadata)
 }
 
 /**
