@@ -1,13 +1,18 @@
 // The MCP server on Hono (Node and Workers): tokengate, a scope per tool, the SDK's Web transport.
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import { requireScopes, tokengate, type AuthVariables } from '@tokengate/hono'
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { authInfoOf, authOptions, BASE_SCOPE, createMcpServer, extraScopesFor } from './mcp.js'
 
 type Env = { Variables: AuthVariables }
 
 /** The Hono app serving MCP at `resource`'s path (its metadata at the RFC 9728 well-known path). */
-export function createHonoMcpApp(resource: string, issuer: string): Hono<Env> {
+export function createHonoMcpApp(
+  resource: string,
+  issuer: string,
+  validator?: jsonSchemaValidator,
+): Hono<Env> {
   const app = new Hono<Env>()
   const auth = tokengate(authOptions(resource, issuer))
   const path = new URL(resource).pathname
@@ -25,7 +30,7 @@ export function createHonoMcpApp(resource: string, issuer: string): Hono<Env> {
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
     })
-    const server = createMcpServer()
+    const server = createMcpServer(validator)
     await server.connect(transport)
     // The body was read once by toolScopes; Hono keeps it, and the transport takes it parsed.
     const parsedBody: unknown = await c.req.json().catch(() => undefined)

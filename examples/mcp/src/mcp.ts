@@ -2,6 +2,7 @@
 // tokengate context seen as the SDK's AuthInfo.
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js'
 import type { AuthContext } from '@tokengate/core'
 import { z } from 'zod'
 
@@ -44,9 +45,16 @@ export function authInfoOf(ctx: AuthContext, resource: string): AuthInfo {
   }
 }
 
-/** A fresh MCP server (stateless: one per request, as the SDK's stateless examples do). */
-export function createMcpServer(): McpServer {
-  const server = new McpServer({ name: 'tokengate-example', version: '1.0.0' })
+/**
+ * A fresh MCP server (stateless: one per request, as the SDK's stateless examples do). On Workers,
+ * pass the SDK's `CfWorkerJsonSchemaValidator`: its default (ajv) compiles code at run time, which
+ * workerd forbids.
+ */
+export function createMcpServer(jsonSchemaValidator?: jsonSchemaValidator): McpServer {
+  const server = new McpServer(
+    { name: 'tokengate-example', version: '1.0.0' },
+    jsonSchemaValidator ? { jsonSchemaValidator } : {},
+  )
   server.registerTool(
     'whoami',
     { description: 'Who the caller is, from the verified access token.', inputSchema: {} },

@@ -5,106 +5,21 @@ import { once } from 'node:events'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import {
-  UnauthorizedError,
-  type OAuthClientProvider,
-} from '@modelcontextprotocol/sdk/client/auth.js'
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createExpressMcpApp } from '../src/express.js'
 import { createHonoMcpApp } from '../src/hono.js'
 import { TOOL_SCOPES } from '../src/mcp.js'
 import { startAuthorizationServer, type AuthorizationServer } from './authorization-server.js'
+import { TestClientProvider, text, withAuthorization } from './client.js'
 
-const REDIRECT = 'http://127.0.0.1:1/callback'
 let as: AuthorizationServer
 
 beforeAll(async () => {
   as = await startAuthorizationServer([...new Set(Object.values(TOOL_SCOPES))])
 })
 afterAll(() => as?.close())
-
-/** What an MCP client application keeps: registration, tokens, PKCE verifier; the "browser" is the AS driver. */
-class TestClientProvider implements OAuthClientProvider {
-  client: OAuthClientInformationMixed | undefined
-  saved: OAuthTokens | undefined
-  verifier = ''
-  /** The authorization requests the client sent the user to. */
-  readonly authorizations: URL[] = []
-  /** The redirect back to the client, carrying the code, of the last authorization. */
-  callback: URL | undefined
-  get redirectUrl() {
-    return REDIRECT
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'tokengate MCP test client',
-      redirect_uris: [REDIRECT],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-      application_type: 'native',
-    } as OAuthClientMetadata
-  }
-  clientInformation() {
-    return this.client
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.client = info
-  }
-  tokens() {
-    return this.saved
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens
-  }
-  async redirectToAuthorization(url: URL) {
-    this.authorizations.push(url)
-    this.callback = await as.authorize(url)
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier
-  }
-  codeVerifier() {
-    return this.verifier
-  }
-}
-
-/** Connects as an MCP client would: on UnauthorizedError, finish the authorization with the code and retry. */
-async function withAuthorization<T>(
-  provider: TestClientProvider,
-  transport: () => StreamableHTTPClientTransport,
-  run: (client: Client, transport: StreamableHTTPClientTransport) => Promise<T>,
-): Promise<T> {
-  let t = transport()
-  let client = new Client({ name: 'test', version: '1.0.0' })
-  try {
-    await client.connect(t)
-    return await run(client, t)
-  } catch (err) {
-    if (!(err instanceof UnauthorizedError) || !provider.callback) throw err
-    const code = provider.callback.searchParams.get('code')
-    if (!code) throw new Error(`the authorization server answered ${provider.callback.search}`)
-    provider.callback = undefined
-    await t.finishAuth(code!)
-    await client.close()
-    t = transport()
-    client = new Client({ name: 'test', version: '1.0.0' })
-    await client.connect(t)
-    return await run(client, t)
-  } finally {
-    await client.close()
-  }
-}
-
-const text = (result: unknown) =>
-  (result as { content: Array<{ type: string; text: string }> }).content[0]!.text
 
 describe.each<[string, (resource: string) => RequestListener]>([
   ['Express', (resource) => createExpressMcpApp(resource, as.issuer)],
@@ -149,7 +64,7 @@ describe.each<[string, (resource: string) => RequestListener]>([
   })
 
   it('the SDK client discovers, registers, authorizes for the resource, and calls tools; a tool needing mcp:admin steps up', async () => {
-    const provider = new TestClientProvider()
+    const provider = new TestClientProvider(as)
     const transport = () =>
       new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider })
     const whoami = await withAuthorization(provider, transport, async (client) => {
@@ -211,7 +126,7 @@ describe.each<[string, (resource: string) => RequestListener]>([
       async validateResourceURL() {
         return new URL(other)
       }
-    })()
+    })(as)
     const transport = () =>
       new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider })
     // The server keeps answering 401, so the client never gets in (it would authorize again).

@@ -310,14 +310,14 @@ export interface ProtectedResourceOptions {
    */
   resource: string
   /** Issuer identifiers of the authorization servers that issue tokens for it (`authorization_servers`). */
-  authorizationServers?: string[]
+  authorizationServers?: readonly string[]
   /** `scopes_supported`: the scopes a client may request for this resource. */
-  scopesSupported?: string[]
+  scopesSupported?: readonly string[]
   /**
    * `bearer_methods_supported` (RFC 6750 methods). Default `['header']` when tokens are read from
    * the `Authorization` header, `[]` otherwise.
    */
-  bearerMethodsSupported?: Array<'header' | 'body' | 'query'>
+  bearerMethodsSupported?: ReadonlyArray<'header' | 'body' | 'query'>
   /** `resource_name`: a human-readable name. */
   resourceName?: string
   /** `resource_documentation`: a URL of developer documentation. */
@@ -329,15 +329,15 @@ export interface ProtectedResourceOptions {
   /** `jwks_uri`: the resource's own public keys (for signed responses or encrypted requests). */
   jwksUri?: string
   /** `resource_signing_alg_values_supported`. */
-  resourceSigningAlgValuesSupported?: string[]
+  resourceSigningAlgValuesSupported?: readonly string[]
   /** `dpop_signing_alg_values_supported`. Default: the proof algorithms of `options.dpop`. */
-  dpopSigningAlgValuesSupported?: string[]
+  dpopSigningAlgValuesSupported?: readonly string[]
   /** `dpop_bound_access_tokens_required`. Default: true when `options.dpop.mode` is `'required'`. */
   dpopBoundAccessTokensRequired?: boolean
   /** `tls_client_certificate_bound_access_tokens` (RFC 8705). */
   tlsClientCertificateBoundAccessTokens?: boolean
   /** `authorization_details_types_supported` (RFC 9396). */
-  authorizationDetailsTypesSupported?: string[]
+  authorizationDetailsTypesSupported?: readonly string[]
   /** Further members, by their registered (snake_case) names; they cannot replace the ones above. */
   extra?: Record<string, unknown>
   /**
