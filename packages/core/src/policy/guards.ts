@@ -120,7 +120,9 @@ export interface StepUpRequirement {
 
 /** A {@link StepUpRequirement} checked once, at start-up. */
 export interface ResolvedStepUp {
+  /** The acceptable `acr` values, or undefined when `acr` is not checked. */
   readonly acrValues: readonly string[] | undefined
+  /** The maximum age of `auth_time` in whole seconds, or undefined when it is not checked. */
   readonly maxAge: number | undefined
 }
 
