@@ -31,7 +31,8 @@ const JOSE_SHAPE = /^[^.]+\.[^.]*\.[^.]*(?:\.[^.]*\.[^.]*)?$/
 export class Introspector {
   readonly #config: IntrospectionConfig
   readonly #checkSignature: SignatureCheck
-  readonly #active: LRUCache<string, { answer: Answer; notAfter: number; bytes: number }> | undefined
+  readonly #active:
+    LRUCache<string, { answer: Answer; notAfter: number; bytes: number }> | undefined
   /** Epoch ms until which the token is known inactive. */
   readonly #inactive: LRUCache<string, number> | undefined
   readonly #inflight = new Map<string, Promise<Answer>>()
