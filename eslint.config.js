@@ -47,6 +47,7 @@ const coreLayers = [
   ['request', [`${CORE}/request/**`]],
   ['dpop', [`${CORE}/dpop/**`]],
   ['policy', [`${CORE}/policy/**`]],
+  ['introspection', [`${CORE}/introspection/**`]],
   ['issuing', [`${CORE}/issuing/**`]],
   ['entry', [`${CORE}/options.ts`, `${CORE}/authenticate.ts`]],
   ['adapter', [`${CORE}/adapter/**`]],

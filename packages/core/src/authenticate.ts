@@ -30,6 +30,7 @@ import type {
 import { tokenShape } from './token/compact.js'
 import { verifyJws } from './token/jws.js'
 import type { SignatureCheck } from './token/signature-check.js'
+import { checkAccessToken, Introspector, registerIntrospector } from './introspection/index.js'
 
 /**
  * Validates the options once (throwing a TypeError that names the option and the fix), prepares
@@ -58,6 +59,12 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   const realm = config.realm
   // Hot path: no awaits (each a microtask) for hooks that are not configured.
   const revocationChecks = config.isRevoked !== undefined || config.revocation !== undefined
+  // Introspection (RFC 7662): the answer stands in for a verified payload. No typ rule (an opaque
+  // token has no header); its own cache, since an answer may be reused for cache.maxAge only.
+  const introspector = config.introspection
+    ? new Introspector(config.introspection, checkSignature)
+    : undefined
+  const introspectedRules: ClaimRules = { ...config.claims, typ: undefined }
 
   // "claims" is the verified payload, the only input to every rule (claims, revocation, DPoP
   // binding, the cache); "payload" is what the app sees in ctx.payload (its schema's output).
@@ -72,6 +79,8 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     if (source === 'cookie' && config.csrf) checkCsrf(request, config.csrf)
     // RFC 9449 §4.3: a DPoP proof is checked before the token, its binding to the token after.
     const proof = config.dpop ? await config.dpop.checkProof(request, found) : undefined
+
+    if (introspector?.applies(token)) return introspected(token, source, proof)
 
     const hit = cache?.get(token)
     if (hit) {
@@ -94,6 +103,29 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     // store last (RFC 9449 §11.1, dpop/index.ts), so a proof sent with a revoked token is not burnt.
     if (revocationChecks) await checkRevoked(ctx, claims)
     cache?.set(token, { ctx, claims, keys: opened.keyBinding }, notAfter)
+    return (config.dpop ? await bindToProof(ctx, claims, proof) : ctx) as AuthContext<Claims>
+  }
+
+  /** The introspection path: the server's answer, then the same steps as a verified payload's. */
+  async function introspected(
+    token: string,
+    source: TokenSource,
+    proof: CheckedProof | undefined,
+  ): Promise<AuthContext<Claims>> {
+    const claims = await introspector!.introspect(token)
+    checkAccessToken(claims)
+    checkClaims(claims, undefined, introspectedRules, Date.now() / 1000)
+    const payload = config.schema ? await applySchema(config.schema, claims) : claims
+    const ctx = freeze<AuthContext<unknown>>({
+      token,
+      source,
+      payload,
+      protectedHeader: {},
+      scopes: toScopes(claims),
+      roles: toRoles(readPath(claims, config.rolesClaim.path, config.rolesClaim.segments)),
+      introspected: true,
+    })
+    if (revocationChecks) await checkRevoked(ctx, claims)
     return (config.dpop ? await bindToProof(ctx, claims, proof) : ctx) as AuthContext<Claims>
   }
 
@@ -220,6 +252,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     },
   }
   if (cache) registerCache(authenticator, cache)
+  if (introspector) registerIntrospector(authenticator, introspector)
   return authenticator
 }
 

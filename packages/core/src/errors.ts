@@ -36,6 +36,9 @@ export type AuthErrorCode =
   | 'dpop_required'
   // DPoP replay cache unreachable or full: the proof may be fine, so 503 rather than 401
   | 'replay_check_unavailable'
+  // token introspection (RFC 7662): the server says not active, or cannot answer (503, never 401)
+  | 'token_inactive'
+  | 'introspection_unavailable'
   // guards (RFC 6750 §3.1 insufficient_scope)
   | 'insufficient_scope'
   | 'insufficient_role'
@@ -86,6 +89,8 @@ export const CODE_TABLE: Readonly<Record<AuthErrorCode, CodeInfo>> = {
   invalid_dpop_proof: { status: 401, error: 'invalid_dpop_proof' },
   dpop_required: { status: 401, error: 'invalid_token' },
   replay_check_unavailable: { status: 503, error: 'temporarily_unavailable' },
+  token_inactive: { status: 401, error: 'invalid_token' },
+  introspection_unavailable: { status: 503, error: 'temporarily_unavailable' },
   insufficient_scope: { status: 403, error: 'insufficient_scope' },
   insufficient_role: { status: 403, error: 'insufficient_scope' },
   insufficient_user_authentication: { status: 401, error: 'insufficient_user_authentication' },

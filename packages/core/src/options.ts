@@ -23,6 +23,7 @@ import type {
   SingleIssuerOptions,
 } from './types.js'
 import { unknownOptionError } from './util/options.js'
+import { resolveIntrospection, type IntrospectionConfig } from './introspection/index.js'
 
 const bool = z.boolean({ message: 'must be true or false' })
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
@@ -158,6 +159,8 @@ const schema = z.strictObject({
   issuers: z.optional(z.unknown()),
   // RFC 9728 protected resource metadata: checked by resolveProtectedResource (policy/resource.ts).
   protectedResource: z.optional(z.unknown()),
+  // introspection: checked by resolveIntrospection (introspection/options.ts).
+  introspection: z.optional(z.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
 const multiIssuerSchema = z.partial(schema, { algorithms: true, key: true })
@@ -185,6 +188,8 @@ export interface ResolvedOptions {
   dpop: Dpop | undefined
   /** Set with options.protectedResource (RFC 9728). */
   protectedResource: ProtectedResource | undefined
+  /** Set when options.introspection is (RFC 7662). */
+  introspection: IntrospectionConfig | undefined
 }
 
 /**
@@ -228,6 +233,15 @@ function resolveSingleIssuer(o: SingleIssuerOptions<unknown>): ResolvedOptions {
     algorithms: new Set(algorithms),
     keys,
     issuers: undefined,
+    // introspection (RFC 7662): the issuer's keys verify signed answers (RFC 9701).
+    introspection: resolveIntrospection(o.introspection, {
+      keys,
+      algorithms: new Set(algorithms),
+      discovery: typeof discovery === 'string' ? discovery : undefined,
+      issuers: rules.claims.issuers,
+      audiences: rules.claims.audiences,
+      multiIssuer: false,
+    }),
   }
 }
 
@@ -249,6 +263,14 @@ function resolveMultiIssuer(o: MultiIssuerOptions<unknown>): ResolvedOptions {
     keys: NO_KEYS,
     claims: { ...rules.claims, issuers: [] },
     issuers,
+    introspection: resolveIntrospection(o.introspection, {
+      keys: NO_KEYS,
+      algorithms: new Set(),
+      discovery: undefined,
+      issuers: undefined,
+      audiences: undefined,
+      multiIssuer: true,
+    }),
   }
 }
 

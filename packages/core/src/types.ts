@@ -72,6 +72,8 @@ export interface AuthContext<Claims = DefaultClaims> {
    * `jkt` is the RFC 7638 thumbprint of the proof key, equal to the token's `cnf.jkt` (§6.1).
    */
   dpop?: { jkt: string }
+  /** True when the authorization server vouched for the token by introspection (RFC 7662). */
+  introspected?: true
 }
 
 /** Any key material jose accepts, plus PEM text. */
@@ -365,6 +367,66 @@ export interface ProtectedResource {
   readonly audience: string | undefined
   /** The document as JSON text (with `signed_metadata` when configured). */
   document(): Promise<string>
+// --- token introspection (RFC 7662) ---
+
+/**
+ * How the API authenticates to the introspection endpoint (RFC 7662 §2.1): a client secret in the
+ * `Authorization` header (`client_secret_basic`, the default with `secret`) or the body
+ * (`client_secret_post`), or an assertion signed with the client's private key (`private_key_jwt`,
+ * RFC 7523, the default with `key`).
+ *
+ * @example
+ * const client: IntrospectionClient = { id: 'orders-api', auth: 'private_key_jwt', key: privateJwk }
+ */
+export interface IntrospectionClient {
+  /** The client id the API is registered under at the authorization server. */
+  id: string
+  /** The client secret (`client_secret_basic`, `client_secret_post`). Never logged nor rendered. */
+  secret?: string
+  /** Default `client_secret_basic` with `secret`, `private_key_jwt` with `key`. */
+  auth?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+  /** `private_key_jwt`: the private key (PKCS#8 PEM, private JWK, CryptoKey, KeyObject). */
+  key?: KeyMaterial
+  /** `private_key_jwt`: the signing algorithm. Default: the JWK's `alg`, else RS256, ES256/384/512 or EdDSA by key type. */
+  alg?: AsymmetricJwsAlgorithm
+  /** `private_key_jwt`: the `kid` of the assertion's header. Default: the JWK's `kid`. */
+  kid?: string
+}
+
+/**
+ * Token introspection (RFC 7662): tokens the API cannot read itself (opaque reference tokens) are
+ * sent to the authorization server, and its answer goes through the same claim rules, guards,
+ * revocation and binding as a JWT's claims.
+ *
+ * @example
+ * createAuthenticator({
+ *   algorithms: ['RS256'], key: { discovery: 'https://id.example.com' }, audience: 'orders',
+ *   introspection: { client: { id: 'orders-api', secret: process.env.INTROSPECTION_SECRET } },
+ * })
+ */
+export interface IntrospectionOptions {
+  /** The introspection endpoint (https, or http on loopback). Default: discovery's `introspection_endpoint`. */
+  endpoint?: string
+  /** How the API authenticates to the endpoint. */
+  client: IntrospectionClient
+  /** `token_type_hint` sent with each token. Default `'access_token'`; `false` sends none. */
+  tokenTypeHint?: string | false
+  /**
+   * Ask for a signed answer (RFC 9701, `application/token-introspection+jwt`), verified with the
+   * issuer's keys (`key`, `algorithms`). Default false.
+   */
+  jwtResponse?: boolean
+  /** `'opaque'` (default): tokens that are not a JWS or JWE are introspected, JWTs verified locally; `'always'`: every token. */
+  mode?: 'opaque' | 'always'
+  /**
+   * Answers cached per token (by its SHA-256), or `false` for none. `maxAge` (default 30 s) bounds
+   * how long a token revoked at the server may still pass; an answer never outlives the token's
+   * `exp`. `negativeTtl` (default 10 s) keeps `active: false`. `max` (default 10000) entries each,
+   * `maxBytes` (default 16 MiB) of estimated heap for active answers.
+   */
+  cache?: false | { maxAge?: Duration; negativeTtl?: Duration; max?: number; maxBytes?: number }
+  /** Deadline of each call (discovery included). Default 5 s; past it the request gets 503. */
+  timeout?: Duration
 }
 
 /** One trusted issuer of {@link MultiIssuerOptions.issuers}. */
@@ -437,6 +499,8 @@ export interface CommonAuthenticatorOptions<Claims = DefaultClaims> {
    * `aud` must name the resource. Default none.
    */
   protectedResource?: ProtectedResourceOptions
+  /** Token introspection (RFC 7662) for opaque tokens, or for every token. Default: none. */
+  introspection?: IntrospectionOptions
 }
 
 /** One issuer (or a list of acceptable `iss` values) verified with one key configuration. */
