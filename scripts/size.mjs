@@ -7,7 +7,7 @@
 //   with hono/jwt, and with tokengate verifying ES256 tokens from a JWKS URL.
 // Writes artifacts/size.json and prints a table.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -118,10 +118,22 @@ for (const [name, source] of Object.entries(workers)) {
     conditions: ['workerd', 'worker', 'browser', 'import', 'default'],
     mainFields: ['browser', 'module', 'main'],
     write: false,
+    metafile: true,
     logLevel: 'silent',
   })
   const bytes = result.outputFiles[0].contents
   bundles[name] = { minified: bytes.length, gzip: gzipSync(bytes).length }
+  // What each package puts in the bundle (minified bytes, before gzip), from esbuild's metafile.
+  const byPackage = {}
+  for (const [file, { bytesInOutput }] of Object.entries(
+    Object.values(result.metafile.outputs)[0].inputs,
+  )) {
+    const pkg = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? '(app)'
+    byPackage[pkg] = (byPackage[pkg] ?? 0) + bytesInOutput
+  }
+  bundles[name].byPackage = Object.fromEntries(
+    Object.entries(byPackage).sort((a, b) => b[1] - a[1]),
+  )
 }
 
 const report = {
@@ -150,7 +162,14 @@ for (const [name, b] of Object.entries(bundles))
   console.log(
     `| ${name} | ${kib(b.minified)} | ${kib(b.gzip)} | ${kib(b.minified - bundles.bare.minified)} / ${kib(b.gzip - bundles.bare.gzip)} |`,
   )
+console.log(
+  `\nIn the tokengate Worker (minified, by package): ${Object.entries(bundles.tokengate.byPackage)
+    .map(([pkg, n]) => `${pkg} ${kib(n)}`)
+    .join(', ')}`,
+)
 console.log('\nJSON: artifacts/size.json')
+// The scratch installs are throwaway (npm's cache keeps the next run fast).
+for (const dir of [alone, app]) rmSync(dir, { recursive: true, force: true })
 
 function du(dir) {
   let total = 0
