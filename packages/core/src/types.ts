@@ -17,7 +17,9 @@ import type {
  * const claims: ClaimsSchema<{ sub: string }> = z.object({ sub: z.string() })
  */
 export interface ClaimsSchema<Output> {
+  /** zod 4's internals, read for the output type only. */
   readonly _zod: { readonly output: Output }
+  /** Checks the verified payload; a failure is `claim_invalid` naming the first failing path. */
   safeParseAsync(data: unknown): Promise<
     | { readonly success: true; readonly data: Output }
     | {
