@@ -1,13 +1,13 @@
 // `pnpm size`: what a user pays for tokengate, measured from the packed tarballs (run
 // `pnpm pack:check` first) installed with npm outside the workspace. Not a timed test: it reports.
-// - cold import of @tokengate/express (fresh Node process each time, median of RUNS) against
-//   express-jwt;
+// - cold import of @tokengate/express (fresh Node process each time, median of RUNS, interleaved)
+//   against express-jwt;
 // - installed size of @tokengate/express with its production dependencies (peers left out);
 // - a minimal Hono Worker bundled as wrangler would (esbuild, minified, workerd conditions): bare,
 //   with hono/jwt, and with tokengate verifying ES256 tokens from a JWKS URL.
 // Writes artifacts/size.json and prints a table.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -59,25 +59,30 @@ npmInstall(app, {
   hono: '^4.9.0',
 })
 
+// Interleaved: each round loads every subject once, so a change of load on a shared machine
+// weighs on all of them alike; the median of RUNS rounds is reported.
+const subjects = {
+  '@tokengate/express (import)': ['@tokengate/express', 'esm'],
+  '@tokengate/express (require)': ['@tokengate/express', 'cjs'],
+  'express-jwt (require)': ['express-jwt', 'cjs'],
+  'express-jwt (import)': ['express-jwt', 'esm'],
+}
 function coldImport(specifier, format) {
   const code =
     format === 'esm'
       ? `const t = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t)`
       : `const t = performance.now(); require(${JSON.stringify(specifier)}); console.log(performance.now() - t)`
-  const times = []
-  for (let i = 0; i < RUNS; i++) {
-    const args = format === 'esm' ? ['--input-type=module', '-e', code] : ['-e', code]
-    times.push(Number(execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8' })))
-  }
-  times.sort((a, b) => a - b)
-  return Math.round(times[Math.floor(times.length / 2)] * 10) / 10
+  const args = format === 'esm' ? ['--input-type=module', '-e', code] : ['-e', code]
+  return Number(execFileSync(process.execPath, args, { cwd: app, encoding: 'utf8' }))
 }
-const importMs = {
-  '@tokengate/express (import)': coldImport('@tokengate/express', 'esm'),
-  '@tokengate/express (require)': coldImport('@tokengate/express', 'cjs'),
-  'express-jwt (require)': coldImport('express-jwt', 'cjs'),
-  'express-jwt (import)': coldImport('express-jwt', 'esm'),
-}
+const times = Object.fromEntries(Object.keys(subjects).map((name) => [name, []]))
+for (let i = 0; i < RUNS; i++)
+  for (const [name, [specifier, format]] of Object.entries(subjects))
+    times[name].push(coldImport(specifier, format))
+const median = (list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]
+const importMs = Object.fromEntries(
+  Object.entries(times).map(([name, list]) => [name, Math.round(median(list) * 10) / 10]),
+)
 
 const workers = {
   bare: `import { Hono } from 'hono'
@@ -118,10 +123,22 @@ for (const [name, source] of Object.entries(workers)) {
     conditions: ['workerd', 'worker', 'browser', 'import', 'default'],
     mainFields: ['browser', 'module', 'main'],
     write: false,
+    metafile: true,
     logLevel: 'silent',
   })
   const bytes = result.outputFiles[0].contents
   bundles[name] = { minified: bytes.length, gzip: gzipSync(bytes).length }
+  // What each package puts in the bundle (minified bytes, before gzip), from esbuild's metafile.
+  const byPackage = {}
+  for (const [file, { bytesInOutput }] of Object.entries(
+    Object.values(result.metafile.outputs)[0].inputs,
+  )) {
+    const pkg = file.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? '(app)'
+    byPackage[pkg] = (byPackage[pkg] ?? 0) + bytesInOutput
+  }
+  bundles[name].byPackage = Object.fromEntries(
+    Object.entries(byPackage).sort((a, b) => b[1] - a[1]),
+  )
 }
 
 const report = {
@@ -150,7 +167,14 @@ for (const [name, b] of Object.entries(bundles))
   console.log(
     `| ${name} | ${kib(b.minified)} | ${kib(b.gzip)} | ${kib(b.minified - bundles.bare.minified)} / ${kib(b.gzip - bundles.bare.gzip)} |`,
   )
+console.log(
+  `\nIn the tokengate Worker (minified, by package): ${Object.entries(bundles.tokengate.byPackage)
+    .map(([pkg, n]) => `${pkg} ${kib(n)}`)
+    .join(', ')}`,
+)
 console.log('\nJSON: artifacts/size.json')
+// The scratch installs are throwaway (npm's cache keeps the next run fast).
+for (const dir of [alone, app]) rmSync(dir, { recursive: true, force: true })
 
 function du(dir) {
   let total = 0

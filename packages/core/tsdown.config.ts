@@ -4,7 +4,8 @@
 // runtime, not the build, picks the file; all entries share chunks, so each format holds one
 // AuthError. Types come from one entry per pass: declaration chunks split between entries export
 // their names mangled (`AuthError as D`), which TypeScript refuses in consumers (TS2460). Each
-// bundled .d.ts has no relative imports, so it serves CommonJS as .d.cts unchanged.
+// bundled .d.ts has no relative imports, so it serves CommonJS as .d.cts unchanged. The code passes
+// are one per format, as only CommonJS inlines jose (below).
 import { copyFileSync } from 'node:fs'
 import { defineConfig, type UserConfig } from 'tsdown'
 import { packageBuild } from '../../tsdown.base.ts'
@@ -28,8 +29,16 @@ const types = (name: string, entry: string): UserConfig => ({
   },
 })
 
+const code: UserConfig = { ...packageBuild(entries), dts: false, external: ['#signature-check'] }
+
 export default defineConfig([
-  { ...packageBuild(entries), dts: false, external: ['#signature-check'] },
+  { ...code, format: ['esm'] },
+  // CommonJS inlines jose (only the parts the core uses), as it is ESM only: require() of its 46
+  // modules through Node's require(esm) was most of `require('@tokengate/express')`'s cold start
+  // (`pnpm size`). The ESM build imports the installed jose, which stays a dependency: the app's
+  // copy, updated by semver and seen by `npm audit`; a jose fix reaches CommonJS apps with the
+  // next tokengate release.
+  { ...code, format: ['cjs'], clean: false, noExternal: ['jose'] },
   types('index', 'src/index.ts'),
   types('adapter', 'src/adapter/index.ts'),
 ])

@@ -6,13 +6,24 @@ import { join } from 'node:path'
 import { build } from 'esbuild'
 import { SignJWT, exportJWK, generateKeyPair } from 'jose'
 import { Miniflare } from 'miniflare'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { OLDEST_NODE, exec, scratch, type Scratch } from './scratch.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  OLDEST_NODE,
+  exec,
+  removeScratches,
+  scratch,
+  scratchWithoutZod,
+  type Scratch,
+} from './scratch.js'
 
 let app: Scratch
 beforeAll(async () => {
   app = await scratch()
 }, 600_000)
+// The scratch apps live in the system tmp dir; nothing of them is left after the run.
+afterAll(() => {
+  for (const dir of removeScratches()) expect(existsSync(dir)).toBe(false)
+})
 
 describe('installed from the tarballs', () => {
   it('resolves every @tokengate package to the tarball, not the registry, with no nested copy', () => {
@@ -142,5 +153,31 @@ describe('Hono Worker in workerd, bundled from the tarballs', () => {
     } finally {
       await mf.dispose()
     }
+  })
+})
+
+describe('without zod: an app that passes no claims schema (zod is an optional peer)', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await scratchWithoutZod()
+  }, 600_000)
+
+  it('installs no zod, and require() and import() verify a real ES256 token', async () => {
+    expect(existsSync(join(dir, 'node_modules/zod'))).toBe(false)
+    const { stdout } = await exec(process.execPath, ['no-zod/server.cjs'], { cwd: dir })
+    const result = JSON.parse(stdout) as Record<string, any>
+    expect(result.zod).toBe('not installed')
+    expect(result.valid).toMatchObject({ status: 200, body: { sub: 'alice' } })
+    expect(result.missing).toMatchObject({ status: 401, body: { code: 'token_missing' } })
+    expect(result.esmExports).toContain('tokengate')
+    expect(result.notASchema).toBe('tokengate: options.claims must be a zod schema (zod 4)')
+  })
+
+  it('type-checks with skipLibCheck off: the declarations import no zod', async () => {
+    await exec(join(dir, 'node_modules/.bin/tsc'), ['-p', 'no-zod/tsconfig.json'], { cwd: dir })
+    const declarations = ['index.d.ts', 'index.d.cts', 'adapter.d.ts']
+      .map((f) => readFileSync(join(dir, 'node_modules/@tokengate/core/dist', f), 'utf8'))
+      .join('\n')
+    expect(declarations).not.toMatch(/from ['"]zod/)
   })
 })

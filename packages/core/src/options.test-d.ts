@@ -1,8 +1,8 @@
-// The runtime schema of options.ts and the public types of types.ts name the same options: an
+// The runtime rules of options.ts (util/validate.ts) and the public types of types.ts name the same options: an
 // option added to one and not the other (or typed apart) fails here, not in an app.
 import { describe, expectTypeOf, test } from 'vitest'
-import type { z } from 'zod'
 import type { multiIssuerSchema, optionsSchema } from './options.js'
+import type { Input } from './util/validate.js'
 import type {
   CacheOptions,
   CsrfOptions,
@@ -11,10 +11,10 @@ import type {
   SingleIssuerOptions,
 } from './types.js'
 
-type Single = z.input<typeof optionsSchema>
-type Multi = z.input<typeof multiIssuerSchema>
+type Single = Input<typeof optionsSchema>
+type Multi = Input<typeof multiIssuerSchema>
 
-/** Lists the types take as `readonly X[]` (algorithm names): zod accepts them; its input type says `X[]`. */
+/** Lists the types take as `readonly X[]` (algorithm names): the rules accept them; their input type says `X[]`. */
 type Writable<T> = T extends readonly (infer U)[]
   ? Writable<U>[]
   : T extends { algorithms?: unknown }

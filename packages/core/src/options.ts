@@ -1,6 +1,4 @@
-// Options: the zod schema of AuthenticatorOptions and their resolution, once, at start-up.
-import { en } from 'zod/locales'
-import * as z from 'zod/mini'
+// Options: the rules of AuthenticatorOptions (util/validate.ts) and their resolution, once, at start-up.
 import type { CacheConfig } from './token/cache.js'
 import { normalizeTyp, type ClaimRules } from './token/claims.js'
 import type { CsrfConfig } from './request/csrf.js'
@@ -8,7 +6,6 @@ import { resolveDecryptOptions, type Decryptor } from './token/jwe.js'
 import { resolveDpop, type Dpop } from './dpop/index.js'
 import { parseDuration } from './util/duration.js'
 import type { ExtractConfig } from './request/extract.js'
-import type { ZodType } from 'zod'
 import { NO_KEYS, resolveIssuers, type IssuerSet } from './policy/issuers.js'
 import { DEFAULT_DPOP_ALGORITHMS, JWS_ALGORITHM_NAMES, jwsAlgorithm } from './keys/algorithms.js'
 import type { KeySource } from './keys/public-key.js'
@@ -18,153 +15,153 @@ import { resolveProtectedResource } from './policy/resource.js'
 import type {
   AuthContext,
   AuthenticatorOptions,
+  ClaimsSchema,
   MultiIssuerOptions,
   ProtectedResource,
   SingleIssuerOptions,
 } from './types.js'
 import { unknownOptionError } from './util/options.js'
 import { resolveIntrospection, type IntrospectionConfig } from './introspection/index.js'
+import * as v from './util/validate.js'
 
-const bool = z.boolean({ message: 'must be true or false' })
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
-  message: 'must be a function',
-})
-const duration = z.union([z.number(), z.string()], {
-  message: "must be a number of seconds or a string such as '30s'",
-})
-const listMessage = { message: 'must be a non-empty string or a non-empty list of strings' }
-const stringOrList = z.union(
+const bool = v.boolean('must be true or false')
+const fn = v.custom<(...args: never[]) => unknown>(
+  (value) => typeof value === 'function',
+  'must be a function',
+)
+const duration = v.union(
+  [v.number(), v.string()],
+  "must be a number of seconds or a string such as '30s'",
+)
+const listMessage = 'must be a non-empty string or a non-empty list of strings'
+const stringOrList = v.union(
   [
-    z.string().check(z.minLength(1, listMessage)),
-    z.array(z.string().check(z.minLength(1, listMessage))).check(z.minLength(1, listMessage)),
+    v.string(undefined, v.minLength(1, listMessage)),
+    v.array(
+      v.string(undefined, v.minLength(1, listMessage)),
+      undefined,
+      v.minLength(1, listMessage),
+    ),
   ],
   listMessage,
 )
 // RFC 6265 §4.1.1: cookie-name is an RFC 2616 token.
-const cookieName = z.string().check(
-  z.regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, {
-    message: 'must be a valid cookie name (RFC 6265 token characters, e.g. "access_token")',
-  }),
+const cookieName = v.string(
+  undefined,
+  v.pattern(
+    /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/,
+    'must be a valid cookie name (RFC 6265 token characters, e.g. "access_token")',
+  ),
 )
-const maxTokenLengthMessage = { message: 'must be an integer from 16 to 1048576 (default 8192)' }
+const maxTokenLengthMessage = 'must be an integer from 16 to 1048576 (default 8192)'
 
-// zod/mini, not zod: the same checks and messages, tree-shakable, so an edge bundle carries only
-// the few validators used here (issue 14 item 4).
-const schema = z.strictObject({
-  from: z.optional(
-    z.strictObject({
-      header: z.optional(bool),
-      cookie: z.optional(cookieName),
-      custom: z.optional(fn),
+// Hand-written rules (util/validate.ts), not a schema library: zod stays out of every bundle
+// and install unless the app passes a `claims` schema (issue 14 item 4). An option checked by
+// its own resolver is one line `name: v.optional(v.unknown())`.
+const schema = v.object({
+  from: v.optional(
+    v.object({
+      header: v.optional(bool),
+      cookie: v.optional(cookieName),
+      custom: v.optional(fn),
     }),
   ),
-  algorithms: z.array(
-    z.string({ message: "must be a list of algorithm names such as ['RS256']" }),
-    {
-      message: "must be a non-empty list such as ['RS256']",
-    },
+  algorithms: v.array(
+    v.string("must be a list of algorithm names such as ['RS256']"),
+    "must be a non-empty list such as ['RS256']",
   ),
-  key: z.custom<unknown>((v) => v !== undefined && v !== null, {
-    message: 'is required: a secret, PEM, JWK, CryptoKey, { jwks }, { jwksUri } or { discovery }',
-  }),
-  issuer: z.optional(stringOrList),
-  audience: z.optional(stringOrList),
-  clockTolerance: z.optional(duration),
-  maxTokenAge: z.optional(duration),
-  typ: z.optional(
-    z.string().check(z.minLength(1, { message: "must be a media type such as 'at+jwt'" })),
+  key: v.custom<unknown>(
+    (value) => value !== undefined && value !== null,
+    'is required: a secret, PEM, JWK, CryptoKey, { jwks }, { jwksUri } or { discovery }',
   ),
-  requiredClaims: z.optional(
-    z.array(z.string().check(z.minLength(1)), {
-      message: "must be a list of claim names such as ['sub']",
-    }),
+  issuer: v.optional(stringOrList),
+  audience: v.optional(stringOrList),
+  clockTolerance: v.optional(duration),
+  maxTokenAge: v.optional(duration),
+  typ: v.optional(v.string(undefined, v.minLength(1, "must be a media type such as 'at+jwt'"))),
+  requiredClaims: v.optional(
+    v.array(v.string(undefined, v.minLength(1)), "must be a list of claim names such as ['sub']"),
   ),
-  requireExp: z.optional(bool),
-  claims: z.optional(
-    z.custom<unknown>((v) => typeof v === 'object' && v !== null && '_zod' in v, {
-      message: 'must be a zod schema (zod 4)',
-    }),
+  requireExp: v.optional(bool),
+  claims: v.optional(
+    v.custom<ClaimsSchema<unknown>>(
+      (value) => typeof value === 'object' && value !== null && '_zod' in value,
+      'must be a zod schema (zod 4)',
+    ),
   ),
-  decrypt: z.optional(
-    z.custom<unknown>((v) => typeof v === 'object' && v !== null, { message: 'must be an object' }),
+  decrypt: v.optional(
+    v.custom<unknown>((value) => typeof value === 'object' && value !== null, 'must be an object'),
   ),
-  roles: z.optional(
-    z.strictObject({
-      claim: z.optional(
-        z.string().check(
-          z.minLength(1, {
-            message: "must be a claim name or dotted path such as 'realm_access.roles'",
-          }),
+  roles: v.optional(
+    v.object({
+      claim: v.optional(
+        v.string(
+          undefined,
+          v.minLength(1, "must be a claim name or dotted path such as 'realm_access.roles'"),
         ),
       ),
     }),
   ),
-  cache: z.optional(
-    z.union(
+  cache: v.optional(
+    v.union(
       [
-        z.literal(false),
-        z.strictObject({
-          max: z.optional(
-            z
-              .number()
-              .check(
-                z.int(),
-                z.positive({ message: 'must be a positive integer (default 10000)' }),
-              ),
+        v.literal(false),
+        v.object({
+          max: v.optional(
+            v.number(undefined, v.int(), v.positive('must be a positive integer (default 10000)')),
           ),
-          ttl: z.optional(duration),
+          ttl: v.optional(duration),
           // Bounds memory (issue 21): at least 1 MiB, so a heavy token still fits beside others.
-          maxBytes: z.optional(
-            z.number().check(
-              z.int(),
-              z.gte(1024 * 1024, {
-                message: 'must be an integer of at least 1048576 (1 MiB); the default is 64 MiB',
-              }),
+          maxBytes: v.optional(
+            v.number(
+              undefined,
+              v.int(),
+              v.atLeast(
+                1024 * 1024,
+                'must be an integer of at least 1048576 (1 MiB); the default is 64 MiB',
+              ),
             ),
           ),
         }),
       ],
-      { message: 'must be false or { max?, ttl?, maxBytes? }' },
+      'must be false or { max?, ttl?, maxBytes? }',
     ),
   ),
-  isRevoked: z.optional(fn),
-  revocation: z.optional(z.unknown()),
-  optional: z.optional(bool),
-  csrf: z.optional(
-    z.union(
+  isRevoked: v.optional(fn),
+  revocation: v.optional(v.unknown()),
+  optional: v.optional(bool),
+  csrf: v.optional(
+    v.union(
       [
-        z.literal(false),
-        z.strictObject({
-          allowedOrigins: z.optional(z.array(z.string(), { message: 'must be a list of origins' })),
+        v.literal(false),
+        v.object({
+          allowedOrigins: v.optional(v.array(v.string(), 'must be a list of origins')),
         }),
       ],
-      {
-        message: 'must be false or { allowedOrigins?: string[] }',
-      },
+      'must be false or { allowedOrigins?: string[] }',
     ),
   ),
-  maxTokenLength: z.optional(
-    z
-      .number()
-      .check(
-        z.int(maxTokenLengthMessage),
-        z.gte(16, maxTokenLengthMessage),
-        z.lte(1_048_576, maxTokenLengthMessage),
-      ),
+  maxTokenLength: v.optional(
+    v.number(
+      undefined,
+      v.int(maxTokenLengthMessage),
+      v.atLeast(16, maxTokenLengthMessage),
+      v.atMost(1_048_576, maxTokenLengthMessage),
+    ),
   ),
-  realm: z.optional(z.string({ message: 'must be a string' })),
+  realm: v.optional(v.string('must be a string')),
   // Checked by resolveDpop and resolveIssuers, which name the member and the fix.
-  dpop: z.optional(z.unknown()),
-  trustProxy: z.optional(z.unknown()),
-  issuers: z.optional(z.unknown()),
+  dpop: v.optional(v.unknown()),
+  trustProxy: v.optional(v.unknown()),
+  issuers: v.optional(v.unknown()),
   // RFC 9728 protected resource metadata: checked by resolveProtectedResource (policy/resource.ts).
-  protectedResource: z.optional(z.unknown()),
+  protectedResource: v.optional(v.unknown()),
   // introspection: checked by resolveIntrospection (introspection/options.ts).
-  introspection: z.optional(z.unknown()),
+  introspection: v.optional(v.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
-const multiIssuerSchema = z.partial(schema, { algorithms: true, key: true })
-// For options.test-d.ts, which proves that this schema and types.ts name the same options.
+const multiIssuerSchema = v.partial(schema, ['algorithms', 'key'])
+// For options.test-d.ts, which proves that these rules and types.ts name the same options.
 export { schema as optionsSchema, multiIssuerSchema }
 
 /** Everything the pipeline needs, computed once. */
@@ -173,7 +170,7 @@ export interface ResolvedOptions {
   algorithms: ReadonlySet<string>
   keys: KeySource
   claims: ClaimRules
-  schema: ZodType | undefined
+  schema: ClaimsSchema<unknown> | undefined
   rolesClaim: { path: string; segments: readonly string[] }
   cache: CacheConfig | undefined
   isRevoked: ((ctx: AuthContext<unknown>) => boolean | Promise<boolean>) | undefined
@@ -321,7 +318,7 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
     extract: dpop ? { ...extract, dpop: true } : extract,
     claims,
     dpop,
-    schema: o.claims as ZodType | undefined,
+    schema: o.claims as ClaimsSchema<unknown> | undefined,
     rolesClaim: { path: rolesPath, segments: rolesPath.split('.') },
     cache,
     protectedResource,
@@ -386,27 +383,20 @@ function toList(value: string | readonly string[]): string[] {
   return typeof value === 'string' ? [value] : [...value]
 }
 
-/** Checks the options against the schema; throws the first problem, named by its path. */
-function parse(against: z.ZodMiniType, options: object): void {
-  const parsed = z.safeParse(against, options, { error: english })
-  if (!parsed.success) throw new TypeError(describeIssue(parsed.error.issues[0], options))
+/** Checks the options against the rules; throws the first problem, named by its path. */
+function parse(against: v.Rule<unknown>, options: object): void {
+  const issue = v.firstIssue(against, options)
+  if (issue) throw new TypeError(describeIssue(issue))
 }
 
-// zod/mini loads no locale (full zod sets English globally); ours is passed per parse, so the
-// app's own zod configuration is left alone.
-const english = en().localeError
-
-function describeIssue(issue: z.core.$ZodIssue | undefined, options: object): string {
-  if (!issue) return 'tokengate: invalid options'
+function describeIssue(issue: v.Issue): string {
   const where = ['options', ...issue.path.map(String)].join('.')
-  if (issue.code === 'unrecognized_keys')
+  if (issue.kind === 'unknown')
     return unknownOptionError(
-      issue.keys.map((k) => `${where}.${k}`),
+      (issue.keys ?? []).map((k) => `${where}.${k}`),
       'check the spelling against the documented options (README of @tokengate/core)',
     ).message
-  let value: unknown = options
-  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key]
-  if (issue.code === 'invalid_type' && value === undefined) return `tokengate: ${where} is required`
+  if (issue.kind === 'type' && issue.input === undefined) return `tokengate: ${where} is required`
   return `tokengate: ${where} ${issue.message.replace(/^Invalid input: /, 'is invalid: ')}`
 }
 

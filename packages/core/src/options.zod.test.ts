@@ -1,4 +1,4 @@
-// Options and the zod split (issue 14 item 4): the core validates its own options with zod/mini and
+// Options and the zod split (issue 14 item 4): the core validates its own options with its own rules and
 // runs the app's `claims` schema through the schema's own safeParseAsync, importing no full zod.
 import { keysFor, signToken } from '@tokengate/testkit'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -32,7 +32,7 @@ describe('claims schema: run through its own safeParseAsync (the core imports no
   })
 })
 
-describe('default messages stay English with zod/mini (no global locale is set)', () => {
+describe('default messages stay English, as zod worded them (no locale is read)', () => {
   it("an empty claim name gets zod's English message, as with full zod", () => {
     expect(() =>
       createAuthenticator({ algorithms: ['ES256'], key: es256.publicKey, requiredClaims: [''] }),

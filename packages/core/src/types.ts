@@ -1,6 +1,5 @@
 // Public types of @tokengate/core: the request it reads, the options it takes, the context it returns.
 import type { JWEHeaderParameters, JWK, JWSHeaderParameters, JWTPayload, KeyObject } from 'jose'
-import type { ZodType } from 'zod'
 import type { Duration } from './util/duration.js'
 import type {
   AsymmetricJwsAlgorithm,
@@ -8,6 +7,27 @@ import type {
   JweKeyManagementAlgorithm,
   JwsAlgorithm,
 } from './keys/algorithms.js'
+
+/**
+ * A zod 4 schema as the core runs it (its own `safeParseAsync`), described by its shape so that
+ * these types need no zod installed: zod is an optional peer, needed only by apps that pass
+ * `claims` (issue 14 item 4). Every zod 4 schema fits; `Output` is its output type.
+ *
+ * @example
+ * const claims: ClaimsSchema<{ sub: string }> = z.object({ sub: z.string() })
+ */
+export interface ClaimsSchema<Output> {
+  /** zod 4's internals, read for the output type only. */
+  readonly _zod: { readonly output: Output }
+  /** Checks the verified payload; a failure is `claim_invalid` naming the first failing path. */
+  safeParseAsync(data: unknown): Promise<
+    | { readonly success: true; readonly data: Output }
+    | {
+        readonly success: false
+        readonly error: { readonly issues: readonly { path: PropertyKey[]; code: string }[] }
+      }
+  >
+}
 
 // The algorithm names, derived from the registry (keys/algorithms.ts): a typo in a literal
 // (`algorithms: ['RS265']`) is a type error. A list read from configuration at run time is a
@@ -460,7 +480,7 @@ export interface CommonAuthenticatorOptions<Claims = DefaultClaims> {
   /** `exp` is required unless this is false. Default true. */
   requireExp?: boolean
   /** zod schema for the claims; its output becomes `payload`. */
-  claims?: ZodType<Claims>
+  claims?: ClaimsSchema<Claims>
   /** Accept encrypted tokens (JWE). Default none: a JWE is refused. */
   decrypt?: DecryptOptions
   /**

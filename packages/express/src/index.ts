@@ -59,8 +59,10 @@ export function tokengate<Claims = DefaultClaims>(
 }
 
 // Guards and cookie helpers (and TSDoc) are @tokengate/core/adapter's; typed one by one, as an
-// inferred RequestHandler would name express's private types in the declarations.
-const guards: kit.AdapterGuards<RequestHandler, RegisteredClaims> = kit.adapterGuards(guard)
+// inferred RequestHandler would name express's private types in the declarations. Pure calls
+// (kit.member): a bundle without them carries none of their code.
+const guards: kit.AdapterGuards<RequestHandler, RegisteredClaims> =
+  /* @__PURE__ */ kit.adapterGuards(guard)
 /**
  * Requires roles of the request's context (every one, or `{ mode: 'any' }`): 401 without a
  * context, 403 `insufficient_role` when short. Roles are read from `roles.claim`.
@@ -68,14 +70,20 @@ const guards: kit.AdapterGuards<RequestHandler, RegisteredClaims> = kit.adapterG
  * @example
  * app.delete('/users/:id', requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
  */
-export const requireRoles: typeof guards.requireRoles = guards.requireRoles
+export const requireRoles: typeof guards.requireRoles = /* @__PURE__ */ kit.member(
+  guards,
+  'requireRoles',
+)
 /**
  * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` when short (RFC 6750 §3.1).
  *
  * @example
  * app.get('/reports', requireScopes('reports:read'), handler)
  */
-export const requireScopes: typeof guards.requireScopes = guards.requireScopes
+export const requireScopes: typeof guards.requireScopes = /* @__PURE__ */ kit.member(
+  guards,
+  'requireScopes',
+)
 /**
  * Requires a predicate over the verified claims to return exactly `true`: 403 `insufficient_role`
  * otherwise.
@@ -83,7 +91,10 @@ export const requireScopes: typeof guards.requireScopes = guards.requireScopes
  * @example
  * app.get('/billing', requireClaims((claims) => claims.email_verified === true), handler)
  */
-export const requireClaims: typeof guards.requireClaims = guards.requireClaims
+export const requireClaims: typeof guards.requireClaims = /* @__PURE__ */ kit.member(
+  guards,
+  'requireClaims',
+)
 /**
  * Requires a strong or recent enough sign-in (RFC 9470 step-up): the token's `acr` among
  * `acrValues` and/or its `auth_time` at most `maxAge` ago; otherwise 401
@@ -93,10 +104,10 @@ export const requireClaims: typeof guards.requireClaims = guards.requireClaims
  * app.post('/transfer', requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
  */
 export const requireAuthentication: typeof guards.requireAuthentication =
-  guards.requireAuthentication
+  /* @__PURE__ */ kit.member(guards, 'requireAuthentication')
 // One declaration per export: an editor shows a doc comment of a declaration, never of a
 // destructured binding.
-const cookies = kit.adapterCookies<Response>((res, value) => {
+const cookies = /* @__PURE__ */ kit.adapterCookies<Response>((res, value) => {
   res.append('Set-Cookie', value)
 })
 /**
@@ -106,14 +117,20 @@ const cookies = kit.adapterCookies<Response>((res, value) => {
  * @example
  * setAuthCookie(res, '__Host-session', token, { maxAge: '1h' })
  */
-export const setAuthCookie: typeof cookies.setAuthCookie = cookies.setAuthCookie
+export const setAuthCookie: typeof cookies.setAuthCookie = /* @__PURE__ */ kit.member(
+  cookies,
+  'setAuthCookie',
+)
 /**
  * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
  *
  * @example
  * clearAuthCookie(res, '__Host-session')
  */
-export const clearAuthCookie: typeof cookies.clearAuthCookie = cookies.clearAuthCookie
+export const clearAuthCookie: typeof cookies.clearAuthCookie = /* @__PURE__ */ kit.member(
+  cookies,
+  'clearAuthCookie',
+)
 
 /**
  * Error handler that renders an AuthError passed on by `onError: 'delegate'`; anything else goes on.

@@ -69,9 +69,9 @@ export function tokengate<Claims = DefaultClaims>(
 
 // Guards and cookie helpers: behaviour is @tokengate/core/adapter's, the same in every adapter.
 // One declaration per export: an editor shows a doc comment of a declaration, never of a
-// destructured binding.
-const guards = kit.adapterGuards<MiddlewareHandler>(guard)
-const cookies = kit.adapterCookies<Context>((c, value) => {
+// destructured binding. Pure calls (kit.member): a bundle without them carries none of their code.
+const guards = /* @__PURE__ */ kit.adapterGuards<MiddlewareHandler>(guard)
+const cookies = /* @__PURE__ */ kit.adapterCookies<Context>((c, value) => {
   c.header('Set-Cookie', value, { append: true })
 })
 /**
@@ -81,14 +81,20 @@ const cookies = kit.adapterCookies<Context>((c, value) => {
  * @example
  * app.delete('/users/:id', requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
  */
-export const requireRoles: typeof guards.requireRoles = guards.requireRoles
+export const requireRoles: typeof guards.requireRoles = /* @__PURE__ */ kit.member(
+  guards,
+  'requireRoles',
+)
 /**
  * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` when short (RFC 6750 §3.1).
  *
  * @example
  * app.get('/reports', requireScopes('reports:read'), handler)
  */
-export const requireScopes: typeof guards.requireScopes = guards.requireScopes
+export const requireScopes: typeof guards.requireScopes = /* @__PURE__ */ kit.member(
+  guards,
+  'requireScopes',
+)
 /**
  * Requires a predicate over the verified claims to return exactly `true`: 403 `insufficient_role`
  * otherwise.
@@ -96,7 +102,10 @@ export const requireScopes: typeof guards.requireScopes = guards.requireScopes
  * @example
  * app.get('/billing', requireClaims((claims) => claims.email_verified === true), handler)
  */
-export const requireClaims: typeof guards.requireClaims = guards.requireClaims
+export const requireClaims: typeof guards.requireClaims = /* @__PURE__ */ kit.member(
+  guards,
+  'requireClaims',
+)
 /**
  * Requires a strong or recent enough sign-in (RFC 9470 step-up): the token's `acr` among
  * `acrValues` and/or its `auth_time` at most `maxAge` ago; otherwise 401
@@ -106,7 +115,7 @@ export const requireClaims: typeof guards.requireClaims = guards.requireClaims
  * app.post('/transfer', requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
  */
 export const requireAuthentication: typeof guards.requireAuthentication =
-  guards.requireAuthentication
+  /* @__PURE__ */ kit.member(guards, 'requireAuthentication')
 /**
  * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
  * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
@@ -114,14 +123,20 @@ export const requireAuthentication: typeof guards.requireAuthentication =
  * @example
  * setAuthCookie(c, '__Host-session', token, { maxAge: '1h' })
  */
-export const setAuthCookie: typeof cookies.setAuthCookie = cookies.setAuthCookie
+export const setAuthCookie: typeof cookies.setAuthCookie = /* @__PURE__ */ kit.member(
+  cookies,
+  'setAuthCookie',
+)
 /**
  * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
  *
  * @example
  * clearAuthCookie(c, '__Host-session')
  */
-export const clearAuthCookie: typeof cookies.clearAuthCookie = cookies.clearAuthCookie
+export const clearAuthCookie: typeof cookies.clearAuthCookie = /* @__PURE__ */ kit.member(
+  cookies,
+  'clearAuthCookie',
+)
 
 /** The ready response of an AuthError, for an `app.onError` that wants tokengate's rendering. */
 export const authErrorResponse: (err: AuthError) => Response = kit.authErrorResponse

@@ -71,9 +71,9 @@ export function tokengate<Claims = DefaultClaims>(
 
 // Guards and cookie helpers: behaviour is @tokengate/core/adapter's, the same in every adapter.
 // One declaration per export: an editor shows a doc comment of a declaration, never of a
-// destructured binding.
-const guards = kit.adapterGuards<Middleware>(guard)
-const cookies = kit.adapterCookies<Context | AnyContext>((ctx, value) =>
+// destructured binding. Pure calls (kit.member): a bundle without them carries none of their code.
+const guards = /* @__PURE__ */ kit.adapterGuards<Middleware>(guard)
+const cookies = /* @__PURE__ */ kit.adapterCookies<Context | AnyContext>((ctx, value) =>
   ctx.append('Set-Cookie', value),
 )
 /**
@@ -83,14 +83,20 @@ const cookies = kit.adapterCookies<Context | AnyContext>((ctx, value) =>
  * @example
  * router.delete('/users/:id', requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
  */
-export const requireRoles: typeof guards.requireRoles = guards.requireRoles
+export const requireRoles: typeof guards.requireRoles = /* @__PURE__ */ kit.member(
+  guards,
+  'requireRoles',
+)
 /**
  * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` when short (RFC 6750 §3.1).
  *
  * @example
  * router.get('/reports', requireScopes('reports:read'), handler)
  */
-export const requireScopes: typeof guards.requireScopes = guards.requireScopes
+export const requireScopes: typeof guards.requireScopes = /* @__PURE__ */ kit.member(
+  guards,
+  'requireScopes',
+)
 /**
  * Requires a predicate over the verified claims to return exactly `true`: 403 `insufficient_role`
  * otherwise.
@@ -98,7 +104,10 @@ export const requireScopes: typeof guards.requireScopes = guards.requireScopes
  * @example
  * router.get('/billing', requireClaims((claims) => claims.email_verified === true), handler)
  */
-export const requireClaims: typeof guards.requireClaims = guards.requireClaims
+export const requireClaims: typeof guards.requireClaims = /* @__PURE__ */ kit.member(
+  guards,
+  'requireClaims',
+)
 /**
  * Requires a strong or recent enough sign-in (RFC 9470 step-up): the token's `acr` among
  * `acrValues` and/or its `auth_time` at most `maxAge` ago; otherwise 401
@@ -108,7 +117,7 @@ export const requireClaims: typeof guards.requireClaims = guards.requireClaims
  * router.post('/transfer', requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
  */
 export const requireAuthentication: typeof guards.requireAuthentication =
-  guards.requireAuthentication
+  /* @__PURE__ */ kit.member(guards, 'requireAuthentication')
 /**
  * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
  * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
@@ -116,14 +125,20 @@ export const requireAuthentication: typeof guards.requireAuthentication =
  * @example
  * setAuthCookie(ctx, '__Host-session', token, { maxAge: '1h' })
  */
-export const setAuthCookie: typeof cookies.setAuthCookie = cookies.setAuthCookie
+export const setAuthCookie: typeof cookies.setAuthCookie = /* @__PURE__ */ kit.member(
+  cookies,
+  'setAuthCookie',
+)
 /**
  * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
  *
  * @example
  * clearAuthCookie(ctx, '__Host-session')
  */
-export const clearAuthCookie: typeof cookies.clearAuthCookie = cookies.clearAuthCookie
+export const clearAuthCookie: typeof cookies.clearAuthCookie = /* @__PURE__ */ kit.member(
+  cookies,
+  'clearAuthCookie',
+)
 
 function guard(check: GuardCheck): Middleware {
   return async (ctx, next) => {

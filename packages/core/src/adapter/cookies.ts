@@ -39,3 +39,16 @@ export function adapterCookies<Target>(
     clearAuthCookie: (target, name, options) => append(target, clearAuthCookie(name, options)),
   }
 }
+
+/**
+ * `object[name]` as a call that bundlers may drop when its result is unused (they keep a bare
+ * property read, which could run a getter). With `/* @__PURE__ *\/` at the call, an adapter exports
+ * each guard and cookie helper as its own declaration, and a Worker that imports only
+ * `tokengate()` carries none of their code (issue 14 item 4, scripts/size.mjs).
+ *
+ * @example
+ * export const setAuthCookie: typeof cookies.setAuthCookie = /* @__PURE__ *\/ member(cookies, 'setAuthCookie')
+ */
+export function member<T, K extends keyof T>(object: T, name: K): T[K] {
+  return object[name]
+}

@@ -1,6 +1,6 @@
 // Token introspection (RFC 7662): which tokens go to the authorization server, the call, its cache.
 import { sha256 } from '@noble/hashes/sha2'
-import { LRUCache } from 'lru-cache'
+import { Lru } from '../util/lru.js'
 import { AuthError } from '../errors.js'
 import type { SignatureCheck } from '../token/jws.js'
 import { encode } from '../util/base64url.js'
@@ -33,9 +33,9 @@ export class Introspector {
   readonly #config: IntrospectionConfig
   readonly #checkSignature: SignatureCheck
   readonly #active:
-    LRUCache<string, { answer: Answer; notAfter: number; bytes: number }> | undefined
+    Lru<string, { answer: Answer; notAfter: number; bytes: number }> | undefined
   /** Epoch ms until which the token is known inactive. */
-  readonly #inactive: LRUCache<string, number> | undefined
+  readonly #inactive: Lru<string, number> | undefined
   readonly #inflight = new Map<string, Promise<Answer>>()
   #endpoint: Promise<string> | undefined
   /** Calls made to the endpoint (for tests and metrics). */
@@ -48,13 +48,10 @@ export class Introspector {
     // Each entry carries its own end (epoch ms from Date.now: bounds come from exp), checked on
     // every read, as token/cache.ts does; the LRUs only bound the count and the size.
     if (cache && cache.maxAgeMs > 0)
-      this.#active = new LRUCache({
-        max: cache.max,
-        maxSize: cache.maxBytes,
-        // The answer's JSON text and its decoded objects: a few bytes of heap per byte of text.
-        sizeCalculation: (entry) => 256 + 4 * entry.bytes,
-      })
-    if (cache && cache.negativeTtlMs > 0) this.#inactive = new LRUCache({ max: cache.max })
+      // The answer's JSON text and its decoded objects: a few bytes of heap per byte of text.
+      this.#active = new Lru(cache.max, cache.maxBytes, (entry) => 256 + 4 * entry.bytes)
+    if (cache && cache.negativeTtlMs > 0)
+      this.#inactive = new Lru(cache.max, Number.POSITIVE_INFINITY, () => 0)
     if (config.endpoint !== undefined) this.#endpoint = Promise.resolve(config.endpoint)
   }
 

@@ -1,9 +1,8 @@
 // Token issuing: a signed JWT (RFC 7519), or a nested JWT encrypted to the API (RFC 7519 §5.2), from options checked once.
 import { CompactEncrypt, SignJWT, type JWK, type JWTPayload } from 'jose'
-import { en } from 'zod/locales'
-import * as z from 'zod/mini'
 import { parseDuration } from '../util/duration.js'
 import { unknownOptionError } from '../util/options.js'
+import * as v from '../util/validate.js'
 import {
   DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS,
   ISSUING_KEY_MANAGEMENT_ALGS,
@@ -90,43 +89,43 @@ const DEFAULT_TYP = 'at+jwt'
 const ENCRYPTION_OPS = ['encrypt', 'wrapKey', 'deriveKey', 'deriveBits']
 
 const present = (what: string) =>
-  z.custom<unknown>((v) => v !== undefined && v !== null, { message: `is required: ${what}` })
-const duration = z.union([z.number(), z.string()], {
-  message: "must be a number of seconds or a string such as '15m'",
-})
-const nonEmpty = () => z.string().check(z.minLength(1))
-const stringOrList = z.union([nonEmpty(), z.array(nonEmpty()).check(z.minLength(1))], {
-  message: 'must be a non-empty string or list of strings',
-})
-// zod/mini, as in options.ts: tree-shakable, the same checks and messages.
+  v.custom<unknown>((value) => value !== undefined && value !== null, `is required: ${what}`)
+const duration = v.union(
+  [v.number(), v.string()],
+  "must be a number of seconds or a string such as '15m'",
+)
+const nonEmpty = () => v.string(undefined, v.minLength(1))
+const stringOrList = v.union(
+  [nonEmpty(), v.array(nonEmpty(), undefined, v.minLength(1))],
+  'must be a non-empty string or list of strings',
+)
+// The rules of util/validate.ts, as in options.ts: no schema library in the core.
 // Per-token overrides: the same rules as the options, checked on every issue() call.
-const overridesSchema = z.strictObject({
-  expiresIn: z.optional(duration),
-  notBefore: z.optional(duration),
-  audience: z.optional(stringOrList),
-  jti: z.optional(z.string().check(z.minLength(1, { message: 'must be a non-empty string' }))),
+const overridesSchema = v.object({
+  expiresIn: v.optional(duration),
+  notBefore: v.optional(duration),
+  audience: v.optional(stringOrList),
+  jti: v.optional(v.string(undefined, v.minLength(1, 'must be a non-empty string'))),
 })
-const schema = z.strictObject({
+const schema = v.object({
   signingKey: present('a private key (PKCS#8 PEM, JWK, CryptoKey) or an HMAC secret'),
-  alg: z.string({ message: "is required, e.g. 'ES256'" }),
-  kid: z.optional(nonEmpty()),
-  issuer: z.optional(nonEmpty()),
-  audience: z.optional(stringOrList),
+  alg: v.string("is required, e.g. 'ES256'"),
+  kid: v.optional(nonEmpty()),
+  issuer: v.optional(nonEmpty()),
+  audience: v.optional(stringOrList),
   expiresIn: duration,
-  maxLifetime: z.optional(duration),
-  notBefore: z.optional(duration),
-  typ: z.optional(z.union([nonEmpty(), z.literal(false)])),
-  encryptTo: z.optional(
-    z.strictObject({
+  maxLifetime: v.optional(duration),
+  notBefore: v.optional(duration),
+  typ: v.optional(v.union([nonEmpty(), v.literal(false)], 'Invalid input')),
+  encryptTo: v.optional(
+    v.object({
       key: present("the recipient's public key, or the shared secret"),
-      alg: z.string({ message: "is required, e.g. 'RSA-OAEP-256'" }),
-      enc: z.optional(z.string()),
-      kid: z.optional(nonEmpty()),
+      alg: v.string("is required, e.g. 'RSA-OAEP-256'"),
+      enc: v.optional(v.string()),
+      kid: v.optional(nonEmpty()),
     }),
   ),
 })
-// zod/mini loads no locale; English is passed per parse, leaving the app's zod configuration alone.
-const english = en().localeError
 
 /**
  * Validates the options once (bad ones throw a TypeError that says how to fix them) and returns an
@@ -141,13 +140,12 @@ const english = en().localeError
 export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('tokengate: createTokenIssuer options must be an object')
-  const parsed = z.safeParse(schema, options, { error: english })
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
+  const issue = v.firstIssue(schema, options)
+  if (issue) {
     const where = ['options', ...issue.path.map(String)].join('.')
-    if (issue.code === 'unrecognized_keys')
+    if (issue.kind === 'unknown')
       throw unknownOptionError(
-        issue.keys.map((k) => `${where}.${k}`),
+        (issue.keys ?? []).map((k) => `${where}.${k}`),
         'check the spelling against createTokenIssuer in the README of @tokengate/core',
       )
     throw new TypeError(
@@ -280,13 +278,14 @@ function lifetime(value: Duration, option: string, max: number): number {
 function checkOverrides(overrides: unknown): void {
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
     throw new TypeError('tokengate: issue() overrides must be an object')
-  const parsed = z.safeParse(overridesSchema, overrides, { error: english })
-  if (parsed.success) return
-  const issue = parsed.error.issues[0]!
-  if (issue.code === 'unrecognized_keys')
-    throw new TypeError(`tokengate: issue() has unknown override(s) ${issue.keys.join(', ')}`)
+  const issue = v.firstIssue(overridesSchema, overrides)
+  if (!issue) return
+  if (issue.kind === 'unknown')
+    throw new TypeError(
+      `tokengate: issue() has unknown override(s) ${(issue.keys ?? []).join(', ')}`,
+    )
   const [name] = issue.path.map(String)
-  // zod reports a failed union by its branches; one message says what an audience may be.
+  // A failed union reports one of its branches; one message says what an audience may be.
   const message =
     name === 'audience' ? 'must be a non-empty string or list of non-empty strings' : issue.message
   throw new TypeError(`tokengate: issue() overrides.${name} ${message}`)

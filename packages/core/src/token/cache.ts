@@ -1,8 +1,8 @@
 // Cache of verified tokens: keyed by the whole token, bounded by count and by memory, entries never
 // outlive the token or the freshness of the remote keys that verified it.
-import { LRUCache } from 'lru-cache'
 import type { RemoteKeySource } from '../keys/remote-jwks.js'
 import type { AuthContext } from '../types.js'
+import { Lru } from '../util/lru.js'
 
 export interface CacheConfig {
   max: number
@@ -57,7 +57,7 @@ export function entryWeight(token: string): number {
  * const cache = new TokenCache({ max: 10000, ttlMs: undefined })
  */
 export class TokenCache {
-  readonly #lru: LRUCache<string, CacheEntry>
+  readonly #lru: Lru<string, CacheEntry>
   readonly #ttlMs: number | undefined
   readonly #maxEntryBytes: number
 
@@ -65,18 +65,16 @@ export class TokenCache {
     this.#ttlMs = config.ttlMs
     const maxSize = config.maxBytes ?? DEFAULT_MAX_BYTES
     this.#maxEntryBytes = Math.min(MAX_ENTRY_BYTES, maxSize)
-    // Date.now rather than performance.now: entry bounds come from token timestamps (and tests freeze Date).
-    this.#lru = new LRUCache<string, CacheEntry>({
-      max: config.max,
-      maxSize,
-      sizeCalculation: (entry) => entryWeight(entry.ctx.token),
-      perf: { now: () => Date.now() },
-    })
+    // Expiry is not the LRU's: get() compares notAfter with Date.now (entry bounds come from
+    // token timestamps, and tests freeze Date), and an expired entry is evicted like a cold one.
+    this.#lru = new Lru<string, CacheEntry>(config.max, maxSize, (entry) =>
+      entryWeight(entry.ctx.token),
+    )
   }
 
   /** The summed weight of the entries held (for tests and metrics). */
   get weight(): number {
-    return this.#lru.calculatedSize
+    return this.#lru.weight
   }
 
   get size(): number {
@@ -107,7 +105,7 @@ export class TokenCache {
     if (this.#ttlMs !== undefined) notAfter = Math.min(notAfter, now + this.#ttlMs)
     if (!Number.isFinite(notAfter) || notAfter <= now) return
     if (entryWeight(token) > this.#maxEntryBytes) return
-    this.#lru.set(lookupKey(token), { ...entry, notAfter }, { ttl: Math.ceil(notAfter - now) })
+    this.#lru.set(lookupKey(token), { ...entry, notAfter })
   }
 }
 

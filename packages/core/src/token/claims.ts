@@ -1,6 +1,6 @@
 // Claims: payload shape, registered claims (RFC 7519 §4.1), typ (RFC 7515 §4.1.9), zod schema, roles and scopes.
-import type { ZodSafeParseResult, ZodType } from 'zod'
 import { AuthError } from '../errors.js'
+import type { ClaimsSchema } from '../types.js'
 import { parsePayloadObject } from './compact.js'
 
 export interface ClaimRules {
@@ -145,10 +145,10 @@ function timeClaim(
  * time (an optional peer, needed only by apps that pass `claims`; issue 14 item 4).
  */
 export async function applySchema<C>(
-  schema: ZodType<C>,
+  schema: ClaimsSchema<C>,
   payload: Record<string, unknown>,
 ): Promise<C> {
-  let result: ZodSafeParseResult<C>
+  let result: Awaited<ReturnType<ClaimsSchema<C>['safeParseAsync']>>
   try {
     result = await schema.safeParseAsync(payload)
   } catch (cause) {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { Lru } from './lru.js'
+
+const byLength = (value: string) => value.length
+
+describe('Lru: bounded by count and by summed weight, least recently used out first', () => {
+  it('evicts the least recently used entry past max, a read counting as a use', () => {
+    const lru = new Lru<string, string>(2, 1000, byLength)
+    lru.set('a', 'A')
+    lru.set('b', 'B')
+    expect(lru.get('a')).toBe('A')
+    lru.set('c', 'C')
+    expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual(['A', undefined, 'C'])
+    expect(lru.size).toBe(2)
+  })
+
+  it('evicts by weight until the sum fits, and keeps the sum exact on replace and delete', () => {
+    const lru = new Lru<string, string>(100, 10, byLength)
+    lru.set('a', 'aaaa')
+    lru.set('b', 'bbbb')
+    expect(lru.weight).toBe(8)
+    lru.set('c', 'ccc')
+    expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual([undefined, 'bbbb', 'ccc'])
+    expect(lru.weight).toBe(7)
+    lru.set('b', 'b')
+    expect(lru.weight).toBe(4)
+    lru.delete('c')
+    lru.delete('missing')
+    expect([lru.weight, lru.size]).toEqual([1, 1])
+  })
+
+  it('does not store an entry heavier than the whole bound, nor keep the one it replaced', () => {
+    const lru = new Lru<string, string>(100, 4, byLength)
+    lru.set('a', 'aa')
+    lru.set('a', 'aaaaa')
+    expect([lru.get('a'), lru.size, lru.weight]).toEqual([undefined, 0, 0])
+  })
+})
