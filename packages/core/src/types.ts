@@ -387,6 +387,8 @@ export interface ProtectedResource {
   readonly audience: string | undefined
   /** The document as JSON text (with `signed_metadata` when configured). */
   document(): Promise<string>
+}
+
 // --- token introspection (RFC 7662) ---
 
 /**
