@@ -23,13 +23,20 @@ const GLOBAL_OPTIONS = {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
 function mainHelp(): string {
-  const width = Math.max(...commands.map((c) => c.usage.length))
+  // "tokengate keys generate --alg <alg>" is listed as "keys generate".
+  const title = (c: Command) =>
+    c.usage
+      .split(' ')
+      .slice(1)
+      .filter((w, i) => i === 0 || /^[a-z]+$/.test(w))
+      .join(' ')
+  const width = Math.max(...commands.map((c) => title(c).length))
   return `tokengate ${pkg.version}: look into bearer tokens and the issuers that sign them
 
 Usage: tokengate <command> [options]
 
 Commands:
-${commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`).join('\n')}
+${commands.map((c) => `  ${title(c).padEnd(width)}  ${c.summary}`).join('\n')}
 
 Options for every command:
   --json        one JSON document on stdout, for scripts

@@ -19,7 +19,7 @@ function algOf(jwk: JWK): string | undefined {
 /** `tokengate keys generate --alg ES256 [--kid x] [--out dir]`. */
 export const keys: Command = {
   name: 'keys',
-  summary: 'keys generate: a development key pair (private JWK and PEM, public JWK)',
+  summary: 'a development key (private JWK and PEM, public JWK and JWKS)',
   usage: 'tokengate keys generate --alg <alg> [--kid <kid>] [--out <dir>] [--force]',
   help: `Generates a key for development with @tokengate/core's generateKeys: for an asymmetric alg
 (ES256, RS256, PS256, EdDSA, ECDH-ES, RSA-OAEP-256...) the private key as a JWK and as a PKCS#8
@@ -125,7 +125,7 @@ async function readKeys(path: string, alg: string | undefined): Promise<JWK[]> {
       out.alg ??= alg ?? algOf(jwk)
       if (out.alg === undefined && jwk.kty !== 'oct')
         throw new Error(
-          `${path}: a ${jwk.kty} key without alg can serve several algorithms; pass --alg (RS256, PS256...)`,
+          `${path}: an ${jwk.kty} key without alg can serve several algorithms; pass --alg (RS256, PS256...)`,
         )
       out.kid ??= jwk.kty === 'oct' ? undefined : await calculateJwkThumbprint(jwk)
       return out
