@@ -19,8 +19,15 @@ const GLOBAL_OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const
 
-/** Exit codes, as scripts read them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
+/** The exit codes, as scripts read them. */
+export const EXIT = {
+  /** Decoded, accepted, or every check passed (warnings allowed). */
+  ok: 0,
+  /** A token refused, a check failed, or a configuration the core refuses at start-up. */
+  failed: 1,
+  /** A mistake in the command line (unknown command or option, a missing argument). */
+  usage: 2,
+} as const
 
 function mainHelp(): string {
   // "tokengate keys generate --alg <alg>" is listed as "keys generate".

@@ -421,7 +421,11 @@ export async function diagnose(target: Target): Promise<Check[]> {
     const tolerance = target.clockTolerance
     const ahead = skew > 0 ? 'ahead of' : 'behind'
     if (Math.abs(skew) <= Math.max(1, tolerance))
-      add('clock', 'ok', `the server's clock is within ${Math.abs(skew)} s of this machine's`)
+      add(
+        'clock',
+        'ok',
+        `the server's Date is ${Math.abs(skew)} s from this machine's clock (clockTolerance ${tolerance} s)`,
+      )
     else
       add(
         'clock',

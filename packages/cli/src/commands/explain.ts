@@ -313,22 +313,21 @@ Exit codes: 0 accepted, 1 refused (or the configuration fails start-up), 2 usage
       headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim()
     }
     const options = await loadConfig(values.config as string, cwd)
-    const result = await explainToken(
-      options,
-      token,
-      {
-        method: ((values.method as string | undefined) ?? 'GET').toUpperCase(),
-        url: (values.url as string | undefined) ?? '/',
-        headers,
-      },
-      now(),
-    )
+    const req = {
+      method: ((values.method as string | undefined) ?? 'GET').toUpperCase(),
+      url: (values.url as string | undefined) ?? '/',
+      headers,
+    }
+    const result = await explainToken(options, token, req, now())
     if (json) {
       io.stdout(JSON.stringify(result, null, 2) + '\n')
       return result.outcome === 'accepted' ? 0 : 1
     }
     const width = Math.max(...STEPS.map((s) => s.length))
-    const lines: string[] = []
+    const lines: string[] = [
+      out.bold(`tokengate explain  ${values.config as string}`) +
+        out.dim(`  ${token.length} characters, ${req.method} ${req.url}`),
+    ]
     for (const s of result.steps) {
       const mark =
         s.status === 'passed'
