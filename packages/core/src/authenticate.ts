@@ -129,8 +129,9 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   async function openToken(token: string, trace: Trace | undefined): Promise<OpenedToken> {
     let jws = token
     let encryption: AuthContext['encryption']
-    if (trace) trace.step = tokenShape(token) === 'jwe' ? 'decrypt' : 'verify'
+    if (trace) trace.step = 'verify' // a token of no JWS or JWE shape is refused here
     if (tokenShape(token) === 'jwe') {
+      if (trace) trace.step = 'decrypt'
       if (!config.decryptor)
         throw new AuthError('token_malformed', 'encrypted tokens (JWE) are not accepted here')
       const decrypted = await config.decryptor.decrypt(token)
