@@ -155,6 +155,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
         )
       jws = inner.jws
     } else if (config.decryptor?.required) {
+      if (trace) trace.step = 'decrypt'
       throw new AuthError('encryption_required', 'only encrypted tokens (JWE) are accepted')
     }
     if (trace) {
