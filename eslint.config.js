@@ -41,13 +41,15 @@ const coreLayers = [
   ['util', [`${CORE}/util/**`]],
   // The JWA registry imports nothing; types.ts derives the algorithm-name types from it.
   ['registry', [`${CORE}/keys/algorithms.ts`]],
-  ['base', [`${CORE}/types.ts`, `${CORE}/errors.ts`]],
+  ['base', [`${CORE}/types.ts`, `${CORE}/errors.ts`, `${CORE}/events.ts`]],
   ['keys', [`${CORE}/keys/**`]],
   ['token', [`${CORE}/token/**`]],
   ['request', [`${CORE}/request/**`]],
   ['dpop', [`${CORE}/dpop/**`]],
   ['policy', [`${CORE}/policy/**`]],
   ['issuing', [`${CORE}/issuing/**`]],
+  // Decision events and explain mode (issue 16): read every layer's results, feed authenticate.ts.
+  ['observe', [`${CORE}/observe/**`]],
   ['entry', [`${CORE}/options.ts`, `${CORE}/authenticate.ts`]],
   ['adapter', [`${CORE}/adapter/**`]],
   ['barrel', [`${CORE}/index.ts`]],

@@ -154,6 +154,11 @@ const schema = z.strictObject({
   dpop: z.optional(z.unknown()),
   trustProxy: z.optional(z.unknown()),
   issuers: z.optional(z.unknown()),
+  // observe (issue 16): checked by observe/observer.ts resolveObserveOptions.
+  onDecision: z.optional(z.unknown()),
+  onKeyFetch: z.optional(z.unknown()),
+  explain: z.optional(z.unknown()),
+  eventClaims: z.optional(z.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
 const multiIssuerSchema = z.partial(schema, { algorithms: true, key: true })

@@ -27,6 +27,7 @@ export function tokengate<Claims = DefaultClaims>(
     createAuthenticator,
     optionsOrAuthenticator,
     adapterOptions,
+    process.env.DEBUG, // DEBUG=tokengate: explain mode (docs/debugging.md)
   )
   return (req, res, next) => {
     failureMode.set(req, mode)
@@ -111,7 +112,7 @@ export const authErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
 function guard(check: GuardCheck): RequestHandler {
   return (req, res, next) => {
     try {
-      check(req.auth ?? null)
+      check(req.auth ?? null, failureMode.get(req))
     } catch (err) {
       return fail(err, req, res, next)
     }

@@ -39,7 +39,12 @@ export function tokengate<Claims = DefaultClaims>(
   options: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
 ): Middleware<OptionalAuthState<Claims>> {
-  const { authenticator, ...mode } = kit.setupAdapter(createAuthenticator, options, adapterOptions)
+  const { authenticator, ...mode } = kit.setupAdapter(
+    createAuthenticator,
+    options,
+    adapterOptions,
+    process.env.DEBUG, // DEBUG=tokengate: explain mode (docs/debugging.md)
+  )
   return async (ctx, next) => {
     failureMode.set(ctx, mode)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
@@ -109,7 +114,7 @@ export const clearAuthCookie: typeof cookies.clearAuthCookie = cookies.clearAuth
 function guard(check: GuardCheck): Middleware {
   return async (ctx, next) => {
     try {
-      check((ctx.state as OptionalAuthState).auth ?? null)
+      check((ctx.state as OptionalAuthState).auth ?? null, failureMode.get(ctx))
     } catch (err) {
       return fail(err, ctx)
     }
