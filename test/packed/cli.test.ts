@@ -102,7 +102,7 @@ describe('npx tokengate from the packed tarballs', () => {
     expect(result.code).toBe('claim_invalid')
     expect(result.steps.find((s) => s.step === 'claims')).toMatchObject({
       status: 'failed',
-      expected: 'https://api.test',
+      expected: ['https://api.test'],
       received: 'https://billing.test',
     })
   })

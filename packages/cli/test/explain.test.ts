@@ -70,8 +70,9 @@ describe.concurrent('tokengate explain', { timeout: 120_000 }, () => {
     expect(stdout).toMatch(
       /FAILED\s+claims\s+claim_invalid: claim aud does not include this audience/,
     )
-    expect(stdout).toMatch(/expected\s+"https:\/\/api\.test"/)
-    expect(stdout).toMatch(/received\s+"https:\/\/billing\.test"/)
+    expect(stdout).toMatch(/no {2}aud {2}expected {2}\["https:\/\/api\.test"\]/)
+    expect(stdout).toMatch(/received {2}"https:\/\/billing\.test"/)
+    expect(stdout).toMatch(/ok {2}iss {2}"http:\/\/127\.0\.0\.1:\d+"/)
     expect(stdout).toContain('refused  401 claim_invalid')
   })
 
@@ -83,7 +84,7 @@ describe.concurrent('tokengate explain', { timeout: 120_000 }, () => {
     expect(result).toMatchObject({ outcome: 'refused', code: 'claim_invalid', status: 401 })
     expect(result.steps.find((s) => s.step === 'claims')).toMatchObject({
       status: 'failed',
-      expected: 'https://api.test',
+      expected: ['https://api.test'],
       received: 'https://billing.test',
     })
     expect(result.steps.find((s) => s.step === 'verify')?.status).toBe('passed')
@@ -95,7 +96,8 @@ describe.concurrent('tokengate explain', { timeout: 120_000 }, () => {
     const { code, stdout } = await tokengate(['explain', '--config', cjs, token])
     expect(code).toBe(1)
     expect(stdout).toMatch(/FAILED\s+claims\s+token_expired: the token has expired/)
-    expect(stdout).toMatch(/received\s+"\S+Z \(expired 1 h/)
+    expect(stdout).toMatch(/no {2}exp {2}expected {2}after \S+Z \(now\), clockTolerance 5 s/)
+    expect(stdout).toMatch(/received {2}\S+Z \(expired 1 h/)
   })
 
   it('a bad signature (another key, the same kid): signature_invalid at verify, claims not reached', async () => {
@@ -109,6 +111,43 @@ describe.concurrent('tokengate explain', { timeout: 120_000 }, () => {
     expect(result.steps.find((s) => s.step === 'claims')?.status).toBe('not reached')
   })
 
+  it('keys that cannot be fetched: keys_unavailable at verify, with the real cause (HTTP 404)', async () => {
+    const broken = await startLoopbackIssuer()
+    broken.set({ jwksStatus: 404 })
+    try {
+      const config = join(dir, 'broken.config.mjs')
+      writeFileSync(
+        config,
+        `export default { algorithms: ['ES256'], key: { jwksUri: '${broken.jwksUri}' } }\n`,
+      )
+      const token = await broken.sign()
+      const [human, json] = await Promise.all([
+        tokengate(['explain', '--config', config, token]),
+        tokengate(['explain', '--config', config, token, '--json']),
+      ])
+      expect(human.code).toBe(1)
+      expect(human.stdout).toMatch(/FAILED\s+verify\s+keys_unavailable/)
+      expect(human.stdout).toContain(
+        `key failure: http_status (HTTP 404): unexpected HTTP status 404 [${broken.jwksUri}]`,
+      )
+      const result = JSON.parse(json.stdout) as Explanation & {
+        keyFailure: { reason: string; status: number }
+        event: { step: string; code: string; cacheHit: boolean; explain: { verified: boolean } }
+      }
+      expect(result.keyFailure).toMatchObject({ reason: 'http_status', status: 404 })
+      // The core's own decision event, explain mode on.
+      expect(result.event).toMatchObject({
+        outcome: 'refused',
+        step: 'verify',
+        code: 'keys_unavailable',
+        cacheHit: false,
+        explain: { verified: false },
+      })
+    } finally {
+      await broken.close()
+    }
+  })
+
   it('a config function (async) is called; the issuer it expects is shown against the token', async () => {
     const token = await issuer.sign()
     const { code, stdout } = await tokengate(['explain', '--config', fn, token], {
@@ -116,7 +155,7 @@ describe.concurrent('tokengate explain', { timeout: 120_000 }, () => {
     })
     expect(code).toBe(1)
     expect(stdout).toMatch(/FAILED\s+claims\s+claim_invalid: claim iss is not an accepted issuer/)
-    expect(stdout).toContain(`expected  "${issuer.issuer}/"`)
+    expect(stdout).toContain(`expected  ["${issuer.issuer}/"]`)
     expect(stdout).toContain(`received  "${issuer.issuer}"`)
   })
 

@@ -2,7 +2,7 @@
 // (OpenID Connect Discovery 1.0 §4, RFC 8414 §3), the JWKS (RFC 7517 §5), its cache headers, its
 // keys against the allowed algorithms, kids, the server's clock; then tokengate's own key fetch.
 import { AuthError, createAuthenticator, parseDuration } from '@tokengate/core'
-import type { AuthenticatorOptions, JwsAlgorithm } from '@tokengate/core'
+import type { AuthenticatorOptions, DecisionEvent, JwsAlgorithm } from '@tokengate/core'
 import { loadConfig } from '../config.js'
 import { UsageError } from '../io.js'
 import type { Command } from './command.js'
@@ -441,10 +441,12 @@ export async function diagnose(target: Target): Promise<Check[]> {
     const candidate = signing.find((k) => (fits.get(k) ?? []).length > 0)
     if (!candidate) return
     const alg = (fits.get(candidate) as string[])[0] as JwsAlgorithm
+    let event: DecisionEvent | undefined
     const authenticator = createAuthenticator({
       algorithms: [alg],
       key: keyOption,
       cache: false,
+      onDecision: (e: DecisionEvent) => (event = e),
     } as AuthenticatorOptions)
     const header = { alg, ...(typeof candidate.kid === 'string' && { kid: candidate.kid }) }
     const probe = `${b64(header)}.${b64({ iss: target.issuer ?? 'probe', exp: 1 })}.${b64('probe')}`
@@ -463,12 +465,16 @@ export async function diagnose(target: Target): Promise<Check[]> {
         )
         return
       }
-      const cause = err instanceof AuthError && err.cause instanceof Error ? err.cause.message : ''
+      // The decision event names the real cause of a key failure (HTTP status, DNS, refused...).
+      const failure = (event as DecisionEvent | undefined)?.keyFailure
+      const cause = failure
+        ? `${failure.reason}${failure.status !== undefined ? ` ${failure.status}` : ''}: ${failure.message}`
+        : ''
       add(
         'pipeline',
         'fail',
         `tokengate's own key fetch: ${err instanceof AuthError ? `${err.code}: ${err.description}` : String(err)}${cause ? ` (cause: ${cause})` : ''}`,
-        'see the checks above; the cause is what tokengate logs in its decision events',
+        'see the checks above: the cause is what onDecision reports as keyFailure in your API',
       )
     }
   }

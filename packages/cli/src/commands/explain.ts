@@ -1,13 +1,25 @@
 // `tokengate explain`: one token through the real pipeline of an app's own configuration, step by
 // step, with the reason for a refusal and what was expected against what the token carries.
-import { AuthError, createAuthenticator, isAuthError } from '@tokengate/core'
-import type { AuthContext, AuthenticatorOptions } from '@tokengate/core'
+import { createAuthenticator, isAuthError } from '@tokengate/core'
+import type {
+  AuthContext,
+  Authenticator,
+  AuthenticatorOptions,
+  AuthError,
+  DecisionEvent,
+  ExplainedTime,
+  Explanation,
+  KeyFailure,
+} from '@tokengate/core'
 import { loadConfig } from '../config.js'
 import { UsageError } from '../io.js'
 import type { Command } from './command.js'
-import { inspectToken } from './inspect.js'
+import { isoDate, relative } from '../time.js'
 
-/** The pipeline's steps in the order run() takes them (packages/core/src/authenticate.ts). */
+/**
+ * The pipeline's steps in the order run() takes them (packages/core/src/authenticate.ts), as its
+ * decision events name them. The CLI turns the verified-token cache off, so `cache` never decides.
+ */
 export const STEPS = [
   'extract',
   'csrf',
@@ -16,35 +28,18 @@ export const STEPS = [
   'verify',
   'claims',
   'revocation',
+  'binding',
 ] as const
 /** A step of the pipeline. */
 export type Step = (typeof STEPS)[number]
 
-/** The step each refusal code comes from, for a core that reports only the code. */
-const STEP_OF_CODE: Record<string, Step> = {
-  token_missing: 'extract',
-  invalid_request: 'extract',
-  multiple_tokens: 'extract',
-  token_too_large: 'extract',
-  csrf_rejected: 'csrf',
-  invalid_dpop_proof: 'dpop',
-  dpop_required: 'dpop',
-  replay_check_unavailable: 'dpop',
-  decryption_failed: 'decrypt',
-  encryption_required: 'decrypt',
-  signature_required: 'decrypt',
-  token_malformed: 'verify',
-  alg_not_allowed: 'verify',
-  signature_invalid: 'verify',
-  key_not_found: 'verify',
-  kid_required: 'verify',
-  keys_unavailable: 'verify',
-  issuer_unknown: 'verify',
-  token_expired: 'claims',
-  token_not_yet_valid: 'claims',
-  claim_invalid: 'claims',
-  token_revoked: 'revocation',
-  revocation_unavailable: 'revocation',
+/** One value the core compared (explain mode): what the configuration expects, what the token has. */
+export interface Compared {
+  /** `alg`, `typ`, `kid`, `iss`, `aud`, `exp`, `nbf`, `iat`. */
+  name: string
+  expected: unknown
+  received: unknown
+  ok: boolean
 }
 
 /** One step as explain reports it. */
@@ -52,23 +47,27 @@ export interface StepReport {
   step: Step
   status: 'passed' | 'failed' | 'skipped' | 'not reached'
   detail: string
-  /** For a failure: what the configuration expects against what the token carries. */
+  /** For a failure: the first value that did not match, expected against received. */
   expected?: unknown
   received?: unknown
+  /** For the verify and claims steps: every value the core compared. */
+  compared?: Compared[]
 }
 
 /** What `explain --json` prints. */
-export interface Explanation {
+export interface ExplainReport {
   outcome: 'accepted' | 'refused'
   steps: StepReport[]
-  /** For a refusal: the stable code, the HTTP status and the response an app would send. */
+  /** For a refusal: the stable code, the HTTP status and the description a client gets. */
   code?: string
   status?: number
   description?: string
-  /** The error's cause (a key fetch's reason, a jose error), never sent to a client. */
-  cause?: string
+  /** The real cause of a key failure (HTTP status, DNS, refused, timeout, bad JSON...). */
+  keyFailure?: KeyFailure
   /** For an acceptance: the verified subject, issuer, audience, scopes and roles. */
   context?: { sub?: unknown; iss?: unknown; aud?: unknown; scopes: string[]; roles: string[] }
+  /** The core's decision event, as `onDecision` received it (explain mode on). */
+  event: DecisionEvent
 }
 
 interface RequestShape {
@@ -99,46 +98,50 @@ function requestFor(
   return { method, url, headers, via: `the Authorization header (${scheme})` }
 }
 
-/** What the token says for the claim or header member a refusal names, against the config. */
-function expectation(
-  error: AuthError,
-  options: Record<string, unknown>,
-  token: string,
-  now: number,
-): Pick<StepReport, 'expected' | 'received'> {
-  let decoded: ReturnType<typeof inspectToken> | undefined
-  try {
-    decoded = inspectToken(token, now)
-  } catch {
-    return {}
+/** The values of the core's explanation that belong to a step, in the order it checks them. */
+function comparedAt(step: Step, e: Explanation | undefined): Compared[] {
+  if (!e) return []
+  const names =
+    step === 'verify'
+      ? (['alg', 'kid'] as const)
+      : step === 'claims'
+        ? (['typ', 'iss', 'aud'] as const)
+        : []
+  const out: Compared[] = []
+  for (const name of names) {
+    const line = e[name]
+    if (line && (line.expected !== undefined || !line.ok))
+      out.push({ name, expected: line.expected, received: line.received, ok: line.ok })
   }
-  const claims = decoded.claims ?? {}
-  const m = error.description
-  if (/\baud\b/.test(m)) return { expected: options.audience, received: claims.aud }
-  if (/\biss\b/.test(m) || error.code === 'issuer_unknown')
-    return {
-      expected:
-        options.issuer ?? (options.issuers as Array<{ issuer: string }>)?.map((i) => i.issuer),
-      received: claims.iss,
+  if (step === 'claims')
+    for (const name of ['exp', 'nbf', 'iat'] as const) {
+      const line = e[name]
+      if (!line || (line.value === undefined && line.ok)) continue
+      out.push({
+        name,
+        expected: timeRule(name, e, line),
+        received:
+          typeof line.value === 'number'
+            ? `${isoDate(line.value)} (${relative(name, line.value, e.now)})`
+            : line.value,
+        ok: line.ok,
+      })
     }
-  if (/\btyp\b/.test(m)) return { expected: options.typ, received: decoded.header.typ }
-  if (error.code === 'alg_not_allowed')
-    return { expected: options.algorithms, received: decoded.header.alg }
-  if (error.code === 'key_not_found')
-    return { received: { kid: decoded.header.kid, alg: decoded.header.alg } }
-  if (error.code === 'token_expired' || /\bexp\b/.test(m))
-    return {
-      expected: `exp after now (${new Date(now * 1000).toISOString()}) minus clockTolerance`,
-      received: decoded.times.exp
-        ? `${decoded.times.exp.date} (${decoded.times.exp.relative})`
-        : claims.exp,
-    }
-  if (error.code === 'token_not_yet_valid')
-    return {
-      expected: 'nbf at or before now plus clockTolerance',
-      received: decoded.times.nbf?.date,
-    }
-  return {}
+  return out
+}
+
+function timeRule(
+  name: 'exp' | 'nbf' | 'iat',
+  e: Explanation,
+  line: ExplainedTime & { maxTokenAge?: number },
+): string {
+  const now = isoDate(e.now)
+  const tolerance = `clockTolerance ${e.clockTolerance} s`
+  if (line.value === undefined) return `${name} present`
+  if (name === 'exp') return `after ${now} (now), ${tolerance}`
+  if (line.maxTokenAge !== undefined)
+    return `at or before now, and within maxTokenAge ${line.maxTokenAge} s, ${tolerance}`
+  return `at or before ${now} (now), ${tolerance}`
 }
 
 /** Runs `token` through an authenticator built from `options` and reports every step. */
@@ -146,21 +149,40 @@ export async function explainToken(
   options: AuthenticatorOptions,
   token: string,
   request: { method: string; url: string; headers: Record<string, string> },
-  now: number,
-): Promise<Explanation> {
+): Promise<ExplainReport> {
   const shape = requestFor(options, token, request.method, request.url, request.headers)
   const o = options as unknown as Record<string, unknown>
+  const dpop = typeof o.dpop === 'object' && (o.dpop as { mode?: string }).mode !== 'disabled'
   const applies: Record<Step, boolean> = {
     extract: true,
     csrf: shape.via.endsWith('cookie') && !['GET', 'HEAD', 'OPTIONS'].includes(shape.method),
-    dpop: typeof o.dpop === 'object' && (o.dpop as { mode?: string }).mode !== 'disabled',
+    dpop,
     decrypt: token.split('.').length === 5,
     verify: true,
     claims: true,
     revocation: o.revocation !== undefined || o.isRevoked !== undefined,
+    binding: dpop,
   }
+  let event: DecisionEvent | undefined
+  const app = o.onDecision as ((e: DecisionEvent) => void) | undefined
   // Start-up: the core refuses a bad configuration here, with the option and the fix (exit 1).
-  const authenticator = createAuthenticator({ ...options, cache: false } as AuthenticatorOptions)
+  // Explain mode's start-up warning is for apps that leave it on; here it is the point: muted.
+  const warn = console.warn
+  console.warn = () => undefined
+  let authenticator: Authenticator
+  try {
+    authenticator = createAuthenticator({
+      ...options,
+      cache: false,
+      explain: true,
+      onDecision: (e: DecisionEvent) => {
+        event = e
+        app?.(e)
+      },
+    } as AuthenticatorOptions)
+  } finally {
+    console.warn = warn
+  }
   let ctx: AuthContext | null = null
   let failure: AuthError | undefined
   try {
@@ -173,11 +195,12 @@ export async function explainToken(
     if (!isAuthError(err)) throw err
     failure = err
   }
-  const failedStep = failure ? (STEP_OF_CODE[failure.code] ?? 'verify') : undefined
+  if (event === undefined) throw new Error('the core reported no decision event')
+  const decided = event
   const steps: StepReport[] = []
   let reached = true
   for (const step of STEPS) {
-    if (!applies[step]) {
+    if (!applies[step] && !(failure && decided.step === step)) {
       steps.push({ step, status: 'skipped', detail: skippedReason(step) })
       continue
     }
@@ -185,27 +208,35 @@ export async function explainToken(
       steps.push({ step, status: 'not reached', detail: '' })
       continue
     }
-    if (failure && step === failedStep) {
+    const compared = comparedAt(step, decided.explain)
+    if (failure && step === decided.step) {
+      const first = compared.find((c) => !c.ok)
       steps.push({
         step,
         status: 'failed',
         detail: `${failure.code}: ${failure.description}`,
-        ...expectation(failure, o, token, now),
+        ...(first && { expected: first.expected, received: first.received }),
+        ...(compared.length > 0 && { compared }),
       })
       reached = false
       continue
     }
-    steps.push({ step, status: 'passed', detail: passedDetail(step, shape, ctx, token) })
+    steps.push({
+      step,
+      status: 'passed',
+      detail: passedDetail(step, shape, decided, ctx),
+      ...(compared.length > 0 && { compared }),
+    })
   }
   if (failure) {
-    const cause = failure.cause instanceof Error ? failure.cause.message : undefined
     return {
       outcome: 'refused',
       steps,
       code: failure.code,
       status: failure.status,
       description: failure.description,
-      ...(cause !== undefined && { cause }),
+      ...(decided.keyFailure && { keyFailure: decided.keyFailure }),
+      event: decided,
     }
   }
   const payload = (ctx?.payload ?? {}) as Record<string, unknown>
@@ -219,6 +250,7 @@ export async function explainToken(
       scopes: ctx?.scopes ?? [],
       roles: ctx?.roles ?? [],
     },
+    event: decided,
   }
 }
 
@@ -232,6 +264,8 @@ function skippedReason(step: Step): string {
       return 'a JWS (signed, not encrypted)'
     case 'revocation':
       return 'no revocation store or isRevoked hook configured'
+    case 'binding':
+      return 'dpop is not configured'
     default:
       return ''
   }
@@ -240,36 +274,28 @@ function skippedReason(step: Step): string {
 function passedDetail(
   step: Step,
   shape: RequestShape,
+  event: DecisionEvent,
   ctx: AuthContext | null,
-  token: string,
 ): string {
-  let header: Record<string, unknown> | undefined = ctx?.protectedHeader
-  if (header === undefined && token.split('.').length === 3) {
-    try {
-      header = inspectToken(token, 0).header
-    } catch {
-      header = undefined
-    }
-  }
   switch (step) {
     case 'extract':
       return `read from ${shape.via}`
     case 'csrf':
       return 'same-origin request'
     case 'dpop':
-      return 'proof checked'
+      return 'proof checked (RFC 9449 §4.3)'
     case 'decrypt':
       return ctx?.encryption
         ? `decrypted (${String(ctx.encryption.protectedHeader.alg)}, ${String(ctx.encryption.protectedHeader.enc)})`
         : 'decrypted'
     case 'verify':
-      return header
-        ? `${String(header.alg)} signature checked${header.kid !== undefined ? ` with kid ${JSON.stringify(header.kid)}` : ''}`
-        : 'signature checked'
+      return `${event.alg ?? ''} signature checked${event.kid !== undefined ? ` with kid ${JSON.stringify(event.kid)}` : ''}`.trim()
     case 'claims':
-      return 'exp, nbf, iat, iss, aud, typ and required claims as configured'
+      return 'registered claims, typ and the schema as configured'
     case 'revocation':
       return 'not revoked'
+    case 'binding':
+      return 'the token is bound to the proof key (cnf.jkt), the proof not replayed'
   }
 }
 
@@ -297,7 +323,7 @@ Exit codes: 0 accepted, 1 refused (or the configuration fails start-up), 2 usage
     url: { type: 'string' },
     header: { type: 'string', multiple: true },
   },
-  async run({ positionals, values, io, out, json, cwd, now }) {
+  async run({ positionals, values, io, out, json, cwd }) {
     if (values.config === undefined) throw new UsageError('explain needs --config <file>')
     if (positionals.length !== 1)
       throw new UsageError('explain takes one token (or "-" to read it from stdin)')
@@ -318,7 +344,7 @@ Exit codes: 0 accepted, 1 refused (or the configuration fails start-up), 2 usage
       url: (values.url as string | undefined) ?? '/',
       headers,
     }
-    const result = await explainToken(options, token, req, now())
+    const result = await explainToken(options, token, req)
     if (json) {
       io.stdout(JSON.stringify(result, null, 2) + '\n')
       return result.outcome === 'accepted' ? 0 : 1
@@ -337,10 +363,20 @@ Exit codes: 0 accepted, 1 refused (or the configuration fails start-up), 2 usage
             : out.dim(s.status === 'skipped' ? 'skipped' : '   -   ')
       const text = s.status === 'passed' || s.status === 'failed' ? s.detail : out.dim(s.detail)
       lines.push(`  ${mark}  ${s.step.padEnd(width)}  ${text}`.trimEnd())
-      if ('expected' in s || 'received' in s) {
-        const pad = ' '.repeat(width + 13)
-        if (s.expected !== undefined) lines.push(`${pad}expected  ${out.green(show(s.expected))}`)
-        lines.push(`${pad}received  ${out.red(show(s.received))}`)
+      const pad = ' '.repeat(width + 13)
+      for (const c of s.compared ?? []) {
+        const name = c.name.padEnd(4)
+        // Time claims come as sentences ("after 2026-12-06T20:54:13Z (now)..."), shown bare.
+        const bare = ['exp', 'nbf', 'iat'].includes(c.name)
+        const received = show(c.received, bare)
+        if (s.status === 'passed') lines.push(`${pad}${out.dim(`${name} ${received}`)}`)
+        else if (c.ok) lines.push(`${pad}${out.dim(`ok  ${name} ${received}`)}`)
+        else {
+          lines.push(
+            `${pad}${out.red('no')}  ${name} expected  ${out.green(show(c.expected, bare))}`,
+          )
+          lines.push(`${pad}          received  ${out.red(received)}`)
+        }
       }
     }
     if (result.outcome === 'accepted') {
@@ -354,13 +390,18 @@ Exit codes: 0 accepted, 1 refused (or the configuration fails start-up), 2 usage
         '',
         `${out.red(out.bold('refused'))}  ${result.status} ${result.code}: ${result.description}`,
       )
-      if (result.cause) lines.push(`  cause: ${result.cause}`)
+      const k = result.keyFailure
+      if (k)
+        lines.push(
+          `  key failure: ${k.reason}${k.status !== undefined ? ` (HTTP ${k.status})` : ''}: ${k.message}${k.url ? ` [${k.url}]` : ''}`,
+        )
     }
     io.stdout(lines.join('\n') + '\n')
     return result.outcome === 'accepted' ? 0 : 1
   },
 }
 
-function show(value: unknown): string {
-  return value === undefined ? '(absent)' : JSON.stringify(value)
+function show(value: unknown, bare = false): string {
+  if (value === undefined) return '(absent)'
+  return bare && typeof value === 'string' ? value : JSON.stringify(value)
 }
