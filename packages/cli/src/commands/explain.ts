@@ -375,7 +375,7 @@ Exit codes: 0 accepted, 1 refused (or the configuration fails start-up), 2 usage
           lines.push(
             `${pad}${out.red('no')}  ${name} expected  ${out.green(show(c.expected, bare))}`,
           )
-          lines.push(`${pad}          received  ${out.red(received)}`)
+          lines.push(`${pad}         received  ${out.red(received)}`)
         }
       }
     }
