@@ -7,6 +7,7 @@ import type {
   AuthenticatorOptions,
   AuthError,
   DecisionEvent,
+  DecisionStep,
   ExplainedTime,
   Explanation,
   KeyFailure,
@@ -20,7 +21,7 @@ import { isoDate, relative } from '../time.js'
  * The pipeline's steps in the order run() takes them (packages/core/src/authenticate.ts), as its
  * decision events name them. The CLI turns the verified-token cache off, so `cache` never decides.
  */
-export const STEPS = [
+export const STEPS: readonly DecisionStep[] = [
   'extract',
   'csrf',
   'dpop',
@@ -29,9 +30,9 @@ export const STEPS = [
   'claims',
   'revocation',
   'binding',
-] as const
-/** A step of the pipeline. */
-export type Step = (typeof STEPS)[number]
+]
+/** A step of the pipeline, as the core's decision events name it. */
+export type Step = DecisionStep
 
 /** One value the core compared (explain mode): what the configuration expects, what the token has. */
 export interface Compared {
@@ -153,7 +154,7 @@ export async function explainToken(
   const shape = requestFor(options, token, request.method, request.url, request.headers)
   const o = options as unknown as Record<string, unknown>
   const dpop = typeof o.dpop === 'object' && (o.dpop as { mode?: string }).mode !== 'disabled'
-  const applies: Record<Step, boolean> = {
+  const applies: Partial<Record<Step, boolean>> = {
     extract: true,
     csrf: shape.via.endsWith('cookie') && !['GET', 'HEAD', 'OPTIONS'].includes(shape.method),
     dpop,
@@ -199,8 +200,12 @@ export async function explainToken(
   const decided = event
   const steps: StepReport[] = []
   let reached = true
-  for (const step of STEPS) {
-    if (!applies[step] && !(failure && decided.step === step)) {
+  // A step this list does not know (introspection, from a later core) is shown where it decided.
+  const order = STEPS.includes(decided.step)
+    ? STEPS
+    : [...STEPS.slice(0, 5), decided.step, ...STEPS.slice(5)]
+  for (const step of order) {
+    if (!applies[step] && decided.step !== step) {
       steps.push({ step, status: 'skipped', detail: skippedReason(step) })
       continue
     }
@@ -296,6 +301,8 @@ function passedDetail(
       return 'not revoked'
     case 'binding':
       return 'the token is bound to the proof key (cnf.jkt), the proof not replayed'
+    default:
+      return 'checked'
   }
 }
 
