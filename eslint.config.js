@@ -41,7 +41,7 @@ const coreLayers = [
   ['util', [`${CORE}/util/**`]],
   // The JWA registry imports nothing; types.ts derives the algorithm-name types from it.
   ['registry', [`${CORE}/keys/algorithms.ts`]],
-  ['base', [`${CORE}/types.ts`, `${CORE}/errors.ts`]],
+  ['base', [`${CORE}/types.ts`, `${CORE}/errors.ts`, `${CORE}/events.ts`]],
   ['keys', [`${CORE}/keys/**`]],
   ['token', [`${CORE}/token/**`]],
   ['request', [`${CORE}/request/**`]],
@@ -49,6 +49,8 @@ const coreLayers = [
   ['policy', [`${CORE}/policy/**`]],
   ['introspection', [`${CORE}/introspection/**`]],
   ['issuing', [`${CORE}/issuing/**`]],
+  // Decision events and explain mode (issue 16): read every layer's results, feed authenticate.ts.
+  ['observe', [`${CORE}/observe/**`]],
   ['entry', [`${CORE}/options.ts`, `${CORE}/authenticate.ts`]],
   ['adapter', [`${CORE}/adapter/**`]],
   ['barrel', [`${CORE}/index.ts`]],

@@ -27,7 +27,7 @@ afterAll(() => {
 
 describe('installed from the tarballs', () => {
   it('resolves every @tokengate package to the tarball, not the registry, with no nested copy', () => {
-    for (const name of ['core', 'express', 'hono', 'koa', 'redis']) {
+    for (const name of ['cli', 'core', 'express', 'hono', 'koa', 'redis']) {
       const dir = join(app.dir, 'node_modules/@tokengate', name)
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }
       expect(pkg.version).toBe('0.1.0')

@@ -28,6 +28,7 @@ import type {
   TokenSource,
 } from './types.js'
 import { tokenShape } from './token/compact.js'
+import { Observer, resolveObserveOptions, type Trace } from './observe/observer.js'
 import { verifyJws } from './token/jws.js'
 import type { SignatureCheck } from './token/signature-check.js'
 import { checkAccessToken, Introspector, registerIntrospector } from './introspection/index.js'
@@ -65,32 +66,53 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     ? new Introspector(config.introspection, checkSignature)
     : undefined
   const introspectedRules: ClaimRules = { ...config.claims, typ: undefined }
+  // observe (issue 16): an Observer only when someone listens or explains; without one, run() gets
+  // no Trace and each `if (trace)` below is a skipped branch: no event object, no clock read.
+  const observe = resolveObserveOptions(options as unknown as Record<string, unknown>)
+  const observer = observe.onDecision || observe.explain ? new Observer(observe, config) : undefined
+  const onKeyFetch = observe.onKeyFetch
 
   // "claims" is the verified payload, the only input to every rule (claims, revocation, DPoP
   // binding, the cache); "payload" is what the app sees in ctx.payload (its schema's output).
-  async function run(request: RequestLike): Promise<AuthContext<Claims> | null> {
+  async function run(request: RequestLike, trace?: Trace): Promise<AuthContext<Claims> | null> {
     const found = extractToken(request, config.extract)
     if (found === undefined) {
       if (config.optional) return null
       throw new AuthError('token_missing', 'the request has no bearer token')
     }
     const { token, source } = found
+    if (trace) {
+      trace.source = source as TokenSource
+      trace.token = token
+      if (source === 'cookie' && config.csrf) trace.step = 'csrf'
+    }
     // Cheap, and before any cryptography: a cross-site request never gets as far as a verification.
     if (source === 'cookie' && config.csrf) checkCsrf(request, config.csrf)
+    if (trace && config.dpop) trace.step = 'dpop'
     // RFC 9449 §4.3: a DPoP proof is checked before the token, its binding to the token after.
     const proof = config.dpop ? await config.dpop.checkProof(request, found) : undefined
 
-    if (introspector?.applies(token)) return introspected(token, source, proof)
+    if (introspector?.applies(token)) return introspected(token, source, proof, trace)
 
     const hit = cache?.get(token)
     if (hit) {
+      if (trace) {
+        trace.cacheHit = true
+        trace.claims = hit.claims
+        trace.step = revocationChecks ? 'revocation' : 'cache'
+      }
       const ctx = hit.ctx.source === source ? hit.ctx : Object.freeze({ ...hit.ctx, source })
       if (revocationChecks) await checkRevoked(ctx, hit.claims)
+      if (trace && config.dpop) trace.step = 'binding'
       return (config.dpop ? await bindToProof(ctx, hit.claims, proof) : ctx) as AuthContext<Claims>
     }
 
-    const opened = await openToken(token)
+    const opened = await openToken(token, trace)
     const claims = opened.claims
+    if (trace) {
+      trace.claims = claims
+      trace.step = 'claims'
+    }
     const notAfter = checkClaims(
       claims,
       opened.protectedHeader.typ,
@@ -101,8 +123,10 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     const ctx = contextOf(token, source as TokenSource, payload, opened)
     // Revocation before the DPoP binding, on purpose: the binding records the proof in the replay
     // store last (RFC 9449 §11.1, dpop/index.ts), so a proof sent with a revoked token is not burnt.
+    if (trace && revocationChecks) trace.step = 'revocation'
     if (revocationChecks) await checkRevoked(ctx, claims)
     cache?.set(token, { ctx, claims, keys: opened.keyBinding }, notAfter)
+    if (trace && config.dpop) trace.step = 'binding'
     return (config.dpop ? await bindToProof(ctx, claims, proof) : ctx) as AuthContext<Claims>
   }
 
@@ -111,8 +135,14 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     token: string,
     source: TokenSource,
     proof: CheckedProof | undefined,
+    trace: Trace | undefined,
   ): Promise<AuthContext<Claims>> {
+    if (trace) trace.step = 'introspection'
     const claims = await introspector!.introspect(token)
+    if (trace) {
+      trace.claims = claims
+      trace.step = 'claims'
+    }
     checkAccessToken(claims)
     checkClaims(claims, undefined, introspectedRules, Date.now() / 1000)
     const payload = config.schema ? await applySchema(config.schema, claims) : claims
@@ -125,7 +155,9 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       roles: toRoles(readPath(claims, config.rolesClaim.path, config.rolesClaim.segments)),
       introspected: true,
     })
+    if (trace && revocationChecks) trace.step = 'revocation'
     if (revocationChecks) await checkRevoked(ctx, claims)
+    if (trace && config.dpop) trace.step = 'binding'
     return (config.dpop ? await bindToProof(ctx, claims, proof) : ctx) as AuthContext<Claims>
   }
 
@@ -134,10 +166,12 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
    * JWE is decrypted, then its nested JWS verified, or its JSON claims taken as they are when
    * `allowUnsignedPayload` says so. One await on the way to the signature, as before the split.
    */
-  async function openToken(token: string): Promise<OpenedToken> {
+  async function openToken(token: string, trace: Trace | undefined): Promise<OpenedToken> {
     let jws = token
     let encryption: AuthContext['encryption']
+    if (trace) trace.step = 'verify' // a token of no JWS or JWE shape is refused here
     if (tokenShape(token) === 'jwe') {
+      if (trace) trace.step = 'decrypt'
       if (!config.decryptor)
         throw new AuthError('token_malformed', 'encrypted tokens (JWE) are not accepted here')
       const decrypted = await config.decryptor.decrypt(token)
@@ -161,10 +195,17 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
         )
       jws = inner.jws
     } else if (config.decryptor?.required) {
+      if (trace) trace.step = 'decrypt'
       throw new AuthError('encryption_required', 'only encrypted tokens (JWE) are accepted')
+    }
+    if (trace) {
+      trace.step = 'verify'
+      trace.jws = jws
     }
     // Several issuers: the unverified iss picks the only keys and rules the token may pass with.
     const issuer = config.issuers ? config.issuers.forToken(jws) : config
+    if (trace) trace.issuer = issuer
+    if (onKeyFetch && issuer.keys instanceof RemoteKeySource) issuer.keys.onFetch(onKeyFetch)
     // Read before verifying: a refresh that drops a key while this verification runs makes the
     // cached result stale too (token/cache.ts).
     const keyBinding =
@@ -235,15 +276,32 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   }
 
   const metadataUrl = config.protectedResource?.metadataUrl
+  /** The AuthError to reject with (realm, DPoP challenge); anything else is rethrown as it is. */
+  function refusal(err: unknown, request: RequestLike): AuthError {
+    if (!isAuthError(err)) throw err
+    const error = err.withRealm(realm).withResourceMetadata(metadataUrl)
+    return config.dpop ? config.dpop.challenge(error, request) : error
+  }
+
   const authenticator: Authenticator<Claims> = {
     realm,
     protectedResource: config.protectedResource,
     authenticate(request) {
-      return run(request).catch((err: unknown) => {
-        if (!isAuthError(err)) throw err
-        const error = err.withRealm(realm).withResourceMetadata(metadataUrl)
-        throw config.dpop ? config.dpop.challenge(error, request) : error
-      })
+      if (observer === undefined)
+        return run(request).catch((err: unknown) => {
+          throw refusal(err, request)
+        })
+      // observe (issue 16): one event per request, accepted or refused (observe/observer.ts).
+      const trace = observer.start(request)
+      return run(request, trace).then(
+        (ctx) => {
+          observer.accepted(trace, ctx)
+          return ctx
+        },
+        (err: unknown) => {
+          throw observer.refused(trace, refusal(err, request))
+        },
+      )
     },
     async revoke(ctx) {
       if (!config.revocation)
@@ -253,6 +311,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   }
   if (cache) registerCache(authenticator, cache)
   if (introspector) registerIntrospector(authenticator, introspector)
+  observer?.register(authenticator)
   return authenticator
 }
 

@@ -195,6 +195,11 @@ export class AuthError extends Error {
     })
   }
 
+  /** A copy with another `cause` (explain mode wraps the original; never rendered). */
+  withCause(cause: unknown): AuthError {
+    return new AuthError(this.code, this.description, { ...this.#options(), cause })
+  }
+
   /** A copy that also renders the `DPoP` challenge (RFC 9449 §7.1). */
   withDpop(dpop: DpopChallenge): AuthError {
     return new AuthError(this.code, this.description, { ...this.#options(), dpop })

@@ -8,6 +8,18 @@ export type {
   DpopChallenge,
 } from './errors.js'
 export type * from './types.js'
+// observe (issue 16): decision events, key failure causes, explain mode.
+export { AuthExplanation, KeyFailureError } from './events.js'
+export type {
+  DecisionEvent,
+  DecisionStep,
+  ExplainedTime,
+  ExplainedValue,
+  Explanation,
+  KeyFailure,
+  KeyFailureReason,
+  KeyFetchEvent,
+} from './events.js'
 export { createMemoryRevocationStore } from './policy/revocation.js'
 export type { MemoryRevocationStore, MemoryRevocationStoreOptions } from './policy/revocation.js'
 export { createAuthenticator } from './authenticate.js'

@@ -158,6 +158,11 @@ const schema = v.object({
   protectedResource: v.optional(v.unknown()),
   // introspection: checked by resolveIntrospection (introspection/options.ts).
   introspection: v.optional(v.unknown()),
+  // observe (issue 16): checked by observe/observer.ts resolveObserveOptions.
+  onDecision: v.optional(v.unknown()),
+  onKeyFetch: v.optional(v.unknown()),
+  explain: v.optional(v.unknown()),
+  eventClaims: v.optional(v.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
 const multiIssuerSchema = v.partial(schema, ['algorithms', 'key'])

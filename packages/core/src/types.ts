@@ -1,6 +1,7 @@
 // Public types of @tokengate/core: the request it reads, the options it takes, the context it returns.
 import type { JWEHeaderParameters, JWK, JWSHeaderParameters, JWTPayload, KeyObject } from 'jose'
 import type { Duration } from './util/duration.js'
+import type { DecisionEvent, KeyFetchEvent } from './events.js'
 import type {
   AsymmetricJwsAlgorithm,
   JweContentEncryptionAlgorithm,
@@ -523,6 +524,43 @@ export interface CommonAuthenticatorOptions<Claims = DefaultClaims> {
   protectedResource?: ProtectedResourceOptions
   /** Token introspection (RFC 7662) for opaque tokens, or for every token. Default: none. */
   introspection?: IntrospectionOptions
+  // observe (issue 16): decision events and explain mode (events.ts, observe/, docs/debugging.md).
+  /**
+   * Called once per request with the decision, accepted or refused: step, code, status, issuer,
+   * `kid`, `alg`, cache hit, duration and, for key failures, the real cause. Never the token, a
+   * key or claim values beyond `sub`/`iss`/`aud` (see `eventClaims`). Synchronous; a listener that
+   * throws changes no decision (its first error is logged with console.error). Without it, no event
+   * is built. Default none.
+   *
+   * @example
+   * tokengate({ ...options, onDecision: (e) => e.outcome === 'refused' && log.warn(e) })
+   */
+  onDecision?: (event: DecisionEvent) => void
+  /**
+   * Called after every fetch of a remote key set (or discovery document), with its result: `ok`
+   * or the failure reason. Default none.
+   *
+   * @example
+   * createAuthenticator({ ...options, onKeyFetch: (e) => metrics.count('jwks', e.result) })
+   */
+  onKeyFetch?: (event: KeyFetchEvent) => void
+  /**
+   * Development: refusals carry expected against received (`iss`, `aud`, `typ`, `alg`, `kid`, time
+   * claims, the keys tried) in their `cause` and events, never in the response. Warns once at
+   * start-up. Adapters also turn it on for `DEBUG=tokengate`. Default false.
+   *
+   * @example
+   * createAuthenticator({ ...options, explain: process.env.NODE_ENV !== 'production' })
+   */
+  explain?: boolean
+  /**
+   * Claims copied into decision events beside `sub`, `iss` and `aud`, from verified tokens only.
+   * Needs `onDecision`. Default none.
+   *
+   * @example
+   * createAuthenticator({ ...options, onDecision, eventClaims: ['tenant', 'client_id'] })
+   */
+  eventClaims?: readonly string[]
 }
 
 /** One issuer (or a list of acceptable `iss` values) verified with one key configuration. */

@@ -27,6 +27,7 @@ export function tokengate<Claims = DefaultClaims>(
     createAuthenticator,
     optionsOrAuthenticator,
     adapterOptions,
+    process.env.DEBUG, // DEBUG=tokengate: explain mode (docs/debugging.md)
   )
   const resource = authenticator.protectedResource
   return (req, res, next) => {
@@ -146,7 +147,7 @@ export const authErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
 function guard(check: GuardCheck): RequestHandler {
   return (req, res, next) => {
     try {
-      check(req.auth ?? null)
+      check(req.auth ?? null, failureMode.get(req))
     } catch (err) {
       return fail(err, req, res, next)
     }

@@ -42,7 +42,13 @@ export function tokengate<Claims = DefaultClaims>(
 ):
   | MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
   | MiddlewareHandler<{ Variables: AuthVariables<Claims> }> {
-  const { authenticator, ...mode } = kit.setupAdapter(createAuthenticator, options, adapterOptions)
+  const { authenticator, ...mode } = kit.setupAdapter(
+    createAuthenticator,
+    options,
+    adapterOptions,
+    // DEBUG=tokengate (docs/debugging.md); Workers have no process unless nodejs_compat is on.
+    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DEBUG,
+  )
   const resource = authenticator.protectedResource
   return (async (c: Context<{ Variables: OptionalAuthVariables<Claims> }>, next) => {
     // RFC 9728 §3: the metadata document is public, answered before any authentication.
@@ -144,7 +150,7 @@ export const authErrorResponse: (err: AuthError) => Response = kit.authErrorResp
 function guard(check: GuardCheck): MiddlewareHandler {
   return async (c, next) => {
     try {
-      check((c.get('auth') as AuthContext | undefined) ?? null)
+      check((c.get('auth') as AuthContext | undefined) ?? null, failureMode.get(c))
     } catch (err) {
       return fail(err, c)
     }

@@ -39,7 +39,12 @@ export function tokengate<Claims = DefaultClaims>(
   options: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
 ): Middleware<OptionalAuthState<Claims>> {
-  const { authenticator, ...mode } = kit.setupAdapter(createAuthenticator, options, adapterOptions)
+  const { authenticator, ...mode } = kit.setupAdapter(
+    createAuthenticator,
+    options,
+    adapterOptions,
+    process.env.DEBUG, // DEBUG=tokengate: explain mode (docs/debugging.md)
+  )
   const resource = authenticator.protectedResource
   return async (ctx, next) => {
     // RFC 9728 §3: the metadata document is public, answered before any authentication.
@@ -143,7 +148,7 @@ export const clearAuthCookie: typeof cookies.clearAuthCookie = /* @__PURE__ */ k
 function guard(check: GuardCheck): Middleware {
   return async (ctx, next) => {
     try {
-      check((ctx.state as OptionalAuthState).auth ?? null)
+      check((ctx.state as OptionalAuthState).auth ?? null, failureMode.get(ctx))
     } catch (err) {
       return fail(err, ctx)
     }

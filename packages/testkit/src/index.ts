@@ -6,3 +6,5 @@ export * from './tokens.js'
 export * from './foreign.js'
 export * from './hostile.js'
 export * from './dpop.js'
+// A loopback issuer (discovery, RFC 8414 metadata, JWKS) for the CLI's doctor and explain tests.
+export * from './issuer.js'

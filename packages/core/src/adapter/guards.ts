@@ -9,6 +9,9 @@ import {
   type StepUpRequirement,
 } from '../policy/guards.js'
 import type { AuthContext, DefaultClaims } from '../types.js'
+import { isAuthError, type AuthError } from '../errors.js'
+import { observerOfContext } from '../observe/observer.js'
+import type { FailureMode } from './setup.js'
 
 /** The guards an adapter exports; `Handler` is its framework's middleware type. */
 export interface AdapterGuards<Handler, Claims = DefaultClaims> {
@@ -45,8 +48,11 @@ export interface AdapterGuards<Handler, Claims = DefaultClaims> {
   requireAuthentication(requirement: StepUpRequirement): Handler
 }
 
-/** A check of the request's context that throws an AuthError when it fails. */
-export type GuardCheck = (ctx: AuthContext<unknown> | null) => void
+/**
+ * A check of the request's context that throws an AuthError when it fails. The adapter passes the
+ * request's failure mode too, so a refusal is reported as a `step: 'guard'` decision event.
+ */
+export type GuardCheck = (ctx: AuthContext<unknown> | null, mode?: FailureMode) => void
 
 /**
  * The three guards over an adapter's `guard`, which runs a check on the request's context and
@@ -61,19 +67,38 @@ export function adapterGuards<Handler, Claims = DefaultClaims>(
   return {
     requireRoles(roles, options) {
       const list = toList(roles)
-      return guard((ctx) => requireRolesOf(ctx, list, options))
+      return guard(observed((ctx) => requireRolesOf(ctx, list, options)))
     },
     requireScopes(scopes) {
       const list = toList(scopes)
-      return guard((ctx) => requireScopesOf(ctx, list))
+      return guard(observed((ctx) => requireScopesOf(ctx, list)))
     },
     requireClaims<C>(predicate: (payload: C, ctx: AuthContext<C>) => boolean) {
-      return guard((ctx) => requireClaimsOf(ctx as AuthContext<C> | null, predicate))
+      return guard(observed((ctx) => requireClaimsOf(ctx as AuthContext<C> | null, predicate)))
     },
     requireAuthentication(requirement) {
       const stepUp = resolveStepUp(requirement)
       return guard((ctx) => requireAuthenticationOf(ctx, stepUp))
     },
+  }
+}
+
+/**
+ * A guard check whose refusal is reported to the observer of the authenticator that accepted the
+ * context (or of the request's tokengate(), for a request without one). Unobserved: no extra work
+ * beyond one WeakMap lookup on the refusal path.
+ */
+function observed(check: GuardCheck): GuardCheck {
+  return (ctx, mode) => {
+    try {
+      check(ctx)
+    } catch (err) {
+      const observer = isAuthError(err)
+        ? ((ctx ? observerOfContext(ctx) : undefined) ?? mode?.observer)
+        : undefined
+      observer?.guardRefused(err as AuthError, ctx)
+      throw err
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 // What every framework adapter resolves once at start-up, so the three adapters share one rule.
 import type { AuthError } from '../errors.js'
 import type { Authenticator, AuthenticatorOptions } from '../types.js'
+import { debugEnabled, debugListener } from '../observe/debug.js'
+import { observerOf, type GuardObserver } from '../observe/observer.js'
 
 /** How an adapter renders an AuthError: its own response, or the framework's error handling. */
 export type AdapterErrorMode = 'respond' | 'delegate'
@@ -26,6 +28,8 @@ export interface FailureMode {
   resourceMetadata?: string | undefined
   /** `'respond'` or `'delegate'`, as {@link AdapterOptions.onError}. */
   onError: AdapterErrorMode
+  /** Where guard refusals are reported as `step: 'guard'` decision events (issue 16). */
+  observer?: GuardObserver
 }
 
 /** What an adapter's `tokengate()` works with, resolved once. */
@@ -37,30 +41,36 @@ export interface AdapterSetup<Claims> extends FailureMode {
 /**
  * Resolves an adapter's arguments: an existing authenticator is used as it is, options build one
  * (so a bad option throws at start-up), and `onError` is checked. `create` is the adapter's
- * `createAuthenticator` from `@tokengate/core`, so the Node entry keeps its fast path.
+ * `createAuthenticator` from `@tokengate/core`, so the Node entry keeps its fast path. `debug` is
+ * the `DEBUG` environment variable, read by the adapter (the core reads no environment): when it
+ * names `tokengate` (docs/debugging.md), options without `explain` get `explain: true`, and
+ * options without `onDecision` log each decision with console.warn.
  *
  * @example
- * const { authenticator, ...mode } = setupAdapter(createAuthenticator, options, { onError: 'delegate' })
+ * const { authenticator, ...mode } = setupAdapter(createAuthenticator, options, { onError: 'delegate' }, process.env.DEBUG)
  */
 export function setupAdapter<Claims>(
   create: (options: AuthenticatorOptions<Claims>) => Authenticator<Claims>,
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
+  debug?: string,
 ): AdapterSetup<Claims> {
   const authenticator = isAuthenticator(optionsOrAuthenticator)
     ? optionsOrAuthenticator
-    : create(optionsOrAuthenticator)
+    : create(debugOptions(optionsOrAuthenticator, debug))
   const onError = adapterOptions.onError ?? 'respond'
   if (onError !== 'respond' && onError !== 'delegate') {
     throw new TypeError(
       `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}`,
     )
   }
+  const observer = observerOf(authenticator)
   return {
     authenticator,
     onError,
     realm: authenticator.realm,
     resourceMetadata: authenticator.protectedResource?.metadataUrl,
+    ...(observer && { observer }),
   }
 }
 
@@ -73,6 +83,18 @@ export function setupAdapter<Claims>(
  */
 export function withChallenge(err: AuthError, mode: FailureMode | undefined): AuthError {
   return err.withRealm(mode?.realm).withResourceMetadata(mode?.resourceMetadata)
+}
+/** DEBUG=tokengate: explain mode and a logging listener, unless the options chose otherwise. */
+function debugOptions<Claims>(
+  options: AuthenticatorOptions<Claims>,
+  debug: string | undefined,
+): AuthenticatorOptions<Claims> {
+  if (!debugEnabled(debug) || typeof options !== 'object' || options === null) return options
+  return {
+    ...options,
+    explain: options.explain ?? true,
+    onDecision: options.onDecision ?? debugListener,
+  }
 }
 
 /**

@@ -32,8 +32,7 @@ const JOSE_SHAPE = /^[^.]+\.[^.]*\.[^.]*(?:\.[^.]*\.[^.]*)?$/
 export class Introspector {
   readonly #config: IntrospectionConfig
   readonly #checkSignature: SignatureCheck
-  readonly #active:
-    Lru<string, { answer: Answer; notAfter: number; bytes: number }> | undefined
+  readonly #active: Lru<string, { answer: Answer; notAfter: number; bytes: number }> | undefined
   /** Epoch ms until which the token is known inactive. */
   readonly #inactive: Lru<string, number> | undefined
   readonly #inflight = new Map<string, Promise<Answer>>()

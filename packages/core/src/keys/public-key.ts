@@ -19,6 +19,14 @@ export const MAX_CANDIDATES = 5
 /** Finds the keys to try for one token; throws AuthError `key_not_found` / `keys_unavailable`. */
 export interface KeySource {
   select(alg: string, kid: string | undefined): readonly CryptoKey[] | Promise<readonly CryptoKey[]>
+  /** The configured keys by `kid` and algorithms, for explain mode (issue 16); never key material. */
+  describe?(): KeyDescription[]
+}
+
+/** A configured key as explain mode lists it: its `kid` and the algorithms it may verify. */
+export interface KeyDescription {
+  kid: string | undefined
+  algorithms: readonly string[]
 }
 
 /** A key in the form jose imports, with its description. */

@@ -1,10 +1,13 @@
 // Remote keys: a JWKS fetched from `jwksUri` or found through discovery, cached, refreshed with a cooldown.
 import type { JWK } from 'jose'
 import { AuthError } from '../errors.js'
+import { KeyFailureError, type KeyFetchEvent } from '../events.js'
+import { describeFetchFailure, safeUrl } from './fetch-failure.js'
 import {
   fittingAlgorithms,
   importFor,
   MAX_CANDIDATES,
+  type KeyDescription,
   prepareJwk,
   type KeySource,
   type PreparedKey,
@@ -66,10 +69,22 @@ export class RemoteKeySource implements KeySource {
   #lastError: unknown
   #inflight: Promise<void> | undefined
   #jwksUri: string | undefined
+  /** onKeyFetch listeners (issue 16): every authenticator observing this source. */
+  readonly #fetchListeners = new Set<(event: KeyFetchEvent) => void>()
 
   constructor(config: RemoteKeysConfig) {
     this.#config = config
     this.#jwksUri = config.jwksUri
+  }
+
+  /** Reports every fetch (ok or failed, background refreshes included) to `listener`. */
+  onFetch(listener: (event: KeyFetchEvent) => void): void {
+    this.#fetchListeners.add(listener)
+  }
+
+  /** The keys of the current set (none before the first fetch), for explain mode. */
+  describe(): KeyDescription[] {
+    return (this.#set?.entries ?? []).map((e) => ({ kid: e.kid, algorithms: e.algs }))
   }
 
   /** The current generation: read it before a verification, store it with the cached result. */
@@ -119,12 +134,15 @@ export class RemoteKeySource implements KeySource {
       matches = match(set, alg, kid)
     }
     if (matches.length === 0) {
-      throw new AuthError(
-        'key_not_found',
+      const description =
         kid === undefined
           ? `no key in the key set for alg ${alg}`
-          : 'no key in the key set matches the token kid',
-      )
+          : 'no key in the key set matches the token kid'
+      throw new AuthError('key_not_found', description, {
+        cause: new KeyFailureError('no_matching_key', description, {
+          ...(this.#jwksUri !== undefined && { url: safeUrl(this.#jwksUri) }),
+        }),
+      })
     }
     const importKey = this.#config.importKey ?? importFor
     const keys: CryptoKey[] = []
@@ -137,8 +155,14 @@ export class RemoteKeySource implements KeySource {
       const key = await imported
       if (key) keys.push(key)
     }
-    if (keys.length === 0)
-      throw new AuthError('key_not_found', 'the matching key in the key set cannot be used')
+    if (keys.length === 0) {
+      const description = 'the matching key in the key set cannot be used'
+      throw new AuthError('key_not_found', description, {
+        cause: new KeyFailureError('unusable_key', description, {
+          ...(this.#jwksUri !== undefined && { url: safeUrl(this.#jwksUri) }),
+        }),
+      })
+    }
     // Into the table of the set the keys came from: when a refresh replaced it while the import
     // ran, this table is already unreachable, so a removed key never re-enters the current set.
     // Bounded: only kids present in the set (times the allowed algs) ever get an entry.
@@ -166,11 +190,23 @@ export class RemoteKeySource implements KeySource {
         : Promise.resolve()
     }
     this.#lastAttempt = Date.now()
-    const inflight = this.#load(AbortSignal.timeout(this.#config.timeoutMs))
-      .catch((err: unknown) => {
-        this.#lastError = err
-        throw err
-      })
+    const signal = AbortSignal.timeout(this.#config.timeoutMs)
+    const started = this.#fetchListeners.size > 0 ? Date.now() : 0
+    const inflight = this.#load(signal)
+      .then(
+        (count) => this.#report(started, { result: 'ok', status: 200, keys: count }),
+        (err: unknown) => {
+          // The cause of every keys_unavailable until the next attempt: always a KeyFailureError.
+          const failure = describeFetchFailure(
+            err,
+            signal,
+            safeUrl(this.#jwksUri ?? this.#config.discovery ?? ''),
+          )
+          this.#lastError = failure
+          this.#report(started, { result: failure.reason, failure: failure.toJSON() })
+          throw failure
+        },
+      )
       .finally(() => {
         this.#inflight = undefined
       })
@@ -178,11 +214,29 @@ export class RemoteKeySource implements KeySource {
     return inflight
   }
 
-  async #load(signal: AbortSignal): Promise<void> {
+  /** Tells the onKeyFetch listeners; a throwing listener changes nothing (observe/observer.ts). */
+  #report(started: number, event: Omit<KeyFetchEvent, 'url' | 'durationMs'>): void {
+    if (this.#fetchListeners.size === 0) return
+    const url = safeUrl(this.#jwksUri ?? this.#config.discovery ?? '')
+    const full: KeyFetchEvent = { ...event, url, durationMs: Date.now() - started }
+    for (const listener of this.#fetchListeners) {
+      try {
+        listener(full)
+      } catch {
+        // A listener's bug must not turn a key fetch into a failure; observe/ reports it.
+      }
+    }
+  }
+
+  /** Fetches and installs the key set; resolves to the number of usable keys. */
+  async #load(signal: AbortSignal): Promise<number> {
     this.#jwksUri ??= await discoverJwksUri(this.#config.discovery as string, signal, this.#config)
     const body = await fetchJson(this.#jwksUri, signal, this.#config.headers)
     const keys = (body as { keys?: unknown } | undefined)?.keys
-    if (!Array.isArray(keys)) throw new Error('the response is not a JWK Set (RFC 7517 §5)')
+    if (!Array.isArray(keys))
+      throw new KeyFailureError('not_a_jwks', 'the response is not a JWK Set (RFC 7517 §5)', {
+        url: safeUrl(this.#jwksUri),
+      })
     const entries: RemoteEntry[] = []
     for (const jwk of keys) {
       const entry = toEntry(jwk, this.#config.algorithms)
@@ -195,6 +249,7 @@ export class RemoteKeySource implements KeySource {
     }
     this.#set = { entries, fetchedAt: Date.now(), resolved: new Map() }
     this.#lastError = undefined
+    return entries.length
   }
 }
 
@@ -247,10 +302,16 @@ async function discoverJwksUri(
     let doc: { issuer?: unknown; jwks_uri?: unknown } | undefined
     try {
       doc = (await fetchJson(candidate, signal)) as typeof doc
-      if (doc?.issuer !== issuer) throw new Error('the discovery document names another issuer')
+      const where = { url: safeUrl(candidate) }
+      if (doc?.issuer !== issuer)
+        throw new KeyFailureError('discovery', 'the discovery document names another issuer', where)
       if (typeof doc.jwks_uri !== 'string')
-        throw new Error('the discovery document has no jwks_uri')
-      checkDiscoveredJwksUri(doc.jwks_uri, url.origin, config)
+        throw new KeyFailureError('discovery', 'the discovery document has no jwks_uri', where)
+      try {
+        checkDiscoveredJwksUri(doc.jwks_uri, url.origin, config)
+      } catch (err) {
+        throw new KeyFailureError('discovery', (err as Error).message, where)
+      }
       return doc.jwks_uri
     } catch (err) {
       failure = err
@@ -332,21 +393,47 @@ async function fetchJson(
   signal: AbortSignal,
   headers?: Record<string, string>,
 ): Promise<unknown> {
-  const response = await fetch(url, {
-    signal,
-    redirect: 'manual',
-    headers: { accept: 'application/json', ...headers },
-  })
+  const where = safeUrl(url)
+  let response: Response
+  try {
+    response = await fetch(url, {
+      signal,
+      redirect: 'manual',
+      headers: { accept: 'application/json', ...headers },
+    })
+  } catch (err) {
+    throw describeFetchFailure(err, signal, where)
+  }
   if (response.status !== 200) {
     await response.body?.cancel().catch(() => undefined)
-    throw new Error(`unexpected HTTP status ${response.status}`)
+    const redirect =
+      response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : ''
+    throw new KeyFailureError(
+      'http_status',
+      `unexpected HTTP status ${response.status}${redirect}`,
+      {
+        status: response.status,
+        url: where,
+      },
+    )
   }
   const declared = Number(response.headers.get('content-length') ?? 0)
   if (declared > MAX_BODY_BYTES) {
     await response.body?.cancel().catch(() => undefined)
-    throw new Error('response too large')
+    throw new KeyFailureError('too_large', 'response too large', { url: where })
   }
-  return JSON.parse(await readCapped(response))
+  let text: string
+  try {
+    text = await readCapped(response)
+  } catch (err) {
+    throw describeFetchFailure(err, signal, where)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    // No parser message: it may quote the body.
+    throw new KeyFailureError('bad_json', 'the response is not JSON', { url: where, cause: err })
+  }
 }
 
 async function readCapped(response: Response): Promise<string> {
@@ -360,7 +447,7 @@ async function readCapped(response: Response): Promise<string> {
     size += value.length
     if (size > MAX_BODY_BYTES) {
       await reader.cancel().catch(() => undefined)
-      throw new Error('response too large')
+      throw new KeyFailureError('too_large', 'response too large')
     }
     chunks.push(value)
   }
@@ -370,5 +457,9 @@ async function readCapped(response: Response): Promise<string> {
     bytes.set(chunk, offset)
     offset += chunk.length
   }
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch (err) {
+    throw new KeyFailureError('bad_json', 'the response is not UTF-8 text', { cause: err })
+  }
 }

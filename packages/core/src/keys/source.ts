@@ -8,6 +8,7 @@ import {
   MAX_CANDIDATES,
   prepareJwk,
   prepareKey,
+  type KeyDescription,
   type KeySource,
   type PreparedKey,
 } from './public-key.js'
@@ -235,6 +236,11 @@ export class StaticKeySource implements KeySource {
   ) {
     this.#entries = entries
     this.#byKid = byKid
+  }
+
+  /** The configured keys by `kid` and algorithms, for explain mode. */
+  describe(): KeyDescription[] {
+    return this.#entries.map((e) => ({ kid: e.kid, algorithms: e.algs }))
   }
 
   select(
