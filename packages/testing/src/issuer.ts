@@ -26,6 +26,11 @@ export interface LoopbackIssuerOptions {
   enc?: string
   /** A path under the origin for the issuer identifier (`/realms/test`). Default: none. */
   path?: string
+  /**
+   * Where the JWK Set is served, under the issuer URL, for providers with their own layout
+   * (Cloudflare Access: `'/cdn-cgi/access/certs'`). Default `'/.well-known/jwks.json'`.
+   */
+  jwksPath?: string
 }
 
 /** Options of one token signed by {@link LoopbackIssuer.sign}. */
@@ -103,7 +108,7 @@ interface Current {
 }
 
 /**
- * Starts a loopback issuer on 127.0.0.1 (a random port), serving `/.well-known/jwks.json`,
+ * Starts a loopback issuer on 127.0.0.1 (a random port), serving its JWKS (`jwksPath`),
  * `/.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.
  *
  * @example
@@ -120,6 +125,9 @@ export async function startIssuer(options: LoopbackIssuerOptions = {}): Promise<
   if (path !== '' && !path.startsWith('/'))
     throw new TypeError(`startIssuer: options.path must start with "/" (got "${path}")`)
   const enc = options.enc ?? 'A256GCM'
+  const jwksPath = options.jwksPath ?? '/.well-known/jwks.json'
+  if (!jwksPath.startsWith('/'))
+    throw new TypeError(`startIssuer: options.jwksPath must start with "/" (got "${jwksPath}")`)
 
   const fresh = async (): Promise<Map<string, TestKeys>> =>
     new Map(await Promise.all(algorithms.map(async (alg) => [alg, await makeKeys(alg)] as const)))
@@ -142,7 +150,7 @@ export async function startIssuer(options: LoopbackIssuerOptions = {}): Promise<
     const answer = () => {
       const route = (req.url ?? '').split('?')[0] ?? ''
       if (failing !== undefined) return json(res, failing, { error: 'temporarily_unavailable' })
-      if (route === `${path}/.well-known/jwks.json`) return json(res, 200, publicJwks())
+      if (route === `${path}${jwksPath}`) return json(res, 200, publicJwks())
       if (
         route === `${path}/.well-known/openid-configuration` ||
         route === `/.well-known/oauth-authorization-server${path}`
@@ -166,7 +174,7 @@ export async function startIssuer(options: LoopbackIssuerOptions = {}): Promise<
   })
   const { port } = server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}${path}`
-  const jwksUri = `${url}/.well-known/jwks.json`
+  const jwksUri = `${url}${jwksPath}`
 
   const keyFor = (alg?: string): TestKeys => {
     const chosen = alg ?? algorithms[0]!
