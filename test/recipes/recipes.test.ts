@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // ---- the page's blocks, verbatim ------------------------------------------------------------
 
-export async function cookieSessionApp(signingKey: Uint8Array) {
+async function cookieSessionApp(signingKey: Uint8Array) {
   const issuer = createTokenIssuer({
     signingKey,
     alg: 'HS256',
@@ -45,7 +45,7 @@ export async function cookieSessionApp(signingKey: Uint8Array) {
   return app
 }
 
-export function rotatingSecretOptions(current: Uint8Array, previous: Uint8Array) {
+function rotatingSecretOptions(current: Uint8Array, previous: Uint8Array) {
   const oct = (secret: Uint8Array, kid: string) => ({
     kty: 'oct',
     k: Buffer.from(secret).toString('base64url'),
@@ -59,7 +59,7 @@ export function rotatingSecretOptions(current: Uint8Array, previous: Uint8Array)
   } satisfies AuthenticatorOptions
 }
 
-export function auth0App(domain: string, audience: string) {
+function auth0App(domain: string, audience: string) {
   const app = express()
   app.use(
     tokengate({
@@ -77,7 +77,7 @@ export function auth0App(domain: string, audience: string) {
   return app
 }
 
-export function cloudflareAccessOptions(teamDomain: string, audTag: string) {
+function cloudflareAccessOptions(teamDomain: string, audTag: string) {
   return {
     algorithms: ['RS256'],
     key: { jwksUri: `${teamDomain}/cdn-cgi/access/certs` },
@@ -90,7 +90,7 @@ export function cloudflareAccessOptions(teamDomain: string, audTag: string) {
   } satisfies AuthenticatorOptions
 }
 
-export function multiIssuerOptions(
+function multiIssuerOptions(
   workforce: { url: string; jwksUri: string },
   customers: { url: string; jwksUri: string },
 ) {
@@ -112,7 +112,7 @@ export function multiIssuerOptions(
   } satisfies AuthenticatorOptions
 }
 
-export function behindProxyApp(secret: Uint8Array) {
+function behindProxyApp(secret: Uint8Array) {
   const app = express()
   app.set('trust proxy', 1) // one proxy hop: req.protocol follows X-Forwarded-Proto
   app.use(
