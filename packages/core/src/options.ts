@@ -8,6 +8,7 @@ import { resolveDecryptOptions, type Decryptor } from './token/jwe.js'
 import { resolveDpop, type Dpop } from './dpop/index.js'
 import { parseDuration } from './util/duration.js'
 import type { ExtractConfig } from './request/extract.js'
+import { resolveSkip, type SkipRule } from './request/skip.js'
 import type { ZodType } from 'zod'
 import { NO_KEYS, resolveIssuers, type IssuerSet } from './policy/issuers.js'
 import { JWS_ALGORITHM_NAMES, jwsAlgorithm } from './keys/algorithms.js'
@@ -20,7 +21,7 @@ import type {
   MultiIssuerOptions,
   SingleIssuerOptions,
 } from './types.js'
-import { unknownOptionError } from './util/options.js'
+import { checkIsRevokedHook, unknownOptionError } from './util/options.js'
 
 const bool = z.boolean({ message: 'must be true or false' })
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
@@ -154,6 +155,10 @@ const schema = z.strictObject({
   dpop: z.optional(z.unknown()),
   trustProxy: z.optional(z.unknown()),
   issuers: z.optional(z.unknown()),
+  // idioms (issue 15): checked by resolveSkip (request/skip.ts) and resolveIdioms.
+  preflight: z.optional(z.unknown()),
+  skip: z.optional(z.unknown()),
+  passthrough: z.optional(z.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
 const multiIssuerSchema = z.partial(schema, { algorithms: true, key: true })
@@ -179,6 +184,10 @@ export interface ResolvedOptions {
   issuers: IssuerSet | undefined
   /** Set when options.dpop is on (RFC 9449). */
   dpop: Dpop | undefined
+  /** idioms (issue 15): preflights pass, requests skipped, refusals left anonymous. */
+  preflight: boolean
+  skip: SkipRule | undefined
+  passthrough: boolean
 }
 
 /**
@@ -297,7 +306,7 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
 /** What both forms share, resolved after the keys: revocation, optional, CSRF, JWE, realm. */
 function resolvePolicy(o: CommonOptions) {
   return {
-    isRevoked: o.isRevoked as ResolvedOptions['isRevoked'],
+    isRevoked: checkedIsRevoked(o.isRevoked),
     revocation: resolveRevocation(o.revocation, 'options.revocation'),
     optional: o.optional ?? false,
     csrf:
@@ -313,7 +322,26 @@ function resolvePolicy(o: CommonOptions) {
     decryptor:
       o.decrypt === undefined ? undefined : resolveDecryptOptions(o.decrypt, 'options.decrypt'),
     realm: o.realm,
+    ...resolveIdioms(o),
   }
+}
+
+// idioms (issue 15): preflight, skip and passthrough, each checked with the fix in its message.
+function resolveIdioms(o: CommonOptions) {
+  for (const name of ['preflight', 'passthrough'] as const)
+    if (o[name] !== undefined && typeof o[name] !== 'boolean')
+      throw new TypeError(`tokengate: options.${name} must be true or false`)
+  return {
+    preflight: o.preflight ?? true,
+    skip: resolveSkip(o.skip, 'options.skip'),
+    passthrough: o.passthrough ?? false,
+  }
+}
+
+// idioms (issue 15): a hook written for express-jwt or koa-jwt is refused with the fix.
+function checkedIsRevoked(hook: unknown): ResolvedOptions['isRevoked'] {
+  checkIsRevokedHook(hook, 'options.isRevoked')
+  return hook as ResolvedOptions['isRevoked']
 }
 
 function toList(value: string | readonly string[]): string[] {

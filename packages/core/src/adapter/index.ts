@@ -1,5 +1,5 @@
 // @tokengate/core/adapter: what the framework adapters share (never part of an app's API).
-export { authErrorResponse, setupAdapter } from './setup.js'
+export { authErrorResponse, setupAdapter, setupPerKey } from './setup.js'
 export type { AdapterErrorMode, AdapterOptions, AdapterSetup, FailureMode } from './setup.js'
 export { adapterGuards, toList } from './guards.js'
 export type { AdapterGuards, GuardCheck } from './guards.js'

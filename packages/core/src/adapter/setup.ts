@@ -1,6 +1,7 @@
 // What every framework adapter resolves once at start-up, so the three adapters share one rule.
 import type { AuthError } from '../errors.js'
-import type { Authenticator, AuthenticatorOptions } from '../types.js'
+import type { AuthAttempt, Authenticator, AuthenticatorOptions, RequestLike } from '../types.js'
+import { rejectUnknownOptions } from '../util/options.js'
 
 /** How an adapter renders an AuthError: its own response, or the framework's error handling. */
 export type AdapterErrorMode = 'respond' | 'delegate'
@@ -16,6 +17,12 @@ export interface AdapterOptions {
    * `cause` is the AuthError, so `app.onError` decides (Hono's default handler sends `res` as is).
    */
   onError?: AdapterErrorMode
+  /**
+   * Where the context lives: `req[property]` (Express), `ctx.state[property]` (Koa),
+   * `c.get(property)` (Hono). Default `'auth'`; `'user'` for apps coming from koa-jwt or
+   * express-jwt's `requestProperty: 'user'`. The refusal under `passthrough` is always `authError`.
+   */
+  property?: string
 }
 
 /** How the `tokengate()` that ran on a request wants failures rendered; guards follow it. */
@@ -24,18 +31,23 @@ export interface FailureMode {
   realm: string | undefined
   /** `'respond'` or `'delegate'`, as {@link AdapterOptions.onError}. */
   onError: AdapterErrorMode
+  /** Where this `tokengate()` puts the context ({@link AdapterOptions.property}); guards read it there. */
+  property: string
 }
 
 /** What an adapter's `tokengate()` works with, resolved once. */
 export interface AdapterSetup<Claims> extends FailureMode {
   /** The given authenticator, or the one built from the options. */
   authenticator: Authenticator<Claims>
+  /** `authenticator.attempt`, or, for an authenticator without it, `authenticate` without refusals. */
+  attempt(request: RequestLike): Promise<AuthAttempt<Claims>>
 }
 
 /**
  * Resolves an adapter's arguments: an existing authenticator is used as it is, options build one
- * (so a bad option throws at start-up), and `onError` is checked. `create` is the adapter's
- * `createAuthenticator` from `@tokengate/core`, so the Node entry keeps its fast path.
+ * (so a bad option throws at start-up), and `onError` and `property` are checked. `create` is the
+ * adapter's `createAuthenticator` from `@tokengate/core`, so the Node entry keeps its fast path.
+ * `reserved`: names `property` may not take because the framework's request already has them.
  *
  * @example
  * const { authenticator, ...mode } = setupAdapter(createAuthenticator, options, { onError: 'delegate' })
@@ -44,17 +56,84 @@ export function setupAdapter<Claims>(
   create: (options: AuthenticatorOptions<Claims>) => Authenticator<Claims>,
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
+  reserved: readonly string[] = [],
 ): AdapterSetup<Claims> {
+  const { onError, property } = checkAdapterOptions(adapterOptions, reserved)
   const authenticator = isAuthenticator(optionsOrAuthenticator)
     ? optionsOrAuthenticator
     : create(optionsOrAuthenticator)
+  const attempt =
+    typeof authenticator.attempt === 'function'
+      ? authenticator.attempt.bind(authenticator)
+      : (request: RequestLike) =>
+          authenticator
+            .authenticate(request)
+            .then((context) => ({ context, refusal: undefined }))
+  return { authenticator, attempt, onError, realm: authenticator.realm, property }
+}
+
+/** The adapter's own options, checked at start-up: unknown names, `onError`, `property`. */
+function checkAdapterOptions(
+  adapterOptions: AdapterOptions,
+  reserved: readonly string[],
+): { onError: AdapterErrorMode; property: string } {
+  if (typeof adapterOptions !== 'object' || adapterOptions === null)
+    throw new TypeError('tokengate: adapterOptions must be an object { onError?, property? }')
+  rejectUnknownOptions(
+    adapterOptions,
+    ['onError', 'property'],
+    'adapterOptions',
+    'the adapter takes { onError?, property? }',
+  )
   const onError = adapterOptions.onError ?? 'respond'
   if (onError !== 'respond' && onError !== 'delegate') {
     throw new TypeError(
       `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}`,
     )
   }
-  return { authenticator, onError, realm: authenticator.realm }
+  return { onError, property: checkProperty(adapterOptions.property, reserved) }
+}
+
+// idioms (issue 15): the property must be a plain name that holds nothing of the framework's own.
+function checkProperty(value: unknown, reserved: readonly string[]): string {
+  if (value === undefined) return 'auth'
+  if (typeof value !== 'string' || !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(value))
+    throw new TypeError(
+      `tokengate: adapterOptions.property must be a property name such as 'auth' or 'user'`,
+    )
+  if (value in Object.prototype || value === 'authError' || reserved.includes(value))
+    throw new TypeError(
+      `tokengate: adapterOptions.property '${value}' is taken (by the framework, by Object.prototype, or by authError, where passthrough puts refusals): choose another name such as 'auth' or 'user'`,
+    )
+  return value
+}
+
+/**
+ * Builds an adapter's setup once per key (Hono on Workers: the `c.env` object, the same for every
+ * request of an isolate), from a factory of options; never per request, so the key and token
+ * caches survive. A factory that throws is not remembered: the next request tries again.
+ *
+ * @example
+ * const setupFor = setupPerKey(createAuthenticator, (env: Env) => ({ algorithms: ['HS256'], key: env.JWT_SECRET }))
+ * const { attempt } = setupFor(c.env ?? NO_ENV, c.env)
+ */
+export function setupPerKey<Claims, Arg>(
+  create: (options: AuthenticatorOptions<Claims>) => Authenticator<Claims>,
+  factory: (arg: Arg) => AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  adapterOptions: AdapterOptions = {},
+  reserved: readonly string[] = [],
+): (key: object, arg: Arg) => AdapterSetup<Claims> {
+  // The adapter's own options need no factory: a mistake there fails when tokengate() is called.
+  checkAdapterOptions(adapterOptions, reserved)
+  const built = new WeakMap<object, AdapterSetup<Claims>>()
+  return (key, arg) => {
+    let setup = built.get(key)
+    if (!setup) {
+      setup = setupAdapter(create, factory(arg), adapterOptions, reserved)
+      built.set(key, setup)
+    }
+    return setup
+  }
 }
 
 /**
