@@ -13,11 +13,6 @@ export interface Config {
 export function createApp(config: Config): Server {
   const app = express()
 
-  app.get('/health', (_req, res) => {
-    res.json({ ok: true })
-  })
-
-  // `.unless({ path: ['/health'] })`: the public route is mounted before tokengate.
   app.use(
     tokengate({
       algorithms: ['ES256'],
@@ -26,9 +21,13 @@ export function createApp(config: Config): Server {
       audience: config.audience,
       from: { header: true, cookie: config.cookie }, // getToken
       roles: { claim: 'permissions' }, // express-jwt-permissions' permissionsProperty
+      skip: { path: ['/health'] }, // .unless({ path: ['/health'] })
     }),
   )
 
+  app.get('/health', (_req, res) => {
+    res.json({ ok: true })
+  })
   app.get('/api/me', (req, res) => {
     res.json({ sub: req.auth?.payload.sub })
   })

@@ -55,7 +55,7 @@ const expected: Record<RequestName, Expectation> = {
   'permission present': { status: 200 },
   'permission missing': { status: 403 },
   'public route without a token': { status: 200 },
-  'CORS preflight': { status: 401, differs: { before: 200, section: 'cors-preflights' } },
+  'CORS preflight': { status: 200 },
 }
 
 let issuer: LoopbackIssuer
@@ -104,5 +104,22 @@ describe('express-jwt 8 (before) and @tokengate/express (after)', () => {
       after: await statusOf(urls.after, requests[name]),
     }
     expect(got).toEqual({ before: differs?.before ?? status, after: status })
+  })
+})
+
+describe('leftover option names', () => {
+  it('fail at start-up with the tokengate name (#leftover-option-names-fail-at-start-up-with-a-hint)', async () => {
+    expect(anchors(guide)).toContain('leftover-option-names-fail-at-start-up-with-a-hint')
+    const { tokengate } = await import('@tokengate/express')
+    expect(() =>
+      tokengate({
+        key: 'k'.repeat(32),
+        algorithms: ['HS256'],
+        credentialsRequired: false,
+        requestProperty: 'user',
+      } as never),
+    ).toThrow(
+      /options\.credentialsRequired: express-jwt's credentialsRequired: false is optional: true.*options\.requestProperty: express-jwt's requestProperty is the adapter option property/,
+    )
   })
 })

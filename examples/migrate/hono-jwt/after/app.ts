@@ -35,6 +35,8 @@ export function createApp(config: Config): Server {
   app.get('/api/me', (c) => c.json({ sub: c.get('auth').payload.sub }))
   app.post('/api/notes', (c) => c.json({ by: c.get('auth').payload.sub }, 201))
   app.get('/api/admin', requireRoles('admin:write'), (c) => c.json({ admin: true }))
+  // What a CORS set-up answers to a preflight that reaches the routes.
+  app.options('/api/*', (c) => c.body(null, 204))
   app.get('/jwk/me', (c) => c.json({ sub: c.get('auth').payload.sub }))
   return createAdaptorServer({ fetch: app.fetch }) as Server
 }

@@ -52,7 +52,7 @@ const expected: Record<RequestName, Expectation> = {
   'permission present': { status: 200 },
   'permission missing': { status: 403 },
   'public route without a token': { status: 200 },
-  'CORS preflight': { status: 401 },
+  'CORS preflight': { status: 204, differs: { before: 401, section: 'cors-preflights' } },
 }
 
 let issuer: LoopbackIssuer
@@ -162,5 +162,19 @@ describe('start-up', () => {
     expect(() => tokengate({ algorithms: ['HS256'], key: 'shared-secret' })).toThrow(
       /options\.key .*HS256.*32 bytes/,
     )
+  })
+})
+
+describe('leftover option names', () => {
+  it('fail at start-up with the tokengate name (#leftover-option-names-fail-at-start-up-with-a-hint)', async () => {
+    expect(anchors(guide)).toContain('leftover-option-names-fail-at-start-up-with-a-hint')
+    const { tokengate } = await import('@tokengate/hono')
+    expect(() =>
+      tokengate({
+        key: 'k'.repeat(32),
+        algorithms: ['HS256'],
+        verification: { aud: 'x' },
+      } as never),
+    ).toThrow(/options\.verification: Hono's verification: iss is issuer, aud is audience/)
   })
 })

@@ -52,7 +52,7 @@ const expected: Record<RequestName, Expectation> = {
   'permission present': { status: 200 },
   'permission missing': { status: 403 },
   'public route without a token': { status: 200 },
-  'CORS preflight': { status: 401 },
+  'CORS preflight': { status: 204, differs: { before: 401, section: 'cors-preflights' } },
 }
 
 let issuer: LoopbackIssuer
@@ -113,5 +113,15 @@ describe('start-up', () => {
     expect(() => tokengate({ algorithms: ['HS256'], key: 'shared-secret' })).toThrow(
       /options\.key .*HS256.*32 bytes/,
     )
+  })
+})
+
+describe('leftover option names', () => {
+  it('fail at start-up with the tokengate name (#leftover-option-names-fail-at-start-up-with-a-hint)', async () => {
+    expect(anchors(guide)).toContain('leftover-option-names-fail-at-start-up-with-a-hint')
+    const { tokengate } = await import('@tokengate/koa')
+    expect(() =>
+      tokengate({ key: 'k'.repeat(32), algorithms: ['HS256'], cookie: 'access_token' } as never),
+    ).toThrow(/options\.cookie: koa-jwt's and Hono's cookie is from\.cookie/)
   })
 })
