@@ -112,6 +112,21 @@ function multiIssuerOptions(
   } satisfies AuthenticatorOptions
 }
 
+function tenantOptions(tenants: Map<string, { jwksUri: string }>) {
+  return {
+    issuers: (iss: string) => {
+      const tenant = tenants.get(iss) // your tenant directory, never the iss string itself
+      if (tenant === undefined) return undefined
+      return {
+        issuer: iss,
+        key: { jwksUri: tenant.jwksUri },
+        algorithms: ['ES256'],
+        audience: 'https://api.example.com',
+      }
+    },
+  } satisfies AuthenticatorOptions
+}
+
 function behindProxyApp(secret: Uint8Array) {
   const app = express()
   app.set('trust proxy', 1) // one proxy hop: req.protocol follows X-Forwarded-Proto
@@ -163,7 +178,7 @@ const codeOf = (p: Promise<unknown>) =>
 
 it('every ts block of docs/recipes.md is in this file, verbatim', () => {
   const blocks = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
-  expect(blocks).toHaveLength(6)
+  expect(blocks).toHaveLength(7)
   for (const block of blocks) expect(self).toContain(block)
 })
 
@@ -329,6 +344,31 @@ describe('Multiple issuers', () => {
     expect(await run(await customers.sign({ sub: 'x' }, { issuer: workforce.url }))).toMatch(
       /^401 /,
     )
+  })
+})
+
+describe('Multiple issuers: tenants resolved per issuer', () => {
+  it('a listed tenant verifies with its own keys; an unlisted issuer is issuer_unknown', async () => {
+    const acme = await issuer({ algorithms: ['ES256'], audience: 'https://api.example.com' })
+    const globex = await issuer({ algorithms: ['ES256'], audience: 'https://api.example.com' })
+    const tenants = new Map([[acme.url, { jwksUri: acme.jwksUri }]])
+    const auth = createAuthenticator(tenantOptions(tenants))
+    const run = async (token: string) =>
+      codeOf(
+        auth.authenticate({
+          method: 'GET',
+          url: '/',
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      )
+    const initech = await issuer({ algorithms: ['ES256'], audience: 'https://api.example.com' })
+    expect(await run(await acme.sign({ sub: 'a' }))).toBe('accepted')
+    expect(await run(await globex.sign({ sub: 'g' }))).toBe('401 issuer_unknown')
+    // A tenant added at run time is found on its first token.
+    tenants.set(initech.url, { jwksUri: initech.jwksUri })
+    expect(await run(await initech.sign({ sub: 'i' }))).toBe('accepted')
+    // Signed by globex, claiming acme: acme's keys only.
+    expect(await run(await globex.sign({ sub: 'x' }, { issuer: acme.url }))).toMatch(/^401 /)
   })
 })
 
