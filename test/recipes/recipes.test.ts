@@ -157,7 +157,10 @@ async function serve(app: express.Express): Promise<{ url: string; server: Serve
 const servers: Server[] = []
 const issuers: LoopbackIssuer[] = []
 afterAll(async () => {
-  for (const s of servers) (s.closeAllConnections(), s.close())
+  for (const s of servers) {
+    s.closeAllConnections()
+    s.close()
+  }
   await Promise.all(issuers.map((i) => i.close()))
 })
 async function started(app: express.Express): Promise<string> {
