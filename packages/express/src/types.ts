@@ -29,7 +29,6 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own typing recipe
   namespace Express {
     // A global interface cannot take a runtime option: the property name follows Register.
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- its members come from AuthSlot
     interface Request extends AuthSlot {
       /** With `passthrough`: why the token sent was refused (its `code`); else undefined. */
       authError?: AuthError

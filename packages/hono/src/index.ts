@@ -26,26 +26,36 @@ const failureMode = new WeakMap<Context, FailureMode>()
  * app.use(tokengate({ algorithms: ['ES256'], key: { jwksUri }, issuer }))
  * app.get('/me', (c) => c.json(c.get('auth').payload))
  */
-export function tokengate<Claims = DefaultClaims, P extends string = 'auth'>(
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
   options: AuthenticatorOptions<Claims> & ({ optional: true } | { passthrough: true }),
   adapterOptions?: WithProperty<P>,
 ): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims, P> }>
-export function tokengate<Claims = DefaultClaims, P extends string = 'auth'>(
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
   options: AuthenticatorOptions<Claims> & { optional?: false; passthrough?: false },
   adapterOptions?: WithProperty<P>,
 ): MiddlewareHandler<{ Variables: AuthVariables<Claims, P> }>
 // An existing authenticator (which may be optional: the type cannot tell), or options whose
 // `optional` is only known at run time: the context may be absent.
-export function tokengate<Claims = DefaultClaims, P extends string = 'auth'>(
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions?: WithProperty<P>,
 ): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims, P> }>
 // A factory of options from the context: `tokengate<{ Bindings: { JWT_SECRET: string } }>((c) => …)`.
-export function tokengate<E extends Env = Env, Claims = DefaultClaims, P extends string = 'auth'>(
-  factory: (c: Context<E>) => AuthenticatorOptions<Claims> & { optional?: false; passthrough?: false },
+export function tokengate<
+  E extends Env = Env,
+  Claims = DefaultClaims,
+  const P extends string = 'auth',
+>(
+  factory: (
+    c: Context<E>,
+  ) => AuthenticatorOptions<Claims> & { optional?: false; passthrough?: false },
   adapterOptions?: WithProperty<P>,
 ): MiddlewareHandler<E & { Variables: AuthVariables<Claims, P> }>
-export function tokengate<E extends Env = Env, Claims = DefaultClaims, P extends string = 'auth'>(
+export function tokengate<
+  E extends Env = Env,
+  Claims = DefaultClaims,
+  const P extends string = 'auth',
+>(
   factory: (c: Context<E>) => AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions?: WithProperty<P>,
 ): MiddlewareHandler<E & { Variables: OptionalAuthVariables<Claims, P> }>
@@ -79,7 +89,7 @@ export function tokengate<Claims = DefaultClaims>(
 }
 
 type Setup<Claims> = AuthenticatorOptions<Claims> | Authenticator<Claims>
-type WithProperty<P extends string> = AdapterOptions & { property?: P }
+type WithProperty<P extends string> = Omit<AdapterOptions, 'property'> & { property?: P }
 const always =
   <T>(value: T) =>
   (): T =>

@@ -15,7 +15,7 @@ type AnyContext = ParameterizedContext<any, any, any>
 
 const failureMode = new WeakMap<object, FailureMode>()
 type Slots = Record<string, unknown>
-type WithProperty<P extends string> = AdapterOptions & { property?: P }
+type WithProperty<P extends string> = Omit<AdapterOptions, 'property'> & { property?: P }
 
 /**
  * Authenticates every request and attaches the result to `ctx.state.auth` (or
@@ -25,17 +25,17 @@ type WithProperty<P extends string> = AdapterOptions & { property?: P }
  * const app = new Koa().use(tokengate({ algorithms: ['ES256'], key: { jwksUri }, issuer }))
  * app.use((ctx) => { ctx.body = ctx.state.auth.payload })
  */
-export function tokengate<Claims = DefaultClaims, P extends string = 'auth'>(
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
   options: AuthenticatorOptions<Claims> & ({ optional: true } | { passthrough: true }),
   adapterOptions?: WithProperty<P>,
 ): Middleware<OptionalAuthState<Claims, P>>
-export function tokengate<Claims = DefaultClaims, P extends string = 'auth'>(
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
   options: AuthenticatorOptions<Claims> & { optional?: false; passthrough?: false },
   adapterOptions?: WithProperty<P>,
 ): Middleware<AuthState<Claims, P>>
 // An existing authenticator (which may be optional: the type cannot tell), or options whose
 // `optional` is only known at run time: the context may be absent.
-export function tokengate<Claims = DefaultClaims, P extends string = 'auth'>(
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions?: WithProperty<P>,
 ): Middleware<OptionalAuthState<Claims, P>>

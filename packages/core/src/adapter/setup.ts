@@ -66,9 +66,7 @@ export function setupAdapter<Claims>(
     typeof authenticator.attempt === 'function'
       ? authenticator.attempt.bind(authenticator)
       : (request: RequestLike) =>
-          authenticator
-            .authenticate(request)
-            .then((context) => ({ context, refusal: undefined }))
+          authenticator.authenticate(request).then((context) => ({ context, refusal: undefined }))
   return { authenticator, attempt, onError, realm: authenticator.realm, property }
 }
 

@@ -156,7 +156,10 @@ function resolverSet(
   common: ClaimRules,
   checkAlgorithms: (list: readonly string[], path: string) => string[],
 ): IssuerSet {
-  const known = new LRUCache<string, IssuerEntry>({ max: ISSUER_LOOKUP.max, ttl: ISSUER_LOOKUP.ttlMs })
+  const known = new LRUCache<string, IssuerEntry>({
+    max: ISSUER_LOOKUP.max,
+    ttl: ISSUER_LOOKUP.ttlMs,
+  })
   const unknown = new LRUCache<string, true>({
     max: ISSUER_LOOKUP.unknownMax,
     ttl: ISSUER_LOOKUP.unknownTtlMs,
@@ -170,7 +173,10 @@ function resolverSet(
         Promise.resolve().then(() => fn(iss)),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new Error(`options.issuers did not answer within ${ISSUER_LOOKUP.timeoutMs} ms`)),
+            () =>
+              reject(
+                new Error(`options.issuers did not answer within ${ISSUER_LOOKUP.timeoutMs} ms`),
+              ),
             ISSUER_LOOKUP.timeoutMs,
           )
         }),
@@ -194,7 +200,9 @@ function resolverSet(
     }
   }
 
-  const lookup = (claims: Readonly<Record<string, unknown>>): IssuerEntry | Promise<IssuerEntry> => {
+  const lookup = (
+    claims: Readonly<Record<string, unknown>>,
+  ): IssuerEntry | Promise<IssuerEntry> => {
     const iss = issOf(claims)
     const cached = known.get(iss)
     if (cached) return cached

@@ -1,6 +1,6 @@
 // Requests that are not authenticated at all: CORS preflights, and the app's `skip` rule (express-jwt's
 // `.unless()`, koa-jwt's `unless`). Either resolves `authenticate()` to null before a token is read.
-import type { ExtractorRequest, RequestLike, SkipOption } from '../types.js'
+import type { ExtractorRequest, RequestLike } from '../types.js'
 import { firstHeaderValue, toHeaders } from './headers.js'
 
 /** The resolved `skip` option: true when this request is not authenticated. */
@@ -34,6 +34,7 @@ const HOST = /^[A-Za-z0-9.\-_~!$&'()*+,;=:[\]%]*$/
 // that normalise (WHATWG URL, nginx) would resolve it, so the path seen here is not the one routed.
 const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i
 // Encoded separators, dots and NUL, backslashes, empty segments, control characters and spaces.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
 const AMBIGUOUS = /%2f|%5c|%2e|%00|\\|\/\/|[\x00-\x20\x7f]/i
 
 /**
@@ -155,9 +156,10 @@ export function plainPath(request: RequestLike): string | undefined {
   else {
     const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url)
     if (!scheme) return undefined
-    const host = typeof request.headers === 'object' && request.headers !== null
-      ? firstHeaderValue(request.headers, 'host')
-      : undefined
+    const host =
+      typeof request.headers === 'object' && request.headers !== null
+        ? firstHeaderValue(request.headers, 'host')
+        : undefined
     if (host !== undefined && !HOST.test(host)) return undefined
     const slash = url.indexOf('/', scheme[0].length)
     if (slash === -1 || slash > end) return undefined
