@@ -57,3 +57,18 @@ describe.each(pages)('%s', (page) => {
     expect(missing).toEqual([])
   })
 })
+
+it('the core README lists every section (##) in its Contents', () => {
+  const readme = readFileSync(join(root, 'packages/core/README.md'), 'utf8')
+  const contents = readme.slice(
+    readme.indexOf('## Contents'),
+    readme.indexOf('\n## ', readme.indexOf('## Contents') + 1),
+  )
+  const sections = [...readme.replace(/```[\s\S]*?```/g, '').matchAll(/^## (.+)$/gm)]
+    .map((m) => m[1]!)
+    .filter((h) => h !== 'Contents')
+  const listed = [...anchors(readme)].filter((a) => contents.includes(`(#${a})`))
+  const missing = sections.filter((h) => !listed.includes([...anchors(`## ${h}`)][0]!))
+  // A new section: add a line for it to the Contents at the top of packages/core/README.md.
+  expect(missing).toEqual([])
+})
