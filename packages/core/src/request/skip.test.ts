@@ -1,7 +1,7 @@
 // Preflight pass-through and `skip` (issue 15 item 3): which requests are not authenticated, and the
 // path tricks that must never turn a protected request into a skipped one.
 import { describe, expect, it } from 'vitest'
-import type { RequestLike } from '../types.js'
+import type { ExtractorRequest, RequestLike } from '../types.js'
 import { isPreflight, plainPath, resolveSkip } from './skip.js'
 
 const req = (url: string, method = 'GET', headers: RequestLike['headers'] = {}): RequestLike => ({
@@ -132,7 +132,7 @@ describe('skip never applies to a path that routers may read differently (fail c
 describe('skip as a function', () => {
   it('receives the method, URL and a Fetch Headers', () => {
     const seen: string[] = []
-    const skip = resolveSkip((r) => {
+    const skip = resolveSkip((r: ExtractorRequest) => {
       seen.push(`${r.method} ${r.url} ${r.headers.get('x-probe')}`)
       return r.headers.get('x-probe') === 'yes'
     }, 'options.skip')!
