@@ -20,6 +20,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
+      'examples/migrate/*/test/**/*.test.ts',
     ],
     // test/packed runs the built tarballs: `pnpm test:packed`, after `pnpm pack:check`.
     exclude: ['**/node_modules/**', '**/dist/**', 'test/packed/**'],

@@ -109,6 +109,8 @@ interface Setup {
   options(f: Fixtures): AppSpec['options']
   /** A second tokengate() stacked behind the first (`/stacked`, `/stacked-admin`). */
   second?(f: Fixtures): NonNullable<AppSpec['second']>
+  /** The adapter's own options besides onError (issue 15: `property`). */
+  adapterOptions?: { property?: string }
 }
 
 /** The app configurations the scenarios run against. */
@@ -222,14 +224,96 @@ export const SETUPS = {
   },
   /** tokengate() given an existing Authenticator instead of options. */
   authenticator: { workers: false, delegate: false, options: (f) => createAuthenticator(base(f)) },
+
+  // ── idioms (issue 15) ─────────────────────────────────────────────────────────────────────────
+  /** CORS preflights authenticated like any request. */
+  noPreflight: {
+    workers: true,
+    delegate: false,
+    options: (f) => ({ ...base(f), preflight: false }),
+  },
+  /** GET /protected is not authenticated (express-jwt's `.unless()`); POST /protected still is. */
+  skip: {
+    workers: true,
+    delegate: false,
+    options: (f) => ({ ...base(f), skip: { path: ['/protected'], method: ['GET'] } }),
+  },
+  /** The same with a function of the request. */
+  skipFunction: {
+    workers: false,
+    delegate: false,
+    options: (f) => ({ ...base(f), skip: (req) => req.headers.get('x-skip') === 'yes' }),
+  },
+  /** A refused token leaves the request anonymous (koa-jwt's passthrough); the code is `authError`. */
+  passthrough: {
+    workers: true,
+    delegate: false,
+    options: (f) => ({ ...base(f), passthrough: true }),
+  },
+  passthroughDelegate: {
+    workers: true,
+    delegate: true,
+    options: (f) => ({ ...base(f), passthrough: true }),
+  },
+  /** The context lives at `req.user`, `ctx.state.user`, `c.get('user')` (koa-jwt's default). */
+  property: {
+    workers: true,
+    delegate: false,
+    options: (f) => base(f),
+    adapterOptions: { property: 'user' },
+  },
+  /**
+   * Tenants not known at start-up: `issuers` as a function of the unverified iss. ISSUER and
+   * OTHER_ISSUER are tenants (OTHER_ISSUER with the forger's key and its own audience); BROKEN_TENANT's
+   * lookup throws, SLOW_TENANT's never answers; any other iss is unknown.
+   */
+  tenants: {
+    workers: false,
+    delegate: false,
+    options: (f) => {
+      const {
+        key: _key,
+        algorithms: _algorithms,
+        issuer: _issuer,
+        ...common
+      } = base(f) as {
+        key: unknown
+        algorithms: unknown
+        issuer: unknown
+      } & Record<string, unknown>
+      return {
+        ...common,
+        issuers: (iss: string) => {
+          if (iss === ISSUER) return { issuer: ISSUER, key: f.sig.publicJwk, algorithms: ['ES256'] }
+          if (iss === OTHER_ISSUER)
+            return {
+              issuer: OTHER_ISSUER,
+              key: f.forger.publicJwk,
+              algorithms: ['ES256'],
+              audience: OTHER_AUDIENCE,
+            }
+          if (iss === BROKEN_TENANT) throw new Error('tenant database down')
+          return undefined
+        },
+      } as AuthenticatorOptions
+    },
+  },
 } as const satisfies Record<string, Setup>
+
+/** A tenant whose lookup throws (the `tenants` setup): 503, never 500. */
+export const BROKEN_TENANT = 'https://broken.tenant.example.test'
 
 /** The AppSpec a driver starts for a setup. */
 export function specOf(setup: SetupName, f: Fixtures): AppSpec {
   const entry: Setup = SETUPS[setup]
   return {
     options: entry.options(f),
-    ...(entry.delegate && { adapterOptions: { onError: 'delegate' } }),
+    ...((entry.delegate || entry.adapterOptions) && {
+      adapterOptions: {
+        ...(entry.delegate && { onError: 'delegate' as const }),
+        ...entry.adapterOptions,
+      },
+    }),
     ...(entry.second && { second: entry.second(f) }),
   }
 }

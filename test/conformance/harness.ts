@@ -139,6 +139,7 @@ export function assertConforms(
   if (want.encrypted !== undefined) expect(body.encrypted).toBe(want.encrypted)
   if (want.roles !== undefined) expect(body.roles).toEqual(want.roles)
   if (want.scopes !== undefined) expect(body.scopes).toEqual(want.scopes)
+  if (want.authError !== undefined) expect(body.authError).toBe(want.authError)
 }
 
 // No token (nor any part of one) from the request may come back in an error body or challenge.

@@ -6,6 +6,7 @@ import { ORIGIN } from '../support/drivers.js'
 import { nestedToken, rawToken, tamper } from '@tokengate/testkit'
 import {
   AUDIENCE,
+  BROKEN_TENANT,
   COOKIE,
   ISSUER,
   OTHER_AUDIENCE,
@@ -32,6 +33,8 @@ export type Expectation =
       scopes?: string[]
       /** Each Set-Cookie line, in order, must match. */
       setCookie?: RegExp[]
+      /** With passthrough: the code of the refusal the route sees (`authError`), or null. */
+      authError?: string | null
     }
   | {
       status: number
@@ -77,6 +80,7 @@ const RESOURCE_DOCUMENT = {
   bearer_methods_supported: ['header'],
   resource_name: 'conformance',
 }
+const preflight = { origin: TRUSTED_ORIGIN, 'access-control-request-method': 'PUT' }
 const invalidToken = (code: AuthErrorCode) => ({ status: 401, code, challenge: 'error' }) as const
 
 export const scenarios: Scenario[] = [
@@ -1049,6 +1053,216 @@ export const scenarios: Scenario[] = [
       stepUp: 'acr_values="mfa", max_age="300"',
       resourceMetadata: RESOURCE_METADATA,
     },
+
+  // ── idioms (issue 15): preflight, skip, passthrough, property, per-request tenants ──────────────
+  {
+    name: 'preflight: OPTIONS with Access-Control-Request-Method passes unauthenticated (Fetch standard §4.8: no credentials)',
+    setup: 'jws',
+    request: () => ({ method: 'OPTIONS', path: '/protected', headers: preflight }),
+    expect: { ...ok, payload: null, source: null, authError: null },
+  },
+  {
+    name: 'preflight: a token sent along (even a forged one) is not read',
+    setup: 'jws',
+    request: async (f) => ({
+      method: 'OPTIONS',
+      path: '/protected',
+      headers: { ...preflight, ...bearer(await f.token({}, { key: f.forger })) },
+    }),
+    expect: { ...ok, payload: null, source: null },
+  },
+  {
+    name: 'preflight: a plain OPTIONS request (no Access-Control-Request-Method) is authenticated',
+    setup: 'jws',
+    request: () => ({ method: 'OPTIONS', path: '/protected', headers: { origin: TRUSTED_ORIGIN } }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'preflight: false: a preflight is authenticated like any request',
+    setup: 'noPreflight',
+    request: () => ({ method: 'OPTIONS', path: '/protected', headers: preflight }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'skip { path, method }: GET /protected is not authenticated, the route sees no context',
+    setup: 'skip',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { key: f.forger })),
+    }),
+    expect: { ...ok, payload: null, source: null },
+  },
+  {
+    name: 'skip: the query string is not part of the path',
+    setup: 'skip',
+    request: () => ({ path: '/protected?next=/admin' }),
+    expect: { ...ok, payload: null },
+  },
+  {
+    name: 'skip: POST /protected (method not listed: path AND method must match) is authenticated',
+    setup: 'skip',
+    request: () => ({ method: 'POST', path: '/protected' }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'skip: another path (/admin) is authenticated',
+    setup: 'skip',
+    request: () => ({ path: '/admin' }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'skip as a function of the request: true skips',
+    setup: 'skipFunction',
+    request: () => ({ path: '/protected', headers: { 'x-skip': 'yes' } }),
+    expect: { ...ok, payload: null },
+  },
+  {
+    name: 'skip as a function of the request: false authenticates',
+    setup: 'skipFunction',
+    request: () => ({ path: '/protected', headers: { 'x-skip': 'no' } }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'passthrough: a forged token leaves the request anonymous, its refusal in authError',
+    setup: 'passthrough',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { key: f.forger })),
+    }),
+    expect: { ...ok, payload: null, source: null, authError: 'signature_invalid' },
+  },
+  {
+    name: 'passthrough: an expired token: anonymous, authError token_expired',
+    setup: 'passthrough',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ iat: past(7200), exp: past(3600) })),
+    }),
+    expect: { ...ok, payload: null, authError: 'token_expired' },
+  },
+  {
+    name: 'passthrough: no token: anonymous, no authError',
+    setup: 'passthrough',
+    request: () => ({ path: '/protected' }),
+    expect: { ...ok, payload: null, authError: null },
+  },
+  {
+    name: 'passthrough: a valid token is accepted as usual',
+    setup: 'passthrough',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token()) }),
+    expect: { ...ok, source: 'header', claims: claims(), authError: null },
+  },
+  {
+    name: 'passthrough: a malformed request still fails, 400 multiple_tokens (RFC 6750 §2)',
+    setup: 'passthrough',
+    request: async (f) => {
+      const token = await f.token()
+      return { path: '/protected', headers: { ...bearer(token), cookie: cookie(token) } }
+    },
+    expect: { status: 400, code: 'multiple_tokens', challenge: 'error' },
+  },
+  {
+    name: 'passthrough: a cross-site cookie POST still fails, 403 csrf_rejected',
+    setup: 'passthrough',
+    request: async (f) => ({
+      method: 'POST',
+      path: '/protected',
+      headers: { cookie: cookie(await f.token()), origin: 'https://evil.example.test' },
+    }),
+    expect: { status: 403, code: 'csrf_rejected', challenge: 'error' },
+  },
+  {
+    name: 'passthrough: a guard behind it refuses the anonymous request (401 token_missing)',
+    setup: 'passthrough',
+    request: async (f) => ({
+      path: '/admin',
+      headers: bearer(await f.token({ roles: ['admin'] }, { key: f.forger })),
+    }),
+    expect: { status: 401, code: 'token_missing', challenge: 'bare' },
+  },
+  {
+    name: 'passthrough with onError delegate: the refusal is not an error, nothing is delegated',
+    setup: 'passthroughDelegate',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { key: f.forger })),
+    }),
+    expect: { ...ok, payload: null, authError: 'signature_invalid' },
+  },
+  {
+    name: 'passthrough with onError delegate: a 400 is delegated as usual',
+    setup: 'passthroughDelegate',
+    request: () => ({ path: '/protected', headers: { authorization: 'Bearer a b' } }),
+    expect: { status: 400, code: 'invalid_request', challenge: 'error' },
+  },
+  {
+    name: "property 'user': the context lives at req.user / ctx.state.user / c.get('user')",
+    setup: 'property',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ roles: ['viewer'] })),
+    }),
+    expect: { ...ok, source: 'header', claims: claims(), roles: ['viewer'] },
+  },
+  {
+    name: "property 'user': guards read the context there (admin passes)",
+    setup: 'property',
+    request: async (f) => ({
+      path: '/admin',
+      headers: bearer(await f.token({ roles: ['admin'] })),
+    }),
+    expect: { ...ok, roles: ['admin'] },
+  },
+  {
+    name: "property 'user': guards read the context there (a viewer is 403 insufficient_role)",
+    setup: 'property',
+    request: async (f) => ({
+      path: '/admin',
+      headers: bearer(await f.token({ roles: ['viewer'] })),
+    }),
+    expect: { status: 403, code: 'insufficient_role', challenge: 'error' },
+  },
+  {
+    name: 'tenants: issuers as a function: a known tenant is verified with its keys',
+    setup: 'tenants',
+    request: async (f) => ({ path: '/protected', headers: bearer(await f.token()) }),
+    expect: { ...ok, claims: claims() },
+  },
+  {
+    name: 'tenants: another tenant, its own key and audience',
+    setup: 'tenants',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ iss: OTHER_ISSUER, aud: OTHER_AUDIENCE }, { key: f.forger })),
+    }),
+    expect: { ...ok, claims: { iss: OTHER_ISSUER, aud: OTHER_AUDIENCE } },
+  },
+  {
+    name: "tenants: the unverified iss only picks keys: a tenant's iss signed with another tenant's key is signature_invalid",
+    setup: 'tenants',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({}, { key: f.forger })),
+    }),
+    expect: invalidToken('signature_invalid'),
+  },
+  {
+    name: 'tenants: the function answers undefined: issuer_unknown 401, as an unlisted issuer',
+    setup: 'tenants',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ iss: 'https://nobody.example.test' })),
+    }),
+    expect: invalidToken('issuer_unknown'),
+  },
+  {
+    name: 'tenants: the function throws: keys_unavailable 503 with Retry-After, never 500',
+    setup: 'tenants',
+    request: async (f) => ({
+      path: '/protected',
+      headers: bearer(await f.token({ iss: BROKEN_TENANT })),
+    }),
+    expect: { status: 503, code: 'keys_unavailable', challenge: 'none' },
   },
 ]
 

@@ -17,6 +17,7 @@ const entries = [
   'packages/hono/src/index.ts',
   'packages/redis/src/index.ts',
   'packages/cli/src/index.ts',
+  'packages/testing/src/index.ts',
 ].map((file) => `${root}${file}`)
 
 const program = ts.createProgram(entries, {

@@ -27,7 +27,7 @@ afterAll(() => {
 
 describe('installed from the tarballs', () => {
   it('resolves every @tokengate package to the tarball, not the registry, with no nested copy', () => {
-    for (const name of ['cli', 'core', 'express', 'hono', 'koa', 'redis']) {
+    for (const name of ['cli', 'core', 'express', 'hono', 'koa', 'redis', 'testing']) {
       const dir = join(app.dir, 'node_modules/@tokengate', name)
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }
       expect(pkg.version).toBe('0.1.0')
@@ -83,6 +83,19 @@ describe(`CommonJS Express app, require() on Node ${OLDEST_NODE}`, () => {
     expect(result.signatureCheck).toMatch(/@tokengate\/core\/dist\/signature-check\.node\.cjs$/)
     expect(result.expressEntry).toMatch(/@tokengate\/express\/dist\/index\.js$/)
     expect(result.exports).toContain('tokengate')
+  })
+})
+
+describe(`@tokengate/testing from the tarball, require() on Node ${OLDEST_NODE}`, () => {
+  it('runs the hostile corpus against an Express app trusting its loopback issuer, and fails a naive app', async () => {
+    const { stdout } = await exec(app.oldestNode, ['testing/hostile.cjs'], { cwd: app.dir })
+    const result = JSON.parse(stdout) as Record<string, any>
+    expect(result.node).toBe(`v${OLDEST_NODE}`)
+    expect(result.testingEntry).toMatch(/@tokengate\/testing\/dist\/index\.cjs$/)
+    expect(result).toMatchObject({ control: 200, accepted: 0, crashed: 0 })
+    expect(result.sent).toBeGreaterThanOrEqual(40)
+    expect(result.naive).toMatch(/should refuse every hostile request with a 4xx/)
+    expect(result.naive).toContain('accepted (200): alg "none" (unsigned token)')
   })
 })
 

@@ -75,6 +75,12 @@ function capturing(options: AuthenticatorOptions<any>) {
       if (ctx) seen.push(ctx)
       return ctx
     },
+    // The adapters call attempt(): a wrapper forwards it too.
+    async attempt(request) {
+      const result = await real.attempt(request)
+      if (result.context) seen.push(result.context)
+      return result
+    },
     revoke: (ctx) => real.revoke(ctx),
   }
   return { authenticator, seen }

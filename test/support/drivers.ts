@@ -1,7 +1,8 @@
 // The one driver interface: start the same conformance app on a framework, send real HTTP to it.
 //
 // Every driver mounts the same routes (see apps/*.ts and routes.ts):
-//   GET|POST /protected  tokengate; 200 JSON ProtectedBody { payload, source, scopes, roles, encrypted }
+//   GET|POST|OPTIONS /protected  tokengate; 200 JSON ProtectedBody { payload, source, scopes, roles,
+//                        encrypted, authError }, the context read where adapterOptions.property says
 //   GET /admin           requireRoles('admin')
 //   GET /reports         requireScopes('reports:read')
 //   GET /verified        requireClaims((p) => p.email_verified === true)
@@ -66,7 +67,7 @@ export interface DriverResponse {
 
 export interface AppSpec {
   options: AuthenticatorOptions<any> | Authenticator<any>
-  adapterOptions?: { onError?: 'respond' | 'delegate' }
+  adapterOptions?: { onError?: 'respond' | 'delegate'; property?: string }
   /** A second tokengate() stacked behind the first on `/stacked` and `/stacked-admin`. */
   second?: AuthenticatorOptions<any>
   /** Mounts `/timed`: each framework's usual request-timeout middleware answers 503 first. */

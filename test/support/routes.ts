@@ -11,15 +11,21 @@ export interface ProtectedBody {
   scopes: string[]
   roles: string[]
   encrypted: boolean
+  /** With passthrough: the code of the refusal that left the request anonymous (issue 15). */
+  authError: string | null
 }
 
-export function protectedBody(auth: AuthContext<unknown> | null | undefined): ProtectedBody {
+export function protectedBody(
+  auth: AuthContext<unknown> | null | undefined,
+  authError?: { code: string } | undefined,
+): ProtectedBody {
   return {
     payload: (auth?.payload as Record<string, unknown> | undefined) ?? null,
     source: auth?.source ?? null,
     scopes: auth?.scopes ?? [],
     roles: auth?.roles ?? [],
     encrypted: auth?.encryption !== undefined,
+    authError: authError?.code ?? null,
   }
 }
 

@@ -20,7 +20,9 @@ import { extractToken } from './request/extract.js'
 import { RemoteKeySource } from './keys/remote-jwks.js'
 import { resolveOptions } from './options.js'
 import { revocationAnswer } from './policy/revocation.js'
+import { isPreflight } from './request/skip.js'
 import type {
+  AuthAttempt,
   AuthContext,
   Authenticator,
   AuthenticatorOptions,
@@ -75,9 +77,17 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   // "claims" is the verified payload, the only input to every rule (claims, revocation, DPoP
   // binding, the cache); "payload" is what the app sees in ctx.payload (its schema's output).
   async function run(request: RequestLike, trace?: Trace): Promise<AuthContext<Claims> | null> {
+    // idioms (issue 15): a CORS preflight and a skipped request are not authenticated at all.
+    // (A request that is not an object is extractToken's 400.)
+    if (
+      typeof request === 'object' &&
+      request !== null &&
+      ((config.preflight && isPreflight(request)) || config.skip?.(request) === true)
+    )
+      return null
     const found = extractToken(request, config.extract)
     if (found === undefined) {
-      if (config.optional) return null
+      if (config.optional || config.passthrough) return null
       throw new AuthError('token_missing', 'the request has no bearer token')
     }
     const { token, source } = found
@@ -184,7 +194,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
           // An encrypted-only token: its JWE header is the one protected header there is.
           protectedHeader: decrypted.protectedHeader as JWSHeaderParameters,
           encryption,
-          rules: config.issuers ? config.issuers.forClaims(claims).claims : config.claims,
+          rules: config.issuers ? (await config.issuers.forClaims(claims)).claims : config.claims,
           keyBinding: undefined,
         }
       }
@@ -203,7 +213,9 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       trace.jws = jws
     }
     // Several issuers: the unverified iss picks the only keys and rules the token may pass with.
-    const issuer = config.issuers ? config.issuers.forToken(jws) : config
+    // (A Promise only for an `issuers` function whose answer is not cached yet.)
+    const picked = config.issuers ? config.issuers.forToken(jws) : config
+    const issuer = picked instanceof Promise ? await picked : picked
     if (trace) trace.issuer = issuer
     if (onKeyFetch && issuer.keys instanceof RemoteKeySource) issuer.keys.onFetch(onKeyFetch)
     // Read before verifying: a refresh that drops a key while this verification runs makes the
@@ -283,26 +295,45 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     return config.dpop ? config.dpop.challenge(error, request) : error
   }
 
+  function settle(request: RequestLike): Promise<AuthContext<Claims> | null> {
+    if (observer === undefined)
+      return run(request).catch((err: unknown) => {
+        throw refusal(err, request)
+      })
+    // observe (issue 16): one event per request, accepted or refused (observe/observer.ts).
+    const trace = observer.start(request)
+    return run(request, trace).then(
+      (ctx) => {
+        observer.accepted(trace, ctx)
+        return ctx
+      },
+      (err: unknown) => {
+        throw observer.refused(trace, refusal(err, request))
+      },
+    )
+  }
+
+  // idioms (issue 15): with passthrough, a 401 (no token, or a refused one) leaves the request
+  // anonymous and says why; a malformed request (400), CSRF (403) and an unavailable dependency
+  // (503) still fail, so an outage or an attack on the request never looks like a visitor.
+  function attempt(request: RequestLike): Promise<AuthAttempt<Claims>> {
+    return settle(request).then(
+      (context) => ({ context, refusal: undefined }),
+      (err: unknown) => {
+        if (config.passthrough && isAuthError(err) && err.status === 401)
+          return { context: null, refusal: err }
+        throw err
+      },
+    )
+  }
+
   const authenticator: Authenticator<Claims> = {
     realm,
     protectedResource: config.protectedResource,
-    authenticate(request) {
-      if (observer === undefined)
-        return run(request).catch((err: unknown) => {
-          throw refusal(err, request)
-        })
-      // observe (issue 16): one event per request, accepted or refused (observe/observer.ts).
-      const trace = observer.start(request)
-      return run(request, trace).then(
-        (ctx) => {
-          observer.accepted(trace, ctx)
-          return ctx
-        },
-        (err: unknown) => {
-          throw observer.refused(trace, refusal(err, request))
-        },
-      )
-    },
+    authenticate: config.passthrough
+      ? (request) => attempt(request).then((result) => result.context)
+      : settle,
+    attempt,
     async revoke(ctx) {
       if (!config.revocation)
         throw new TypeError('tokengate: revoke(ctx) needs options.revocation (a revocation store)')

@@ -6,6 +6,7 @@ import { resolveDecryptOptions, type Decryptor } from './token/jwe.js'
 import { resolveDpop, type Dpop } from './dpop/index.js'
 import { parseDuration } from './util/duration.js'
 import type { ExtractConfig } from './request/extract.js'
+import { resolveSkip, type SkipRule } from './request/skip.js'
 import { NO_KEYS, resolveIssuers, type IssuerSet } from './policy/issuers.js'
 import { DEFAULT_DPOP_ALGORITHMS, JWS_ALGORITHM_NAMES, jwsAlgorithm } from './keys/algorithms.js'
 import type { KeySource } from './keys/public-key.js'
@@ -20,7 +21,7 @@ import type {
   ProtectedResource,
   SingleIssuerOptions,
 } from './types.js'
-import { unknownOptionError } from './util/options.js'
+import { checkIsRevokedHook, unknownOptionError } from './util/options.js'
 import { resolveIntrospection, type IntrospectionConfig } from './introspection/index.js'
 import * as v from './util/validate.js'
 
@@ -163,6 +164,10 @@ const schema = v.object({
   onKeyFetch: v.optional(v.unknown()),
   explain: v.optional(v.unknown()),
   eventClaims: v.optional(v.unknown()),
+  // idioms (issue 15): checked by resolveSkip (request/skip.ts) and resolveIdioms.
+  preflight: v.optional(v.unknown()),
+  skip: v.optional(v.unknown()),
+  passthrough: v.optional(v.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
 const multiIssuerSchema = v.partial(schema, ['algorithms', 'key'])
@@ -192,6 +197,10 @@ export interface ResolvedOptions {
   protectedResource: ProtectedResource | undefined
   /** Set when options.introspection is (RFC 7662). */
   introspection: IntrospectionConfig | undefined
+  /** idioms (issue 15): preflights pass, requests skipped, refusals left anonymous. */
+  preflight: boolean
+  skip: SkipRule | undefined
+  passthrough: boolean
 }
 
 /**
@@ -365,7 +374,7 @@ function audiencesFor(
 /** What both forms share, resolved after the keys: revocation, optional, CSRF, JWE, realm. */
 function resolvePolicy(o: CommonOptions) {
   return {
-    isRevoked: o.isRevoked as ResolvedOptions['isRevoked'],
+    isRevoked: checkedIsRevoked(o.isRevoked),
     revocation: resolveRevocation(o.revocation, 'options.revocation'),
     optional: o.optional ?? false,
     csrf:
@@ -381,7 +390,26 @@ function resolvePolicy(o: CommonOptions) {
     decryptor:
       o.decrypt === undefined ? undefined : resolveDecryptOptions(o.decrypt, 'options.decrypt'),
     realm: o.realm,
+    ...resolveIdioms(o),
   }
+}
+
+// idioms (issue 15): preflight, skip and passthrough, each checked with the fix in its message.
+function resolveIdioms(o: CommonOptions) {
+  for (const name of ['preflight', 'passthrough'] as const)
+    if (o[name] !== undefined && typeof o[name] !== 'boolean')
+      throw new TypeError(`tokengate: options.${name} must be true or false`)
+  return {
+    preflight: o.preflight ?? true,
+    skip: resolveSkip(o.skip, 'options.skip'),
+    passthrough: o.passthrough ?? false,
+  }
+}
+
+// idioms (issue 15): a hook written for express-jwt or koa-jwt is refused with the fix.
+function checkedIsRevoked(hook: unknown): ResolvedOptions['isRevoked'] {
+  checkIsRevokedHook(hook, 'options.isRevoked')
+  return hook as ResolvedOptions['isRevoked']
 }
 
 function toList(value: string | readonly string[]): string[] {

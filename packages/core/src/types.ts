@@ -1,5 +1,6 @@
 // Public types of @tokengate/core: the request it reads, the options it takes, the context it returns.
 import type { JWEHeaderParameters, JWK, JWSHeaderParameters, JWTPayload, KeyObject } from 'jose'
+import type { AuthError } from './errors.js'
 import type { Duration } from './util/duration.js'
 import type { DecisionEvent, KeyFetchEvent } from './events.js'
 import type {
@@ -561,6 +562,78 @@ export interface CommonAuthenticatorOptions<Claims = DefaultClaims> {
    * createAuthenticator({ ...options, onDecision, eventClaims: ['tenant', 'client_id'] })
    */
   eventClaims?: readonly string[]
+
+  // ── idioms (issue 15): requests that are not authenticated, and refusals that leave them anonymous
+  /**
+   * A CORS preflight (`OPTIONS` with `Access-Control-Request-Method`) passes unauthenticated:
+   * `authenticate()` resolves `null`. A browser sends it without credentials (Fetch standard §4.8),
+   * so authenticating it can only fail. Default true.
+   */
+  preflight?: boolean
+  /**
+   * Requests that are not authenticated at all (`authenticate()` resolves `null`): a function of the
+   * request, or `{ path, method }` patterns (see {@link SkipPatterns}). express-jwt's `.unless()`.
+   * Default none.
+   */
+  skip?: SkipOption
+  /**
+   * A refused token leaves the request anonymous instead of failing it (koa-jwt's `passthrough`):
+   * every 401 (no token, or a token refused for any reason) resolves `null`, and
+   * {@link Authenticator.attempt} gives the refusal. 400 (a malformed request), 403 (CSRF) and 503
+   * (keys, revocation, replay store unavailable) still fail. Default false.
+   */
+  passthrough?: boolean
+}
+
+/**
+ * `options.skip` patterns: a request is skipped when its path matches one entry of `path` (when
+ * given) AND its method is one of `method` (when given). The path is the request's own, as sent: no
+ * query or fragment, not percent-decoded, case and trailing slash significant. A string matches
+ * exactly; a RegExp must start with `^` and has no `g`/`y` flag. A path with `.` or `..` segments
+ * (also as `%2e`), an encoded `/`, `\` or `.`, `//`, a backslash or control characters is never
+ * skipped: it is authenticated, whatever the patterns say.
+ *
+ * @example
+ * createAuthenticator({ ...keys, skip: { path: ['/health', /^\/public\//], method: ['GET', 'HEAD'] } })
+ */
+export interface SkipPatterns {
+  /** Exact paths (`'/health'`) or RegExps anchored with `^` (`/^\/docs\//`). */
+  path?: readonly (string | RegExp)[]
+  /** Upper-case method names (`['GET', 'HEAD']`); methods are case-sensitive (RFC 9110 §9.1). */
+  method?: readonly string[]
+}
+
+/**
+ * `options.skip`: {@link SkipPatterns}, or a synchronous function that answers `true` to skip
+ * (any answer but `true` or `false`, a Promise included, is a thrown TypeError).
+ *
+ * @example
+ * const skip: SkipOption = (req) => new URL(req.url, 'http://x').pathname === '/health'
+ */
+export type SkipOption = ((request: ExtractorRequest) => boolean) | SkipPatterns
+
+/**
+ * `options.issuers` as a function: given a token's unverified `iss`, the entry to verify it with
+ * (its `issuer` must be that `iss`), or `undefined` for an unknown issuer (401 `issuer_unknown`).
+ * Answers are cached (1000 issuers, 1 h; unknown ones 30 s); a throw, a rejection, no answer within
+ * 5 s or an invalid entry is 503 `keys_unavailable`.
+ *
+ * @example
+ * const issuers: IssuerResolver = async (iss) => {
+ *   const tenant = await tenants.byIssuer(iss)
+ *   return tenant && { issuer: iss, key: { jwksUri: `${iss}/jwks.json` }, algorithms: ['RS256'] }
+ * }
+ */
+export type IssuerResolver = (
+  iss: string,
+) => IssuerOptions | undefined | Promise<IssuerOptions | undefined>
+
+/** What {@link Authenticator.attempt} resolves to: a context, or none and why (with `passthrough`). */
+export interface AuthAttempt<Claims = DefaultClaims> {
+  /** The verified context; null when there is none (no token, skipped, preflight, refused with passthrough). */
+  context: AuthContext<Claims> | null
+  /** With `passthrough`: the refusal of the token that was sent (its `code`, `status`). Else undefined. */
+  refusal: AuthError | undefined
 }
 
 /** One issuer (or a list of acceptable `iss` values) verified with one key configuration. */
@@ -579,8 +652,12 @@ export interface SingleIssuerOptions<
 export interface MultiIssuerOptions<
   Claims = DefaultClaims,
 > extends CommonAuthenticatorOptions<Claims> {
-  /** One entry per trusted issuer; top-level `algorithms`, `key` and `issuer` are refused with it. */
-  issuers: IssuerOptions[]
+  /**
+   * One entry per trusted issuer, or a function of the token's unverified `iss` for issuers not
+   * known at start-up ({@link IssuerResolver}); top-level `algorithms`, `key` and `issuer` are
+   * refused with it.
+   */
+  issuers: IssuerOptions[] | IssuerResolver
 }
 
 /**
@@ -597,6 +674,11 @@ export interface Authenticator<Claims = DefaultClaims> {
    * Every failure rejects with an {@link AuthError}.
    */
   authenticate(request: RequestLike): Promise<AuthContext<Claims> | null>
+  /**
+   * As `authenticate()`, and with `passthrough` the refusal that left the request anonymous.
+   * Adapters use it to expose `authError` beside the context.
+   */
+  attempt(request: RequestLike): Promise<AuthAttempt<Claims>>
   /** The realm used in challenges. */
   readonly realm: string | undefined
   /**

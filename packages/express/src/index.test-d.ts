@@ -1,10 +1,11 @@
 // Typing promises of @tokengate/express: req.auth is typed, and claims from a zod schema flow through.
-import type { AuthContext } from '@tokengate/core'
+import type { AuthContext, AuthError } from '@tokengate/core'
 import express from 'express'
 import type { RequestHandler } from 'express'
 import { describe, expectTypeOf, test } from 'vitest'
 import { z } from 'zod'
 import { authErrorHandler, requireClaims, requireRoles, requireScopes, tokengate } from './index.js'
+import type { AuthSlot } from './index.js'
 
 const claims = z.object({ sub: z.string(), tenant: z.string(), email_verified: z.boolean() })
 type Claims = z.output<typeof claims>
@@ -26,6 +27,21 @@ describe('@tokengate/express types', () => {
       expectTypeOf(req.auth!.scopes).toEqualTypeOf<string[]>()
       res.end()
     })
+  })
+
+  test('with passthrough, req.authError is the refusal (an AuthError) or undefined', () => {
+    express().get(
+      '/',
+      tokengate({ algorithms: ['ES256'], key: 'k', passthrough: true }),
+      (req, res) => {
+        expectTypeOf(req.authError).toEqualTypeOf<AuthError | undefined>()
+        res.end()
+      },
+    )
+  })
+
+  test('the context property follows Register (default auth): AuthSlot names it', () => {
+    expectTypeOf<AuthSlot>().toEqualTypeOf<{ auth?: AuthContext<Claims> }>()
   })
 
   test('the zod schema types the claims inside the options', () => {

@@ -6,14 +6,21 @@ import type { AdapterOptions, FailureMode, GuardCheck } from '@tokengate/core/ad
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import type { RegisteredClaims } from './types.js'
 
-export type { Register, RegisteredClaims } from './types.js'
+export type { AuthSlot, Register, RegisteredClaims, RegisteredProperty } from './types.js'
 export type { AdapterOptions } from '@tokengate/core/adapter'
 export { AuthError, isAuthError } from '@tokengate/core'
 
 const failureMode = new WeakMap<Request, FailureMode>()
+// What Express and Node already keep on a request: `property` may not take these names.
+const RESERVED =
+  'app,baseUrl,body,cookies,fresh,headers,host,hostname,ip,ips,method,next,originalUrl,params,path,protocol,query,res,route,secure,signedCookies,socket,stale,subdomains,url,xhr'.split(
+    ',',
+  )
+type Slots = Record<string, unknown>
 
 /**
- * Authenticates every request and attaches the result to `req.auth`.
+ * Authenticates every request and attaches the result to `req.auth` (or `req[property]`); with
+ * `passthrough`, a refused token's error is `req.authError`.
  *
  * @example
  * app.use(tokengate({ algorithms: ['ES256'], key: { jwksUri }, issuer, audience }))
@@ -23,13 +30,14 @@ export function tokengate<Claims = DefaultClaims>(
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
 ): RequestHandler {
-  const { authenticator, ...mode } = kit.setupAdapter(
+  const mode = kit.setupAdapter(
     createAuthenticator,
     optionsOrAuthenticator,
     adapterOptions,
+    RESERVED,
     process.env.DEBUG, // DEBUG=tokengate: explain mode (docs/debugging.md)
   )
-  const resource = authenticator.protectedResource
+  const resource = mode.authenticator.protectedResource
   return (req, res, next) => {
     // RFC 9728 §3: the metadata document is public, answered before any authentication.
     if (kit.isMetadataRequest(resource, req.method, req.originalUrl)) {
@@ -41,14 +49,16 @@ export function tokengate<Claims = DefaultClaims>(
     failureMode.set(req, mode)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
-    req.auth = undefined
-    authenticator
-      .authenticate(kit.nodeRequestLike(req.method, req.protocol, req.originalUrl, req))
+    ;(req as unknown as Slots)[mode.property] = undefined
+    req.authError = undefined
+    mode
+      .attempt(kit.nodeRequestLike(req.method, req.protocol, req.originalUrl, req))
       .then(
-        (ctx) => {
+        ({ context, refusal }) => {
           // Something else answered meanwhile (a request timeout): the route must not run as well.
           if (answered(res)) return
-          req.auth = (ctx ?? undefined) as AuthContext<RegisteredClaims> | undefined
+          ;(req as unknown as Slots)[mode.property] = context ?? undefined
+          req.authError = refusal
           next()
         },
         (err: unknown) => fail(err, req, res, next),
@@ -147,7 +157,8 @@ export const authErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
 function guard(check: GuardCheck): RequestHandler {
   return (req, res, next) => {
     try {
-      check(req.auth ?? null, failureMode.get(req))
+      const property = failureMode.get(req)?.property ?? 'auth'
+      check(((req as unknown as Slots)[property] as AuthContext | undefined) ?? null, failureMode.get(req))
     } catch (err) {
       return fail(err, req, res, next)
     }
@@ -156,7 +167,7 @@ function guard(check: GuardCheck): RequestHandler {
 }
 
 function fail(err: unknown, req: Request, res: Response, next: NextFunction): void {
-  req.auth = undefined
+  ;(req as unknown as Slots)[failureMode.get(req)?.property ?? 'auth'] = undefined
   // Already answered (a timeout middleware sent its 503 while the keys were slow): setting headers now
   // throws ERR_HTTP_HEADERS_SENT, and there is no one left to tell.
   if (answered(res)) return

@@ -2,6 +2,7 @@
 import { keysFor, signToken } from '@tokengate/testkit'
 import type { TestKeys } from '@tokengate/testkit'
 import { Hono } from 'hono'
+import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { isAuthError, tokengate } from './index.js'
@@ -109,5 +110,54 @@ describe('@tokengate/hono', () => {
     expect(await (await app.request('/')).json()).toEqual({ sub: null })
     const res = await app.request('/', { headers: { authorization: `Bearer ${await token()}` } })
     expect(await res.json()).toEqual({ sub: 'alice' })
+  })
+
+  it('tokengate((c) => options): built once per env object, never per request (issue 15)', async () => {
+    let built = 0
+    const factory = (c: Context<{ Bindings: { KEY?: unknown } }>) => {
+      built++
+      return {
+        ...options(),
+        key:
+          ((c.env as { KEY?: unknown } | undefined)?.KEY as typeof keys.publicJwk | undefined) ??
+          keys.publicJwk,
+      }
+    }
+    const app = new Hono<{ Bindings: { KEY?: unknown } }>().get('/', tokengate(factory), (c) =>
+      c.json(c.get('auth').payload),
+    )
+    const headers = { authorization: `Bearer ${await token()}` }
+    const env = { KEY: keys.publicJwk }
+    for (let i = 0; i < 3; i++) expect((await app.request('/', { headers }, env)).status).toBe(200)
+    expect(built).toBe(1)
+    // Another env object (another isolate's bindings) gets its own authenticator.
+    expect((await app.request('/', { headers }, { KEY: keys.publicJwk })).status).toBe(200)
+    expect(built).toBe(2)
+    // No env (app.request without one, @hono/node-server's per-request { incoming, outgoing }): one shared.
+    for (let i = 0; i < 2; i++) expect((await app.request('/', { headers })).status).toBe(200)
+    expect((await app.request('/', { headers }, { incoming: {}, outgoing: {} })).status).toBe(200)
+    expect(built).toBe(3)
+  })
+
+  it('tokengate((c) => options): a factory that throws is the app error (500) and is tried again', async () => {
+    let calls = 0
+    const app = new Hono().get(
+      '/',
+      tokengate(() => {
+        calls++
+        throw new TypeError('tokengate: options.key is required')
+      }),
+      (c) => c.text('ok'),
+    )
+    app.onError((_err, c) => c.text('misconfigured', 500))
+    expect((await app.request('/')).status).toBe(500)
+    expect((await app.request('/')).status).toBe(500)
+    expect(calls).toBe(2)
+  })
+
+  it('tokengate((c) => options): adapter options are checked at once, before any request', () => {
+    expect(() => tokengate(() => options(), { property: 'authError' })).toThrow(
+      /property 'authError' is taken/,
+    )
   })
 })

@@ -1,57 +1,79 @@
 // Hono 4 adapter (Node and edge runtimes): maps `c.req.raw` onto the core, sets `auth`, maps an AuthError out.
 import { createAuthenticator, isAuthError, type AuthContext } from '@tokengate/core'
-import type { AuthError, Authenticator, AuthenticatorOptions, DefaultClaims } from '@tokengate/core'
+import type { AuthAttempt, AuthError, Authenticator } from '@tokengate/core'
+import type { AuthenticatorOptions, DefaultClaims } from '@tokengate/core'
 import * as kit from '@tokengate/core/adapter'
 import type { AdapterOptions, FailureMode, GuardCheck } from '@tokengate/core/adapter'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, Env, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AuthVariables, OptionalAuthVariables } from './types.js'
 
-export type { AuthVariables, OptionalAuthVariables } from './types.js'
+export type { AuthErrorVariable, AuthVariables, OptionalAuthVariables } from './types.js'
 export type { AdapterOptions } from '@tokengate/core/adapter'
 export { AuthError, isAuthError } from '@tokengate/core'
 
 const failureMode = new WeakMap<Context, FailureMode>()
 
 /**
- * Authenticates every request and sets the `auth` context variable.
+ * Authenticates every request and sets the `auth` context variable (or `property`); with
+ * `passthrough`, a refused token's error is `authError`. Given a function of the context instead
+ * of options (Workers: secrets in `c.env`), the authenticator is built once per `c.env` object,
+ * that is once per isolate, never per request.
  *
  * @example
  * const app = new Hono<{ Variables: AuthVariables }>()
  * app.use(tokengate({ algorithms: ['ES256'], key: { jwksUri }, issuer }))
  * app.get('/me', (c) => c.json(c.get('auth').payload))
  */
-export function tokengate<Claims = DefaultClaims>(
-  options: AuthenticatorOptions<Claims> & { optional: true },
-  adapterOptions?: AdapterOptions,
-): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
-export function tokengate<Claims = DefaultClaims>(
-  options: AuthenticatorOptions<Claims> & { optional?: false },
-  adapterOptions?: AdapterOptions,
-): MiddlewareHandler<{ Variables: AuthVariables<Claims> }>
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
+  options: AuthenticatorOptions<Claims> & ({ optional: true } | { passthrough: true }),
+  adapterOptions?: WithProperty<P>,
+): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims, P> }>
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
+  options: AuthenticatorOptions<Claims> & { optional?: false; passthrough?: false },
+  adapterOptions?: WithProperty<P>,
+): MiddlewareHandler<{ Variables: AuthVariables<Claims, P> }>
 // An existing authenticator (which may be optional: the type cannot tell), or options whose
 // `optional` is only known at run time: the context may be absent.
-export function tokengate<Claims = DefaultClaims>(
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
-  adapterOptions?: AdapterOptions,
-): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
+  adapterOptions?: WithProperty<P>,
+): MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims, P> }>
+// A factory of options from the context: `tokengate<{ Bindings: { JWT_SECRET: string } }>((c) => …)`.
+export function tokengate<
+  E extends Env = Env,
+  Claims = DefaultClaims,
+  const P extends string = 'auth',
+>(
+  factory: (
+    c: Context<E>,
+  ) => AuthenticatorOptions<Claims> & { optional?: false; passthrough?: false },
+  adapterOptions?: WithProperty<P>,
+): MiddlewareHandler<E & { Variables: AuthVariables<Claims, P> }>
+export function tokengate<
+  E extends Env = Env,
+  Claims = DefaultClaims,
+  const P extends string = 'auth',
+>(
+  factory: (c: Context<E>) => AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  adapterOptions?: WithProperty<P>,
+): MiddlewareHandler<E & { Variables: OptionalAuthVariables<Claims, P> }>
 export function tokengate<Claims = DefaultClaims>(
-  options: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  options: Setup<Claims> | ((c: Context) => Setup<Claims>),
   adapterOptions: AdapterOptions = {},
-):
-  | MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
-  | MiddlewareHandler<{ Variables: AuthVariables<Claims> }> {
-  const { authenticator, ...mode } = kit.setupAdapter(
-    createAuthenticator,
-    options,
-    adapterOptions,
-    // DEBUG=tokengate (docs/debugging.md); Workers have no process unless nodejs_compat is on.
-    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DEBUG,
-  )
-  const resource = authenticator.protectedResource
-  return (async (c: Context<{ Variables: OptionalAuthVariables<Claims> }>, next) => {
+): MiddlewareHandler {
+  // DEBUG=tokengate (docs/debugging.md); Workers have no process unless nodejs_compat is on.
+  const debug = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env?.DEBUG
+  const setupFor =
+    typeof options === 'function'
+      ? kit.setupPerKey(createAuthenticator, options, adapterOptions, [], debug)
+      : always(kit.setupAdapter(createAuthenticator, options, adapterOptions, [], debug))
+  return (async (c: Context, next) => {
+    const mode = setupFor(envKey(c), c)
     // RFC 9728 §3: the metadata document is public, answered before any authentication.
+    const resource = mode.authenticator.protectedResource
     if (kit.isMetadataRequest(resource, c.req.method, c.req.path)) {
       const { status, headers, body } = await kit.metadataResponse(resource)
       return c.body(body, status as ContentfulStatusCode, headers)
@@ -59,18 +81,35 @@ export function tokengate<Claims = DefaultClaims>(
     failureMode.set(c, mode)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
-    c.set('auth', undefined)
-    let auth: AuthContext<Claims> | null
+    c.set(mode.property, undefined)
+    c.set('authError', undefined)
+    let result: AuthAttempt<Claims>
     try {
-      auth = await authenticator.authenticate(toRequestLike(c))
+      result = await mode.attempt(toRequestLike(c))
     } catch (err) {
       return fail(err, c)
     }
     // Something else answered meanwhile (hono/timeout): the route must not run as well.
     if (c.finalized) return
-    if (auth) c.set('auth', auth)
+    if (result.context) c.set(mode.property, result.context)
+    if (result.refusal) c.set('authError', result.refusal)
     await next()
-  }) satisfies MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
+  }) satisfies MiddlewareHandler
+}
+
+type Setup<Claims> = AuthenticatorOptions<Claims> | Authenticator<Claims>
+type WithProperty<P extends string> = Omit<AdapterOptions, 'property'> & { property?: P }
+const always =
+  <T>(value: T) =>
+  (): T =>
+    value
+// The Workers `env` is one object per isolate: the authenticator built for it serves every request.
+// On @hono/node-server `c.env` is `{ incoming, outgoing }`, new per request, and `app.request()`
+// may pass none: those share one authenticator (their options cannot come from bindings anyway).
+const NO_ENV = {}
+function envKey(c: Context): object {
+  const env: unknown = c.env
+  return typeof env === 'object' && env !== null && !('incoming' in env) ? env : NO_ENV
 }
 
 // Guards and cookie helpers: behaviour is @tokengate/core/adapter's, the same in every adapter.
@@ -150,7 +189,8 @@ export const authErrorResponse: (err: AuthError) => Response = kit.authErrorResp
 function guard(check: GuardCheck): MiddlewareHandler {
   return async (c, next) => {
     try {
-      check((c.get('auth') as AuthContext | undefined) ?? null, failureMode.get(c))
+      const property = failureMode.get(c)?.property ?? 'auth'
+      check((c.get(property) as AuthContext | undefined) ?? null, failureMode.get(c))
     } catch (err) {
       return fail(err, c)
     }

@@ -1,6 +1,6 @@
 // Typing promises of @tokengate/koa: ctx.state.auth is typed, and claims from a zod schema flow through.
 import Router from '@koa/router'
-import type { AuthContext } from '@tokengate/core'
+import type { AuthContext, AuthError } from '@tokengate/core'
 import Koa from 'koa'
 import { describe, expectTypeOf, test } from 'vitest'
 import { z } from 'zod'
@@ -16,6 +16,24 @@ describe('@tokengate/koa types', () => {
     app.use((ctx) => {
       expectTypeOf(ctx.state.auth).toEqualTypeOf<AuthContext<Claims>>()
       expectTypeOf(ctx.state.auth.payload.tenant).toEqualTypeOf<string>()
+    })
+  })
+
+  test("property 'user' (koa-jwt's default): ctx.state.user is typed", () => {
+    const app = new Koa().use(
+      tokengate({ algorithms: ['ES256'], key: 'k', claims }, { property: 'user' }),
+    )
+    app.use((ctx) => {
+      expectTypeOf(ctx.state.user).toEqualTypeOf<AuthContext<Claims>>()
+      expectTypeOf(ctx.state.user.payload.tenant).toEqualTypeOf<string>()
+    })
+  })
+
+  test('passthrough: the context may be absent and ctx.state.authError says why', () => {
+    const app = new Koa().use(tokengate({ algorithms: ['ES256'], key: 'k', passthrough: true }))
+    app.use((ctx) => {
+      expectTypeOf(ctx.state.auth).toEqualTypeOf<AuthContext | undefined>()
+      expectTypeOf(ctx.state.authError).toEqualTypeOf<AuthError | undefined>()
     })
   })
 

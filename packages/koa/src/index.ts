@@ -1,5 +1,6 @@
 // Koa 2/3 adapter: maps the request onto the core, attaches `ctx.state.auth`, maps an AuthError out.
-import { createAuthenticator, isAuthError, type AuthContext } from '@tokengate/core'
+import { createAuthenticator, isAuthError, type AuthAttempt } from '@tokengate/core'
+import type { AuthContext } from '@tokengate/core'
 import type { Authenticator, AuthenticatorOptions, DefaultClaims } from '@tokengate/core'
 import * as kit from '@tokengate/core/adapter'
 import type { AdapterOptions, FailureMode, GuardCheck } from '@tokengate/core/adapter'
@@ -13,39 +14,43 @@ export { AuthError, isAuthError } from '@tokengate/core'
 type AnyContext = ParameterizedContext<any, any, any>
 
 const failureMode = new WeakMap<object, FailureMode>()
+type Slots = Record<string, unknown>
+type WithProperty<P extends string> = Omit<AdapterOptions, 'property'> & { property?: P }
 
 /**
- * Authenticates every request and attaches the result to `ctx.state.auth`.
+ * Authenticates every request and attaches the result to `ctx.state.auth` (or
+ * `ctx.state[property]`); with `passthrough`, a refused token's error is `ctx.state.authError`.
  *
  * @example
  * const app = new Koa().use(tokengate({ algorithms: ['ES256'], key: { jwksUri }, issuer }))
  * app.use((ctx) => { ctx.body = ctx.state.auth.payload })
  */
-export function tokengate<Claims = DefaultClaims>(
-  options: AuthenticatorOptions<Claims> & { optional: true },
-  adapterOptions?: AdapterOptions,
-): Middleware<OptionalAuthState<Claims>>
-export function tokengate<Claims = DefaultClaims>(
-  options: AuthenticatorOptions<Claims> & { optional?: false },
-  adapterOptions?: AdapterOptions,
-): Middleware<AuthState<Claims>>
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
+  options: AuthenticatorOptions<Claims> & ({ optional: true } | { passthrough: true }),
+  adapterOptions?: WithProperty<P>,
+): Middleware<OptionalAuthState<Claims, P>>
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
+  options: AuthenticatorOptions<Claims> & { optional?: false; passthrough?: false },
+  adapterOptions?: WithProperty<P>,
+): Middleware<AuthState<Claims, P>>
 // An existing authenticator (which may be optional: the type cannot tell), or options whose
 // `optional` is only known at run time: the context may be absent.
-export function tokengate<Claims = DefaultClaims>(
+export function tokengate<Claims = DefaultClaims, const P extends string = 'auth'>(
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
-  adapterOptions?: AdapterOptions,
-): Middleware<OptionalAuthState<Claims>>
+  adapterOptions?: WithProperty<P>,
+): Middleware<OptionalAuthState<Claims, P>>
 export function tokengate<Claims = DefaultClaims>(
   options: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
-): Middleware<OptionalAuthState<Claims>> {
-  const { authenticator, ...mode } = kit.setupAdapter(
+): Middleware<OptionalAuthState<Claims, string>> {
+  const mode = kit.setupAdapter(
     createAuthenticator,
     options,
     adapterOptions,
+    [],
     process.env.DEBUG, // DEBUG=tokengate: explain mode (docs/debugging.md)
   )
-  const resource = authenticator.protectedResource
+  const resource = mode.authenticator.protectedResource
   return async (ctx, next) => {
     // RFC 9728 §3: the metadata document is public, answered before any authentication.
     if (kit.isMetadataRequest(resource, ctx.method, ctx.originalUrl)) {
@@ -56,12 +61,14 @@ export function tokengate<Claims = DefaultClaims>(
       return
     }
     failureMode.set(ctx, mode)
+    const state = ctx.state as Slots
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
-    delete ctx.state.auth
-    let auth: AuthContext<Claims> | null
+    delete state[mode.property]
+    delete state.authError
+    let result: AuthAttempt<Claims>
     try {
-      auth = await authenticator.authenticate(
+      result = await mode.attempt(
         kit.nodeRequestLike(ctx.method, ctx.protocol, ctx.originalUrl, ctx.req),
       )
     } catch (err) {
@@ -69,7 +76,8 @@ export function tokengate<Claims = DefaultClaims>(
     }
     // Something else answered meanwhile (a request timeout): the route must not run as well.
     if (answered(ctx)) return
-    if (auth) ctx.state.auth = auth
+    if (result.context) state[mode.property] = result.context
+    if (result.refusal) state.authError = result.refusal
     await next()
   }
 }
@@ -148,7 +156,8 @@ export const clearAuthCookie: typeof cookies.clearAuthCookie = /* @__PURE__ */ k
 function guard(check: GuardCheck): Middleware {
   return async (ctx, next) => {
     try {
-      check((ctx.state as OptionalAuthState).auth ?? null, failureMode.get(ctx))
+      const property = failureMode.get(ctx)?.property ?? 'auth'
+      check(((ctx.state as Slots)[property] as AuthContext | undefined) ?? null, failureMode.get(ctx))
     } catch (err) {
       return fail(err, ctx)
     }

@@ -1,8 +1,7 @@
 // DPoP proof builders (RFC 9449 §4.2): well-formed proofs, and every field broken on request.
 import { createHash, randomUUID } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
-import { signJws, type SigningKey } from './hostile.js'
-import type { TestKeys } from './keys.js'
+import { signJws, type SigningKey, type TestKeys } from '@tokengate/testing'
 
 /** Public members per key type (RFC 7638 §3.2): what a client puts in the proof's `jwk`. */
 const REQUIRED: Record<string, readonly string[]> = {

@@ -4,7 +4,7 @@
 /// <reference path="./node-jose.d.ts" />
 import nodeJose from 'node-jose'
 import type { JWK, JWTPayload } from 'jose'
-import { nowSeconds } from './tokens.js'
+import { nowSeconds } from '@tokengate/testing'
 
 export interface ForeignSignOptions {
   alg: string

@@ -9,7 +9,7 @@ import {
   setAuthCookie,
   tokengate,
 } from '@tokengate/express'
-import { isAuthError } from '@tokengate/core'
+import { isAuthError, type AuthContext } from '@tokengate/core'
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express'
 import type { AppSpec } from '../drivers.js'
 import {
@@ -29,8 +29,10 @@ export function buildExpressApp(express: ExpressFactory, spec: AppSpec, marker: 
   // The default 500 page must not print stacks; this is the setting production apps run with.
   app.set('env', 'production')
   const auth = tokengate(spec.options, spec.adapterOptions)
+  const property = spec.adapterOptions?.property ?? 'auth'
   const ok: RequestHandler = (req, res) => {
-    res.json(protectedBody(req.auth))
+    const context = (req as unknown as Record<string, AuthContext | undefined>)[property]
+    res.json(protectedBody(context, req.authError))
   }
   app.get('/public', (_req, res) => {
     res.json({ public: true })
@@ -39,6 +41,7 @@ export function buildExpressApp(express: ExpressFactory, spec: AppSpec, marker: 
   app.use('/.well-known', auth)
   app.get('/protected', auth, ok)
   app.post('/protected', auth, ok)
+  app.options('/protected', auth, ok)
   app.get('/admin', auth, requireRoles('admin'), ok)
   app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   app.get('/verified', auth, requireClaims(isVerified), ok)

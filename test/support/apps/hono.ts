@@ -31,11 +31,13 @@ type Env = { Variables: OptionalAuthVariables }
 export function buildHonoApp(spec: AppSpec): Hono<Env> {
   const app = new Hono<Env>()
   const auth = tokengate(spec.options, spec.adapterOptions)
-  const ok = (c: Context<Env>) => c.json(protectedBody(c.get('auth')))
+  const property = spec.adapterOptions?.property ?? 'auth'
+  const ok = (c: Context<Env>) =>
+    c.json(protectedBody(c.get(property as 'auth'), c.get('authError')))
   app.get('/public', (c) => c.json({ public: true }))
   // RFC 9728 §3.1: the same middleware answers the metadata paths (and authenticates anything else).
   app.use('/.well-known/*', auth)
-  app.on(['GET', 'POST'], '/protected', auth, ok)
+  app.on(['GET', 'POST', 'OPTIONS'], '/protected', auth, ok)
   app.get('/admin', auth, requireRoles('admin'), ok)
   app.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   app.get('/verified', auth, requireClaims(isVerified), ok)

@@ -1,6 +1,6 @@
 // The conformance app on Koa, with @koa/router.
 import Router from '@koa/router'
-import { isAuthError } from '@tokengate/core'
+import { isAuthError, type AuthContext, type AuthError } from '@tokengate/core'
 import {
   clearAuthCookie,
   requireAuthentication,
@@ -29,8 +29,13 @@ export function buildKoaApp(spec: AppSpec, App: typeof Koa = Koa, marker = 'koa'
   // The default 500 handler logs every error; the suite provokes some on purpose.
   app.silent = true
   const auth = tokengate(spec.options, spec.adapterOptions)
+  const property = spec.adapterOptions?.property ?? 'auth'
   const ok: Middleware = (ctx) => {
-    ctx.body = protectedBody(ctx.state.auth)
+    const state = ctx.state as Record<string, unknown>
+    ctx.body = protectedBody(
+      state[property] as AuthContext | undefined,
+      state.authError as AuthError,
+    )
   }
   // The app's own error handling: a try/catch middleware that renders AuthErrors its way.
   app.use(async (ctx, next) => {
@@ -53,6 +58,7 @@ export function buildKoaApp(spec: AppSpec, App: typeof Koa = Koa, marker = 'koa'
   })
   router.get('/protected', auth, ok)
   router.post('/protected', auth, ok)
+  router.options('/protected', auth, ok)
   router.get('/admin', auth, requireRoles('admin'), ok)
   router.get('/reports', auth, requireScopes(REPORTS_SCOPE), ok)
   router.get('/verified', auth, requireClaims(isVerified), ok)

@@ -1,5 +1,5 @@
 // @tokengate/core/adapter: what the framework adapters share (never part of an app's API).
-export { authErrorResponse, setupAdapter, withChallenge } from './setup.js'
+export { authErrorResponse, setupAdapter, setupPerKey, withChallenge } from './setup.js'
 export { isMetadataRequest, metadataResponse } from '../policy/resource.js'
 export type { AdapterErrorMode, AdapterOptions, AdapterSetup, FailureMode } from './setup.js'
 export { adapterGuards, toList } from './guards.js'

@@ -1,6 +1,7 @@
 // What every framework adapter resolves once at start-up, so the three adapters share one rule.
 import type { AuthError } from '../errors.js'
-import type { Authenticator, AuthenticatorOptions } from '../types.js'
+import type { AuthAttempt, Authenticator, AuthenticatorOptions, RequestLike } from '../types.js'
+import { rejectUnknownOptions } from '../util/options.js'
 import { debugEnabled, debugListener } from '../observe/debug.js'
 import { observerOf, type GuardObserver } from '../observe/observer.js'
 
@@ -18,16 +19,24 @@ export interface AdapterOptions {
    * `cause` is the AuthError, so `app.onError` decides (Hono's default handler sends `res` as is).
    */
   onError?: AdapterErrorMode
+  /**
+   * Where the context lives: `req[property]` (Express), `ctx.state[property]` (Koa),
+   * `c.get(property)` (Hono). Default `'auth'`; `'user'` for apps coming from koa-jwt or
+   * express-jwt's `requestProperty: 'user'`. The refusal under `passthrough` is always `authError`.
+   */
+  property?: string
 }
 
 /** How the `tokengate()` that ran on a request wants failures rendered; guards follow it. */
 export interface FailureMode {
   /** The authenticator's `realm`, for the challenges of guard failures. */
   realm: string | undefined
-  /** The authenticator's protected resource metadata URL (RFC 9728 §5.1), for the same challenges. */
-  resourceMetadata?: string | undefined
   /** `'respond'` or `'delegate'`, as {@link AdapterOptions.onError}. */
   onError: AdapterErrorMode
+  /** Where this `tokengate()` puts the context ({@link AdapterOptions.property}); guards read it there. */
+  property: string
+  /** The authenticator's protected resource metadata URL (RFC 9728 §5.1), for guard challenges. */
+  resourceMetadata?: string | undefined
   /** Where guard refusals are reported as `step: 'guard'` decision events (issue 16). */
   observer?: GuardObserver
 }
@@ -36,39 +45,42 @@ export interface FailureMode {
 export interface AdapterSetup<Claims> extends FailureMode {
   /** The given authenticator, or the one built from the options. */
   authenticator: Authenticator<Claims>
+  /** `authenticator.attempt`, or, for an authenticator without it, `authenticate` without refusals. */
+  attempt(request: RequestLike): Promise<AuthAttempt<Claims>>
 }
 
 /**
  * Resolves an adapter's arguments: an existing authenticator is used as it is, options build one
- * (so a bad option throws at start-up), and `onError` is checked. `create` is the adapter's
- * `createAuthenticator` from `@tokengate/core`, so the Node entry keeps its fast path. `debug` is
- * the `DEBUG` environment variable, read by the adapter (the core reads no environment): when it
- * names `tokengate` (docs/debugging.md), options without `explain` get `explain: true`, and
- * options without `onDecision` log each decision with console.warn.
+ * (so a bad option throws at start-up), and `onError` and `property` are checked. `create` is the
+ * adapter's `createAuthenticator` from `@tokengate/core`, so the Node entry keeps its fast path.
+ * `reserved`: names `property` may not take because the framework's request already has them.
  *
  * @example
- * const { authenticator, ...mode } = setupAdapter(createAuthenticator, options, { onError: 'delegate' }, process.env.DEBUG)
+ * const { authenticator, ...mode } = setupAdapter(createAuthenticator, options, { onError: 'delegate' })
  */
 export function setupAdapter<Claims>(
   create: (options: AuthenticatorOptions<Claims>) => Authenticator<Claims>,
   optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
   adapterOptions: AdapterOptions = {},
+  reserved: readonly string[] = [],
   debug?: string,
 ): AdapterSetup<Claims> {
+  const { onError, property } = checkAdapterOptions(adapterOptions, reserved)
   const authenticator = isAuthenticator(optionsOrAuthenticator)
     ? optionsOrAuthenticator
     : create(debugOptions(optionsOrAuthenticator, debug))
-  const onError = adapterOptions.onError ?? 'respond'
-  if (onError !== 'respond' && onError !== 'delegate') {
-    throw new TypeError(
-      `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}`,
-    )
-  }
+  const attempt =
+    typeof authenticator.attempt === 'function'
+      ? authenticator.attempt.bind(authenticator)
+      : (request: RequestLike) =>
+          authenticator.authenticate(request).then((context) => ({ context, refusal: undefined }))
   const observer = observerOf(authenticator)
   return {
     authenticator,
+    attempt,
     onError,
     realm: authenticator.realm,
+    property,
     resourceMetadata: authenticator.protectedResource?.metadataUrl,
     ...(observer && { observer }),
   }
@@ -84,6 +96,7 @@ export function setupAdapter<Claims>(
 export function withChallenge(err: AuthError, mode: FailureMode | undefined): AuthError {
   return err.withRealm(mode?.realm).withResourceMetadata(mode?.resourceMetadata)
 }
+
 /** DEBUG=tokengate: explain mode and a logging listener, unless the options chose otherwise. */
 function debugOptions<Claims>(
   options: AuthenticatorOptions<Claims>,
@@ -94,6 +107,71 @@ function debugOptions<Claims>(
     ...options,
     explain: options.explain ?? true,
     onDecision: options.onDecision ?? debugListener,
+  }
+}
+
+/** The adapter's own options, checked at start-up: unknown names, `onError`, `property`. */
+function checkAdapterOptions(
+  adapterOptions: AdapterOptions,
+  reserved: readonly string[],
+): { onError: AdapterErrorMode; property: string } {
+  if (typeof adapterOptions !== 'object' || adapterOptions === null)
+    throw new TypeError('tokengate: adapterOptions must be an object { onError?, property? }')
+  rejectUnknownOptions(
+    adapterOptions,
+    ['onError', 'property'],
+    'adapterOptions',
+    'the adapter takes { onError?, property? }',
+  )
+  const onError = adapterOptions.onError ?? 'respond'
+  if (onError !== 'respond' && onError !== 'delegate') {
+    throw new TypeError(
+      `tokengate: adapterOptions.onError must be 'respond' or 'delegate', got ${JSON.stringify(onError)}`,
+    )
+  }
+  return { onError, property: checkProperty(adapterOptions.property, reserved) }
+}
+
+// idioms (issue 15): the property must be a plain name that holds nothing of the framework's own.
+function checkProperty(value: unknown, reserved: readonly string[]): string {
+  if (value === undefined) return 'auth'
+  if (typeof value !== 'string' || !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(value))
+    throw new TypeError(
+      `tokengate: adapterOptions.property must be a property name such as 'auth' or 'user'`,
+    )
+  if (value in Object.prototype || value === 'authError' || reserved.includes(value))
+    throw new TypeError(
+      `tokengate: adapterOptions.property '${value}' is taken (by the framework, by Object.prototype, or by authError, where passthrough puts refusals): choose another name such as 'auth' or 'user'`,
+    )
+  return value
+}
+
+/**
+ * Builds an adapter's setup once per key (Hono on Workers: the `c.env` object, the same for every
+ * request of an isolate), from a factory of options; never per request, so the key and token
+ * caches survive. A factory that throws is not remembered: the next request tries again.
+ *
+ * @example
+ * const setupFor = setupPerKey(createAuthenticator, (env: Env) => ({ algorithms: ['HS256'], key: env.JWT_SECRET }))
+ * const { attempt } = setupFor(c.env ?? NO_ENV, c.env)
+ */
+export function setupPerKey<Claims, Arg>(
+  create: (options: AuthenticatorOptions<Claims>) => Authenticator<Claims>,
+  factory: (arg: Arg) => AuthenticatorOptions<Claims> | Authenticator<Claims>,
+  adapterOptions: AdapterOptions = {},
+  reserved: readonly string[] = [],
+  debug?: string,
+): (key: object, arg: Arg) => AdapterSetup<Claims> {
+  // The adapter's own options need no factory: a mistake there fails when tokengate() is called.
+  checkAdapterOptions(adapterOptions, reserved)
+  const built = new WeakMap<object, AdapterSetup<Claims>>()
+  return (key, arg) => {
+    let setup = built.get(key)
+    if (!setup) {
+      setup = setupAdapter(create, factory(arg), adapterOptions, reserved, debug)
+      built.set(key, setup)
+    }
+    return setup
   }
 }
 

@@ -1,4 +1,6 @@
-// Several trusted issuers: `options.issuers` resolved at start-up, and the token's `iss` choosing one.
+// Several trusted issuers: `options.issuers` resolved at start-up (a list), or per tenant (a function),
+// and the token's `iss` choosing one.
+import { LRUCache } from 'lru-cache'
 import { normalizeTyp, type ClaimRules } from '../token/claims.js'
 import { AuthError } from '../errors.js'
 import type { KeySource } from '../keys/public-key.js'
@@ -20,11 +22,12 @@ export interface IssuerEntry {
 export interface IssuerSet {
   /**
    * Reads `iss` from a compact JWS payload, decoded but NOT yet verified, and returns its entry;
-   * throws 401 `issuer_unknown` for a missing or unlisted issuer, before any key is fetched.
+   * throws 401 `issuer_unknown` for a missing or unlisted issuer, before any key is fetched. A
+   * Promise only when `options.issuers` is a function whose answer for this `iss` is not cached.
    */
-  forToken(jws: string): IssuerEntry
+  forToken(jws: string): IssuerEntry | Promise<IssuerEntry>
   /** The same for claims already in hand (an encrypted-only token's JWE plaintext). */
-  forClaims(claims: Readonly<Record<string, unknown>>): IssuerEntry
+  forClaims(claims: Readonly<Record<string, unknown>>): IssuerEntry | Promise<IssuerEntry>
 }
 
 /** The top-level key source when issuers are configured: never reached, refuses if it were. */
@@ -56,68 +59,182 @@ export function resolveIssuers(
         `tokengate: options.${name} and options.issuers are mutually exclusive: with several issuers, give each its own issuer, key and algorithms in options.issuers`,
       )
   }
+  if (typeof value === 'function')
+    return resolverSet(value as IssuerResolverFn, common, checkAlgorithms)
   if (!Array.isArray(value) || value.length === 0)
     throw new TypeError(
-      'tokengate: options.issuers must be a non-empty list of { issuer, key, algorithms, audience?, typ? }',
+      'tokengate: options.issuers must be a non-empty list of { issuer, key, algorithms, audience?, typ? }, or a function (iss) => entry | undefined',
     )
   const byIssuer = new Map<string, IssuerEntry>()
   for (const [i, entry] of value.entries()) {
-    const where = `options.issuers.${i}`
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
-      throw new TypeError(`tokengate: ${where} must be an object { issuer, key, algorithms }`)
-    const e = entry as Record<string, unknown>
-    rejectUnknownOptions(e, ENTRY_MEMBERS, where, `an issuer takes { ${ENTRY_MEMBERS.join(', ')} }`)
-    if (typeof e.issuer !== 'string' || e.issuer === '')
+    const resolved = resolveEntry(entry, `options.issuers.${i}`, common, checkAlgorithms)
+    if (byIssuer.has(resolved.issuer))
       throw new TypeError(
-        `tokengate: ${where}.issuer must be the exact iss of its tokens (a non-empty string)`,
+        `tokengate: options.issuers.${i}.issuer repeats an earlier entry; list each issuer once`,
       )
-    if (byIssuer.has(e.issuer))
-      throw new TypeError(
-        `tokengate: ${where}.issuer repeats an earlier entry; list each issuer once`,
-      )
-    if (!Array.isArray(e.algorithms) || !e.algorithms.every((a) => typeof a === 'string'))
-      throw new TypeError(
-        `tokengate: ${where}.algorithms must be a non-empty list such as ['RS256']`,
-      )
-    if (e.key === undefined || e.key === null)
-      throw new TypeError(
-        `tokengate: ${where}.key is required: a secret, PEM, JWK, CryptoKey, { jwks }, { jwksUri } or { discovery }`,
-      )
-    const discovery = (e.key as { discovery?: unknown }).discovery
-    if (typeof discovery === 'string' && discovery !== e.issuer)
-      throw new TypeError(
-        `tokengate: ${where}.issuer must equal ${where}.key.discovery: the discovered issuer must be the token's iss`,
-      )
-    const algorithms = checkAlgorithms(e.algorithms as string[], `${where}.algorithms`)
-    const keys = resolveKeys(e.key, algorithms, where)
-    byIssuer.set(e.issuer, {
-      issuer: e.issuer,
-      keys,
-      algorithms: new Set(algorithms),
-      claims: {
-        ...common,
-        issuers: [e.issuer],
-        audiences: e.audience === undefined ? common.audiences : audiences(e.audience, where),
-        typ: e.typ === undefined ? common.typ : typ(e.typ, where),
-      },
-    })
+    byIssuer.set(resolved.issuer, resolved)
   }
   const lookup = (claims: Readonly<Record<string, unknown>>): IssuerEntry => {
-    const iss = claims.iss
-    if (typeof iss !== 'string')
-      throw new AuthError(
-        'issuer_unknown',
-        'the token has no iss claim, which is needed to choose among the configured issuers',
-      )
-    const found = byIssuer.get(iss)
+    const found = byIssuer.get(issOf(claims))
     // The value is the attacker's: it is not echoed.
-    if (!found) throw new AuthError('issuer_unknown', 'the token issuer is not a configured issuer')
+    if (!found) throw unknownIssuer()
     return found
   }
   return {
     forToken: (jws) => lookup(unverifiedPayload(jws)),
     forClaims: lookup,
   }
+}
+
+/** One `{ issuer, key, algorithms, audience?, typ? }` entry at `where`, its keys resolved. */
+function resolveEntry(
+  entry: unknown,
+  where: string,
+  common: ClaimRules,
+  checkAlgorithms: (list: readonly string[], path: string) => string[],
+): IssuerEntry {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    throw new TypeError(`tokengate: ${where} must be an object { issuer, key, algorithms }`)
+  const e = entry as Record<string, unknown>
+  rejectUnknownOptions(e, ENTRY_MEMBERS, where, `an issuer takes { ${ENTRY_MEMBERS.join(', ')} }`)
+  if (typeof e.issuer !== 'string' || e.issuer === '')
+    throw new TypeError(
+      `tokengate: ${where}.issuer must be the exact iss of its tokens (a non-empty string)`,
+    )
+  if (!Array.isArray(e.algorithms) || !e.algorithms.every((a) => typeof a === 'string'))
+    throw new TypeError(`tokengate: ${where}.algorithms must be a non-empty list such as ['RS256']`)
+  if (e.key === undefined || e.key === null)
+    throw new TypeError(
+      `tokengate: ${where}.key is required: a secret, PEM, JWK, CryptoKey, { jwks }, { jwksUri } or { discovery }`,
+    )
+  const discovery = (e.key as { discovery?: unknown }).discovery
+  if (typeof discovery === 'string' && discovery !== e.issuer)
+    throw new TypeError(
+      `tokengate: ${where}.issuer must equal ${where}.key.discovery: the discovered issuer must be the token's iss`,
+    )
+  const algorithms = checkAlgorithms(e.algorithms as string[], `${where}.algorithms`)
+  const keys = resolveKeys(e.key, algorithms, where)
+  return {
+    issuer: e.issuer,
+    keys,
+    algorithms: new Set(algorithms),
+    claims: {
+      ...common,
+      issuers: [e.issuer],
+      audiences: e.audience === undefined ? common.audiences : audiences(e.audience, where),
+      typ: e.typ === undefined ? common.typ : typ(e.typ, where),
+    },
+  }
+}
+
+// ── issuers as a function (issue 15: tenants not known at start-up) ────────────────────────────
+type IssuerResolverFn = (iss: string) => unknown
+
+/** How many answers of the function are kept, and for how long (documented in the core README). */
+export const ISSUER_LOOKUP = {
+  /** Issuers whose entry is kept (least recently used dropped first). */
+  max: 1000,
+  /** An entry is asked for again after this long, so a tenant's changed keys are picked up. */
+  ttlMs: 60 * 60 * 1000,
+  /** Unknown issuers (`undefined`) kept apart, so a flood of made-up `iss` cannot evict tenants. */
+  unknownMax: 1000,
+  /** An unknown issuer is asked for again after this long (a tenant just signed up). */
+  unknownTtlMs: 30 * 1000,
+  /** A lookup that has not settled by then is 503 `keys_unavailable`. */
+  timeoutMs: 5000,
+} as const
+
+/**
+ * `options.issuers` as a function of the token's unverified `iss`. Its answer only chooses keys
+ * and rules: the token is then verified with that entry's keys, and its `iss` must equal the
+ * entry's `issuer` exactly. Answers are cached (bounded; concurrent lookups of one `iss` share one
+ * call); `undefined` is 401 `issuer_unknown`, like an unlisted issuer; a function that throws,
+ * rejects, does not settle within 5 s or answers an invalid entry is 503 `keys_unavailable`.
+ */
+function resolverSet(
+  fn: IssuerResolverFn,
+  common: ClaimRules,
+  checkAlgorithms: (list: readonly string[], path: string) => string[],
+): IssuerSet {
+  const known = new LRUCache<string, IssuerEntry>({
+    max: ISSUER_LOOKUP.max,
+    ttl: ISSUER_LOOKUP.ttlMs,
+  })
+  const unknown = new LRUCache<string, true>({
+    max: ISSUER_LOOKUP.unknownMax,
+    ttl: ISSUER_LOOKUP.unknownTtlMs,
+  })
+  const inFlight = new Map<string, Promise<IssuerEntry | undefined>>()
+
+  async function ask(iss: string): Promise<IssuerEntry | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      const answer = await Promise.race([
+        Promise.resolve().then(() => fn(iss)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(`options.issuers did not answer within ${ISSUER_LOOKUP.timeoutMs} ms`),
+              ),
+            ISSUER_LOOKUP.timeoutMs,
+          )
+        }),
+      ])
+      if (answer === undefined) {
+        unknown.set(iss, true)
+        return undefined
+      }
+      const entry = resolveEntry(answer, 'options.issuers(iss)', common, checkAlgorithms)
+      if (entry.issuer !== iss)
+        throw new TypeError(
+          'tokengate: options.issuers(iss) must answer the entry whose issuer is exactly the iss it was given, or undefined',
+        )
+      known.set(iss, entry)
+      return entry
+    } catch (cause) {
+      // The app's lookup is down or broken: the token may be fine, so 503 (never 500, never a pass).
+      throw new AuthError('keys_unavailable', 'the issuer lookup failed', { cause, retryAfter: 5 })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  const lookup = (
+    claims: Readonly<Record<string, unknown>>,
+  ): IssuerEntry | Promise<IssuerEntry> => {
+    const iss = issOf(claims)
+    const cached = known.get(iss)
+    if (cached) return cached
+    if (iss === '' || unknown.has(iss)) throw unknownIssuer()
+    let pending = inFlight.get(iss)
+    if (!pending) {
+      pending = ask(iss).finally(() => inFlight.delete(iss))
+      inFlight.set(iss, pending)
+    }
+    return pending.then((entry) => {
+      if (!entry) throw unknownIssuer()
+      return entry
+    })
+  }
+  return {
+    forToken: (jws) => lookup(unverifiedPayload(jws)),
+    forClaims: lookup,
+  }
+}
+
+function issOf(claims: Readonly<Record<string, unknown>>): string {
+  const iss = claims.iss
+  if (typeof iss !== 'string')
+    throw new AuthError(
+      'issuer_unknown',
+      'the token has no iss claim, which is needed to choose among the configured issuers',
+    )
+  return iss
+}
+
+function unknownIssuer(): AuthError {
+  return new AuthError('issuer_unknown', 'the token issuer is not a configured issuer')
 }
 
 /** The payload of a compact JWS whose shape was already checked: decoded only, nothing trusted. */

@@ -170,8 +170,11 @@ export function invalidUtf8Json(members: Record<string, unknown>): Uint8Array {
 // ---------------------------------------------------------------------------------------------
 // Keys and certificates an attacker brings along (RFC 7515 §4.1.2-4.1.6: jku, jwk, x5u, x5c).
 
+/** An attacker's own key pair and certificate, for tokens that bring their own key. */
 export interface AttackerKeys {
+  /** Signs the forged tokens. */
   privateKey: KeyObject
+  /** Its public half. */
   publicKey: KeyObject
   /** The public key as a JWK (for a smuggled `jwk` header). */
   publicJwk: Record<string, unknown>

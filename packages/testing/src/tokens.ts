@@ -33,12 +33,15 @@ async function material(key: KeyLike, half: 'private' | 'public', alg: string) {
   return key
 }
 
+/** Options of {@link signToken}. */
 export interface SignOptions {
+  /** The JWS algorithm. */
   alg: string
   /** Signing key; a {@link TestKeys} also supplies the `kid`. */
   key: KeyLike
   /** `kid` header; `null` omits it even when the key has one. */
   kid?: string | null
+  /** `typ` header. Default: none. */
   typ?: string
   /** Extra or overriding protected header members. */
   header?: Record<string, unknown>
@@ -105,6 +108,7 @@ export function hmacSign(
   return `${input}.${b64url(new Uint8Array(mac))}`
 }
 
+/** Options of {@link encryptToken}. */
 export interface EncryptOptions {
   /** Key management algorithm (`dir`, `A256KW`, `RSA-OAEP-256`, `ECDH-ES`, ...). */
   alg: string

@@ -3,9 +3,13 @@ import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, type JWK } from 'j
 import { randomBytes } from 'node:crypto'
 import { b64url } from './base64url.js'
 
+/** The HMAC JWS algorithms (RFC 7518 §3.2). */
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const
+/** The RSA JWS algorithms, PKCS #1 v1.5 and PSS (RFC 7518 §3.3, §3.5). */
 export const RSA_SIGNING_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const
+/** The ECDSA JWS algorithms (RFC 7518 §3.4). */
 export const EC_SIGNING_ALGS = ['ES256', 'ES384', 'ES512'] as const
+/** Every JWS algorithm tokengate verifies (EdDSA is Ed25519, RFC 8037). */
 export const SIGNING_ALGS = [
   ...HMAC_ALGS,
   ...RSA_SIGNING_ALGS,
@@ -13,6 +17,7 @@ export const SIGNING_ALGS = [
   'EdDSA',
 ] as const
 
+/** The JWE content encryption algorithms (RFC 7518 §5). */
 export const CONTENT_ENCRYPTION_ALGS = [
   'A128GCM',
   'A192GCM',
@@ -21,20 +26,26 @@ export const CONTENT_ENCRYPTION_ALGS = [
   'A192CBC-HS384',
   'A256CBC-HS512',
 ] as const
+/** AES key wrap (RFC 7518 §4.4). */
 export const KEY_WRAP_ALGS = ['A128KW', 'A192KW', 'A256KW'] as const
+/** AES-GCM key wrap (RFC 7518 §4.7). */
 export const GCM_KEY_WRAP_ALGS = ['A128GCMKW', 'A192GCMKW', 'A256GCMKW'] as const
+/** RSA-OAEP key transport (RFC 7518 §4.3); RSA1_5 is deliberately absent. */
 export const RSA_KEY_MANAGEMENT_ALGS = [
   'RSA-OAEP',
   'RSA-OAEP-256',
   'RSA-OAEP-384',
   'RSA-OAEP-512',
 ] as const
+/** ECDH-ES key agreement, direct or with key wrap (RFC 7518 §4.6). */
 export const ECDH_ALGS = ['ECDH-ES', 'ECDH-ES+A128KW', 'ECDH-ES+A192KW', 'ECDH-ES+A256KW'] as const
+/** Password-based key wrap (RFC 7518 §4.8); off in tokengate unless listed. */
 export const PBES2_ALGS = [
   'PBES2-HS256+A128KW',
   'PBES2-HS384+A192KW',
   'PBES2-HS512+A256KW',
 ] as const
+/** The JWE key management algorithms tokengate decrypts by default lists (PBES2 aside). */
 export const KEY_MANAGEMENT_ALGS = [
   'dir',
   ...KEY_WRAP_ALGS,
@@ -45,8 +56,11 @@ export const KEY_MANAGEMENT_ALGS = [
 
 /** Key material for one algorithm: both halves, as CryptoKey/bytes, JWK and (for pairs) PEM. */
 export interface TestKeys {
+  /** The algorithm the keys are for. */
   alg: string
+  /** The key id, also in both JWKs. */
   kid: string
+  /** `'secret'` for HMAC, AES key wrap and `dir`; `'pair'` otherwise. */
   kind: 'secret' | 'pair'
   /** Signs (JWS) or decrypts (JWE). For a secret: the secret bytes. */
   privateKey: CryptoKey | Uint8Array
@@ -54,7 +68,9 @@ export interface TestKeys {
   publicKey: CryptoKey | Uint8Array
   /** Set for HMAC, AES key wrap and `dir`. */
   secret?: Uint8Array
+  /** The private half as a JWK (with `kid`, `alg`, `use`); the secret as an `oct` JWK. */
   privateJwk: JWK
+  /** The public half as a JWK; the same `oct` JWK for a secret. */
   publicJwk: JWK
   /** PKCS#8 PEM of the private key (pairs only). */
   privatePem?: string
@@ -62,7 +78,9 @@ export interface TestKeys {
   publicPem?: string
 }
 
+/** Options of {@link makeKeys}. */
 export interface KeyOptions {
+  /** The key id. Default: made from the algorithm and a counter. */
   kid?: string
   /** For `dir`: the content encryption algorithm, which fixes the key size. Default A256GCM. */
   enc?: string

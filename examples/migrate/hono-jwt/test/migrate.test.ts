@@ -1,0 +1,180 @@
+// The hono/jwt pair answers the same requests with the same statuses, except where
+// docs/migrate/hono-jwt.md says why tokengate differs (each difference names its section).
+import { readFileSync } from 'node:fs'
+import type { Server } from 'node:http'
+import {
+  anchors,
+  close,
+  listen,
+  migrationRequests,
+  REQUEST_NAMES,
+  statusOf,
+  type Expectation,
+  type RequestName,
+} from '@tokengate/example-migrate-shared'
+import { startIssuer, type LoopbackIssuer } from '@tokengate/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp as after } from '../after/app.js'
+import { createApp as before } from '../before/app.js'
+
+const guide = readFileSync(new URL('../../../../docs/migrate/hono-jwt.md', import.meta.url), 'utf8')
+
+const expected: Record<RequestName, Expectation> = {
+  'valid token': { status: 200 },
+  'no token': { status: 401 },
+  'expired token': { status: 401 },
+  'token not yet valid': { status: 401 },
+  'wrong signature': { status: 401 },
+  'wrong audience': { status: 401 },
+  'wrong issuer': { status: 401 },
+  'alg none': { status: 401 },
+  'token without exp': { status: 401, differs: { before: 200, section: 'exp-is-required' } },
+  'Basic scheme': { status: 401 },
+  'malformed Authorization header (three parts)': {
+    status: 400,
+    differs: { before: 401, section: 'malformed-authorization-headers-are-400' },
+  },
+  'two Authorization headers': {
+    status: 400,
+    differs: { before: 401, section: 'two-tokens-are-400-multiple_tokens' },
+  },
+  'token in header and cookie': {
+    status: 400,
+    differs: { before: 200, section: 'two-tokens-are-400-multiple_tokens' },
+  },
+  'cookie token, GET': { status: 200 },
+  'cookie token, cross-site POST': {
+    status: 403,
+    differs: { before: 201, section: 'cookie-tokens-get-a-csrf-check' },
+  },
+  'cookie token, same-origin POST': { status: 201 },
+  'header token, cross-site POST': { status: 201 },
+  'permission present': { status: 200 },
+  'permission missing': { status: 403 },
+  'public route without a token': { status: 200 },
+  'CORS preflight': { status: 204, differs: { before: 401, section: 'cors-preflights' } },
+}
+
+let issuer: LoopbackIssuer
+let requests: Awaited<ReturnType<typeof migrationRequests>>
+const servers: Server[] = []
+const urls = { before: '', after: '' }
+
+beforeAll(async () => {
+  issuer = await startIssuer({ algorithms: ['HS256', 'ES256'] })
+  const config = {
+    secret: issuer.key('HS256').publicJwk as { kty: 'oct'; k: string },
+    jwksUri: issuer.jwksUri,
+    issuer: issuer.url,
+    audience: issuer.audience,
+    cookie: 'access_token',
+  }
+  for (const [name, create] of [
+    ['before', before],
+    ['after', after],
+  ] as const) {
+    const server = create(config)
+    servers.push(server)
+    urls[name] = await listen(server)
+  }
+  requests = await migrationRequests(
+    { issuer, alg: 'HS256', cookie: 'access_token', permission: 'admin:write' },
+    { read: '/api/me', write: '/api/notes', admin: '/api/admin', public: '/health' },
+  )
+})
+afterAll(async () => {
+  await Promise.all(servers.map(close))
+  await issuer.close()
+})
+
+describe('hono/jwt and hono/jwk (before) and @tokengate/hono (after)', () => {
+  it('the table covers every request, and every difference names a section of the guide', () => {
+    expect(Object.keys(expected).sort()).toEqual([...REQUEST_NAMES].sort())
+    const sections = anchors(guide)
+    for (const { differs } of Object.values(expected))
+      if (differs) expect(sections, differs.section).toContain(differs.section)
+  })
+
+  it.each(REQUEST_NAMES)('%s', async (name) => {
+    const { status, differs } = expected[name]
+    const got = {
+      before: await statusOf(urls.before, requests[name]),
+      after: await statusOf(urls.after, requests[name]),
+    }
+    expect(got).toEqual({ before: differs?.before ?? status, after: status })
+  })
+})
+
+describe('hono/jwk (before) and a tokengate JWKS route (after)', () => {
+  it.each([
+    ['valid ES256 token', () => issuer.sign({ sub: 'alice' }, { alg: 'ES256' }), 200],
+    [
+      'expired ES256 token',
+      () => issuer.sign({}, { alg: 'ES256', expiresIn: -3600, issuedAt: -7200 }),
+      401,
+    ],
+    [
+      'ES256 token for another audience',
+      () => issuer.sign({}, { alg: 'ES256', audience: 'https://x.test' }),
+      401,
+    ],
+    ['HS256 token on the JWKS route', () => issuer.sign({ sub: 'alice' }, { alg: 'HS256' }), 401],
+  ] as const)('%s', async (_name, token, status) => {
+    const request = {
+      method: 'GET',
+      path: '/jwk/me',
+      headers: { authorization: `Bearer ${await token()}` },
+    }
+    expect({
+      before: await statusOf(urls.before, request),
+      after: await statusOf(urls.after, request),
+    }).toEqual({ before: status, after: status })
+  })
+})
+
+describe('remote keys', () => {
+  it('hono/jwk fetches the JWKS on every request; tokengate fetched it once (#remote-keys-are-cached)', async () => {
+    expect(anchors(guide)).toContain('remote-keys-are-cached')
+    const request = {
+      method: 'GET',
+      path: '/jwk/me',
+      headers: { authorization: `Bearer ${await issuer.sign({ sub: 'a' }, { alg: 'ES256' })}` },
+    }
+    const fetches = async (url: string) => {
+      expect(await statusOf(url, request)).toBe(200) // warm
+      const start = issuer.requests
+      for (let i = 0; i < 3; i++) expect(await statusOf(url, request)).toBe(200)
+      return issuer.requests - start
+    }
+    expect({ before: await fetches(urls.before), after: await fetches(urls.after) }).toEqual({
+      before: 3,
+      after: 0,
+    })
+  })
+})
+
+describe('start-up', () => {
+  it('secret length: hono/jwt takes a 13-byte HS256 secret, tokengate refuses it naming the fix', async () => {
+    expect(anchors(guide)).toContain('secret-length')
+    const { jwt } = await import('hono/jwt')
+    const { tokengate } = await import('@tokengate/hono')
+    expect(() => jwt({ secret: 'shared-secret', alg: 'HS256' })).not.toThrow()
+    expect(() => tokengate({ algorithms: ['HS256'], key: 'shared-secret' })).toThrow(
+      /options\.key .*HS256.*32 bytes/,
+    )
+  })
+})
+
+describe('leftover option names', () => {
+  it('fail at start-up with the tokengate name (#leftover-option-names-fail-at-start-up-with-a-hint)', async () => {
+    expect(anchors(guide)).toContain('leftover-option-names-fail-at-start-up-with-a-hint')
+    const { tokengate } = await import('@tokengate/hono')
+    expect(() =>
+      tokengate({
+        key: 'k'.repeat(32),
+        algorithms: ['HS256'],
+        verification: { aud: 'x' },
+      } as never),
+    ).toThrow(/options\.verification: Hono's verification: iss is issuer, aud is audience/)
+  })
+})
