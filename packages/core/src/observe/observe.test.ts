@@ -126,6 +126,20 @@ describe('decision events', () => {
     expect(first.claims).toBeUndefined()
   })
 
+  it('with no listener the hot path reads no clock (and so builds no event); with one it does', async () => {
+    const now = vi.spyOn(performance, 'now')
+    const t = await token()
+    const plain = createAuthenticator({ algorithms: ['ES256'], key: keys.publicJwk })
+    await plain.authenticate(bearer(t))
+    await plain.authenticate(bearer(t)) // a cache hit
+    await refusal(plain, bearer('x.y.z'))
+    expect(now).not.toHaveBeenCalled()
+    const { events, authenticator } = observed()
+    await authenticator.authenticate(bearer(t))
+    expect(now).toHaveBeenCalledTimes(2) // start and end of the one event
+    expect(events).toHaveLength(1)
+  })
+
   it('eventClaims adds the named claims, from verified tokens only', async () => {
     const { events, authenticator } = observed({ eventClaims: ['tenant', 'absent'] })
     await authenticator.authenticate(bearer(await token()))
