@@ -16,6 +16,7 @@ const entries = [
   'packages/koa/src/index.ts',
   'packages/hono/src/index.ts',
   'packages/redis/src/index.ts',
+  'packages/otel/src/index.ts',
 ].map((file) => `${root}${file}`)
 
 const program = ts.createProgram(entries, {
