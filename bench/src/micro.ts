@@ -34,6 +34,10 @@ export interface MicroRow {
   core?: number
   corePortable?: number
   coreCached?: number
+  /** The core with an onDecision listener (issue 16): the cost of building and delivering events. */
+  coreObserved?: number
+  /** A cache hit with an onDecision listener. */
+  coreCachedObserved?: number
   jose: number
   /** The same cases, median round instead of best. */
   median?: Record<string, number>
@@ -124,8 +128,23 @@ interface CoreModule {
   createAuthenticator(options: unknown): { authenticate(request: unknown): Promise<unknown> }
 }
 
-function coreOp(core: CoreModule, material: Material, alg: Alg, cache: boolean): Op {
-  const authenticator = core.createAuthenticator(tokengateOptions(material, alg, cache))
+// A listener that keeps the last event (so building it cannot be optimised away) and does nothing.
+const sink: { last: unknown } = { last: undefined }
+const keepLast = (event: unknown): void => {
+  sink.last = event
+}
+
+function coreOp(
+  core: CoreModule,
+  material: Material,
+  alg: Alg,
+  cache: boolean,
+  observed = false,
+): Op {
+  const options = tokengateOptions(material, alg, cache)
+  const authenticator = core.createAuthenticator(
+    observed ? { ...(options as object), onDecision: keepLast } : options,
+  )
   return (token) =>
     authenticator.authenticate({
       method: 'GET',
@@ -185,6 +204,11 @@ export async function runMicro(
       if (typeof core !== 'string') {
         cases.core = { op: coreOp(core, material, alg, false), tokens }
         cases.coreCached = { op: coreOp(core, material, alg, true), tokens: tokens.slice(0, 1) }
+        cases.coreObserved = { op: coreOp(core, material, alg, false, true), tokens }
+        cases.coreCachedObserved = {
+          op: coreOp(core, material, alg, true, true),
+          tokens: tokens.slice(0, 1),
+        }
       } else row.error = core
       if (typeof portable !== 'string')
         cases.corePortable = { op: coreOp(portable, material, alg, false), tokens }

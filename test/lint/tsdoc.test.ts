@@ -18,6 +18,7 @@ const entries = [
   'packages/redis/src/index.ts',
   'packages/cli/src/index.ts',
   'packages/testing/src/index.ts',
+  'packages/otel/src/index.ts',
 ].map((file) => `${root}${file}`)
 
 const program = ts.createProgram(entries, {

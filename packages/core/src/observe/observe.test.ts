@@ -126,6 +126,20 @@ describe('decision events', () => {
     expect(first.claims).toBeUndefined()
   })
 
+  it('with no listener the hot path reads no clock (and so builds no event); with one it does', async () => {
+    const now = vi.spyOn(performance, 'now')
+    const t = await token()
+    const plain = createAuthenticator({ algorithms: ['ES256'], key: keys.publicJwk })
+    await plain.authenticate(bearer(t))
+    await plain.authenticate(bearer(t)) // a cache hit
+    await refusal(plain, bearer('x.y.z'))
+    expect(now).not.toHaveBeenCalled()
+    const { events, authenticator } = observed()
+    await authenticator.authenticate(bearer(t))
+    expect(now).toHaveBeenCalledTimes(2) // start and end of the one event
+    expect(events).toHaveLength(1)
+  })
+
   it('eventClaims adds the named claims, from verified tokens only', async () => {
     const { events, authenticator } = observed({ eventClaims: ['tenant', 'absent'] })
     await authenticator.authenticate(bearer(await token()))
@@ -334,12 +348,14 @@ describe('refusal codes: the event names the step', () => {
 })
 
 describe('key failures: the real cause, in the event and the error, never in the response', () => {
-  const remote = (jwksUri: string, extra: Record<string, unknown> = {}) => {
+  // A generous timeout (a loaded machine can take a second to resolve or connect), except where the
+  // timeout itself is the case.
+  const remote = (jwksUri: string, extra: Record<string, unknown> = {}, timeout = '10s') => {
     const events: DecisionEvent[] = []
     const fetches: KeyFetchEvent[] = []
     const authenticator = createAuthenticator({
       algorithms: ['ES256'],
-      key: { jwksUri, timeout: '500ms', cooldown: '30s' },
+      key: { jwksUri, timeout, cooldown: '30s' },
       cache: false,
       onDecision: (e) => events.push(e),
       onKeyFetch: (e) => fetches.push(e),
@@ -403,7 +419,11 @@ describe('key failures: the real cause, in the event and the error, never in the
     ],
   ])('%s: 503 keys_unavailable at verify, with its cause', async (reason, setup, extra) => {
     const url = await setup()
-    const { events, fetches, authenticator } = remote(`${url}?api_key=s3cret`)
+    const { events, fetches, authenticator } = remote(
+      `${url}?api_key=s3cret`,
+      {},
+      reason === 'timeout' ? '500ms' : '10s',
+    )
     const err = await refusal(authenticator, bearer(await token()))
     expect(err.code).toBe('keys_unavailable')
     expect(err.cause).toBeInstanceOf(KeyFailureError)

@@ -265,8 +265,15 @@ export class Observer implements GuardObserver {
   }
 }
 
-/** kid and alg from a header (unverified on a refusal): short strings only, never other members. */
+/**
+ * kid and alg from a header (unverified on a refusal): short printable strings only (a log line
+ * must not take control characters from a token), never other members.
+ */
 function header(event: DecisionEvent, h: Record<string, unknown>): void {
-  if (typeof h.alg === 'string') event.alg = h.alg.slice(0, 64)
-  if (typeof h.kid === 'string') event.kid = h.kid.slice(0, 64)
+  if (typeof h.alg === 'string') event.alg = printable(h.alg)
+  if (typeof h.kid === 'string') event.kid = printable(h.kid)
+}
+
+function printable(value: string): string {
+  return value.slice(0, 64).replace(/[^\x20-\x7e]/g, '?')
 }
