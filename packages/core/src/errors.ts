@@ -36,6 +36,12 @@ export type AuthErrorCode =
   | 'dpop_required'
   // DPoP replay cache unreachable or full: the proof may be fine, so 503 rather than 401
   | 'replay_check_unavailable'
+  // DPoP server nonce (RFC 9449 §8, §9): the proof lacks the current nonce; the answer carries one
+  | 'use_dpop_nonce'
+  // certificate-bound tokens (RFC 8705 §3): no client certificate, another one, or an unbound token
+  | 'client_certificate_missing'
+  | 'client_certificate_mismatch'
+  | 'certificate_binding_required'
   // guards (RFC 6750 §3.1 insufficient_scope)
   | 'insufficient_scope'
   | 'insufficient_role'
@@ -50,6 +56,7 @@ export type BearerError =
   | 'insufficient_scope'
   | 'temporarily_unavailable'
   | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
 
 interface CodeInfo {
   readonly status: number
@@ -82,6 +89,11 @@ export const CODE_TABLE: Readonly<Record<AuthErrorCode, CodeInfo>> = {
   invalid_dpop_proof: { status: 401, error: 'invalid_dpop_proof' },
   dpop_required: { status: 401, error: 'invalid_token' },
   replay_check_unavailable: { status: 503, error: 'temporarily_unavailable' },
+  use_dpop_nonce: { status: 401, error: 'use_dpop_nonce' },
+  // RFC 8705 §3: a certificate that does not match the token's binding is invalid_token, 401.
+  client_certificate_missing: { status: 401, error: 'invalid_token' },
+  client_certificate_mismatch: { status: 401, error: 'invalid_token' },
+  certificate_binding_required: { status: 401, error: 'invalid_token' },
   insufficient_scope: { status: 403, error: 'insufficient_scope' },
   insufficient_role: { status: 403, error: 'insufficient_scope' },
 }
@@ -98,6 +110,8 @@ export interface AuthErrorOptions {
   realm?: string
   /** Adds the `DPoP` challenge of an API that accepts DPoP (RFC 9449 §7.1, §7.2). */
   dpop?: DpopChallenge
+  /** A fresh server nonce, rendered as the `DPoP-Nonce` header (RFC 9449 §8.1, §9). */
+  dpopNonce?: string
 }
 
 /**
@@ -118,7 +132,7 @@ export interface DpopChallenge {
 export interface AuthErrorResponse {
   /** The HTTP status (400, 401, 403, 503 …). */
   status: number
-  /** `WWW-Authenticate` (RFC 6750 §3), and `Retry-After` on a 503. */
+  /** `WWW-Authenticate` (RFC 6750 §3), `Retry-After` on a 503, `DPoP-Nonce` (RFC 9449 §8.1). */
   headers: Record<string, string>
   /** The JSON body: the RFC 6750 `error`, a description without secrets, and the stable `code`. */
   body: { error?: BearerError; error_description: string; code: AuthErrorCode }
@@ -141,6 +155,7 @@ export class AuthError extends Error {
   readonly retryAfter: number | undefined
   readonly realm: string | undefined
   readonly dpop: DpopChallenge | undefined
+  readonly dpopNonce: string | undefined
 
   constructor(code: AuthErrorCode, description: string, options: AuthErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause })
@@ -153,6 +168,7 @@ export class AuthError extends Error {
     this.retryAfter = options.retryAfter
     this.realm = options.realm
     this.dpop = options.dpop
+    this.dpopNonce = options.dpopNonce
   }
 
   /** A copy with the realm set, for the challenge. */
@@ -173,6 +189,7 @@ export class AuthError extends Error {
       ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
       ...(this.realm !== undefined && { realm: this.realm }),
       ...(this.dpop && { dpop: this.dpop }),
+      ...(this.dpopNonce !== undefined && { dpopNonce: this.dpopNonce }),
     }
   }
 
@@ -207,6 +224,8 @@ export class AuthError extends Error {
     }
     const challenge = this.challenge
     if (challenge !== undefined) headers['www-authenticate'] = challenge
+    // RFC 9449 §8.1: the nonce the client must put in its next proof.
+    if (this.dpopNonce !== undefined) headers['dpop-nonce'] = this.dpopNonce
     if (this.status === 503)
       headers['retry-after'] = String(Math.max(1, Math.ceil(this.retryAfter ?? 30)))
     const body: AuthErrorResponse['body'] = {

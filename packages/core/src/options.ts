@@ -6,6 +6,7 @@ import { normalizeTyp, type ClaimRules } from './token/claims.js'
 import type { CsrfConfig } from './request/csrf.js'
 import { resolveDecryptOptions, type Decryptor } from './token/jwe.js'
 import { resolveDpop, type Dpop } from './dpop/index.js'
+import { resolveMtls, type MtlsBinding } from './binding/mtls.js'
 import { parseDuration } from './util/duration.js'
 import type { ExtractConfig } from './request/extract.js'
 import type { ZodType } from 'zod'
@@ -154,6 +155,8 @@ const schema = z.strictObject({
   dpop: z.optional(z.unknown()),
   trustProxy: z.optional(z.unknown()),
   issuers: z.optional(z.unknown()),
+  // mTLS (RFC 8705): checked by resolveMtls (binding/mtls.ts).
+  mtls: z.optional(z.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
 const multiIssuerSchema = z.partial(schema, { algorithms: true, key: true })
@@ -179,6 +182,8 @@ export interface ResolvedOptions {
   issuers: IssuerSet | undefined
   /** Set when options.dpop is on (RFC 9449). */
   dpop: Dpop | undefined
+  /** Certificate binding (RFC 8705 §3): always set, since a bound token is always checked. */
+  mtls: MtlsBinding
 }
 
 /**
@@ -288,6 +293,7 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
     extract: dpop ? { ...extract, dpop: true } : extract,
     claims,
     dpop,
+    mtls: resolveMtls(o.mtls, o.trustProxy, 'options.mtls'),
     schema: o.claims as ZodType | undefined,
     rolesClaim: { path: rolesPath, segments: rolesPath.split('.') },
     cache,

@@ -40,6 +40,8 @@ export function tokengate<Claims = DefaultClaims>(
           // Something else answered meanwhile (a request timeout): the route must not run as well.
           if (answered(res)) return
           req.auth = (ctx ?? undefined) as AuthContext<RegisteredClaims> | undefined
+          // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
+          if (ctx?.dpop?.nonce !== undefined) res.setHeader('DPoP-Nonce', ctx.dpop.nonce)
           next()
         },
         (err: unknown) => fail(err, req, res, next),

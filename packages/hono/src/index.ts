@@ -57,6 +57,8 @@ export function tokengate<Claims = DefaultClaims>(
     // Something else answered meanwhile (hono/timeout): the route must not run as well.
     if (c.finalized) return
     if (auth) c.set('auth', auth)
+    // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
+    if (auth?.dpop?.nonce !== undefined) c.header('DPoP-Nonce', auth.dpop.nonce)
     await next()
   }) satisfies MiddlewareHandler<{ Variables: OptionalAuthVariables<Claims> }>
 }
@@ -146,13 +148,16 @@ function fail(err: unknown, c: Context): Response | undefined {
  */
 function toRequestLike(c: Context): Parameters<Authenticator['authenticate']>[0] {
   const incoming = (c.env as { incoming?: Partial<kit.NodeIncoming> } | undefined)?.incoming
-  return incoming?.headers && incoming.rawHeaders
-    ? {
-        method: c.req.method,
-        url: nodeUrl(c.req.url, incoming as kit.NodeIncoming),
-        headers: kit.nodeRequestHeaders(incoming as kit.NodeIncoming),
-      }
-    : c.req.raw
+  if (!incoming?.headers || !incoming.rawHeaders) return c.req.raw // Workers: request.cf is read by the core
+  const request: Parameters<Authenticator['authenticate']>[0] = {
+    method: c.req.method,
+    url: nodeUrl(c.req.url, incoming as kit.NodeIncoming),
+    headers: kit.nodeRequestHeaders(incoming as kit.NodeIncoming),
+  }
+  // RFC 8705 §3: the TLS client certificate, read by the core only for a certificate-bound token.
+  if (incoming.socket?.encrypted === true)
+    request.clientCertificate = kit.nodeClientCertificate(incoming.socket)
+  return request
 }
 
 /**

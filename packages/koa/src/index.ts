@@ -56,6 +56,8 @@ export function tokengate<Claims = DefaultClaims>(
     // Something else answered meanwhile (a request timeout): the route must not run as well.
     if (answered(ctx)) return
     if (auth) ctx.state.auth = auth
+    // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
+    if (auth?.dpop?.nonce !== undefined) ctx.set('DPoP-Nonce', auth.dpop.nonce)
     await next()
   }
 }
