@@ -46,6 +46,8 @@ const coreLayers = [
   ['token', [`${CORE}/token/**`]],
   ['request', [`${CORE}/request/**`]],
   ['dpop', [`${CORE}/dpop/**`]],
+  // Certificate-bound tokens (RFC 8705): reads request headers, like dpop/.
+  ['binding', [`${CORE}/binding/**`]],
   ['policy', [`${CORE}/policy/**`]],
   ['introspection', [`${CORE}/introspection/**`]],
   ['issuing', [`${CORE}/issuing/**`]],

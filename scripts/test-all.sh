@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Browser tests need Debian's chromium, revocation tests need redis-server: install only when missing.
-for ensure in .ci/ensure-chromium .ci/ensure-redis; do
+# Browser tests need Debian's chromium, revocation and DPoP replay tests redis-server, mTLS proxy
+# tests haproxy: install only when missing.
+for ensure in .ci/ensure-chromium .ci/ensure-redis .ci/ensure-haproxy; do
   if [ -f "$ensure" ]; then bash "$ensure"; fi
 done
 

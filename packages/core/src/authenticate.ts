@@ -1,5 +1,5 @@
 // The pipeline: extract -> csrf -> DPoP proof -> cache -> open (decrypt, verify) -> claims ->
-// context -> revocation -> cache -> DPoP binding.
+// context -> revocation -> cache -> certificate binding -> DPoP binding.
 import { signatureCheck } from '#signature-check'
 import type { JWSHeaderParameters, JWTPayload } from 'jose'
 import { registerCache, TokenCache, type KeyBinding } from './token/cache.js'
@@ -102,7 +102,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     // RFC 9449 §4.3: a DPoP proof is checked before the token, its binding to the token after.
     const proof = config.dpop ? await config.dpop.checkProof(request, found) : undefined
 
-    if (introspector?.applies(token)) return introspected(token, source, proof, trace)
+    if (introspector?.applies(token)) return introspected(request, token, source, proof, trace)
 
     const hit = cache?.get(token)
     if (hit) {
@@ -113,8 +113,8 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       }
       const ctx = hit.ctx.source === source ? hit.ctx : Object.freeze({ ...hit.ctx, source })
       if (revocationChecks) await checkRevoked(ctx, hit.claims)
-      if (trace && config.dpop) trace.step = 'binding'
-      return (config.dpop ? await bindToProof(ctx, hit.claims, proof) : ctx) as AuthContext<Claims>
+      if (trace && needsBinding(hit.claims)) trace.step = 'binding'
+      return (await bind(request, ctx, hit.claims, proof)) as AuthContext<Claims>
     }
 
     const opened = await openToken(token, trace)
@@ -136,12 +136,13 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     if (trace && revocationChecks) trace.step = 'revocation'
     if (revocationChecks) await checkRevoked(ctx, claims)
     cache?.set(token, { ctx, claims, keys: opened.keyBinding }, notAfter)
-    if (trace && config.dpop) trace.step = 'binding'
-    return (config.dpop ? await bindToProof(ctx, claims, proof) : ctx) as AuthContext<Claims>
+    if (trace && needsBinding(claims)) trace.step = 'binding'
+    return (await bind(request, ctx, claims, proof)) as AuthContext<Claims>
   }
 
   /** The introspection path: the server's answer, then the same steps as a verified payload's. */
   async function introspected(
+    request: RequestLike,
     token: string,
     source: TokenSource,
     proof: CheckedProof | undefined,
@@ -167,8 +168,8 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     })
     if (trace && revocationChecks) trace.step = 'revocation'
     if (revocationChecks) await checkRevoked(ctx, claims)
-    if (trace && config.dpop) trace.step = 'binding'
-    return (config.dpop ? await bindToProof(ctx, claims, proof) : ctx) as AuthContext<Claims>
+    if (trace && needsBinding(claims)) trace.step = 'binding'
+    return (await bind(request, ctx, claims, proof)) as AuthContext<Claims>
   }
 
   /**
@@ -251,6 +252,29 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     })
   }
 
+  // Sender constraints, per request and after every other check (also on a cache hit): the client
+  // certificate (RFC 8705 §3), then DPoP, whose replay check writes and so runs last. A token
+  // carrying both cnf members must satisfy both: each is a constraint its issuer put on it.
+  /** Whether a binding check will run: DPoP is on, or the token is certificate-bound. */
+  function needsBinding(claims: Readonly<Record<string, unknown>>): boolean {
+    return config.dpop !== undefined || claims.cnf !== undefined || config.mtls.required
+  }
+
+  async function bind(
+    request: RequestLike,
+    ctx: AuthContext<unknown>,
+    claims: Readonly<Record<string, unknown>>,
+    proof: CheckedProof | undefined,
+  ): Promise<AuthContext<unknown>> {
+    let bound = ctx
+    // Hot path: a token without cnf, with mtls.required off, costs one property read.
+    if (claims.cnf !== undefined || config.mtls.required) {
+      const x5tS256 = await config.mtls.check(request, claims)
+      if (x5tS256 !== undefined) bound = Object.freeze({ ...ctx, mtls: Object.freeze({ x5tS256 }) })
+    }
+    return config.dpop ? bindToProof(bound, claims, proof) : bound
+  }
+
   // RFC 9449 §6.1, §7.2: the token's cnf.jkt against the proof key, then the replay check (§11.1).
   async function bindToProof(
     ctx: AuthContext<unknown>,
@@ -259,7 +283,12 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   ): Promise<AuthContext<unknown>> {
     const jkt = config.dpop ? await config.dpop.bind(proof, claims) : undefined
     if (jkt === undefined) return ctx
-    const boundCtx = Object.freeze({ ...ctx, dpop: Object.freeze({ jkt }) })
+    // RFC 9449 §8.2: a proof with last window's nonce gets the current one on the response.
+    const nonce = proof?.nextNonce
+    const boundCtx = Object.freeze({
+      ...ctx,
+      dpop: Object.freeze(nonce === undefined ? { jkt } : { jkt, nonce }),
+    })
     // revoke(boundCtx) must find the verified jti/exp, not the app's schema output.
     config.revocation?.remember(boundCtx, claims)
     return boundCtx

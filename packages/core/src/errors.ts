@@ -39,6 +39,12 @@ export type AuthErrorCode =
   // token introspection (RFC 7662): the server says not active, or cannot answer (503, never 401)
   | 'token_inactive'
   | 'introspection_unavailable'
+  // DPoP server nonce (RFC 9449 §8, §9): the proof lacks the current nonce; the answer carries one
+  | 'use_dpop_nonce'
+  // certificate-bound tokens (RFC 8705 §3): no client certificate, another one, or an unbound token
+  | 'client_certificate_missing'
+  | 'client_certificate_mismatch'
+  | 'certificate_binding_required'
   // guards (RFC 6750 §3.1 insufficient_scope)
   | 'insufficient_scope'
   | 'insufficient_role'
@@ -57,6 +63,7 @@ export type BearerError =
   | 'temporarily_unavailable'
   | 'invalid_dpop_proof'
   | 'insufficient_user_authentication'
+  | 'use_dpop_nonce'
 
 interface CodeInfo {
   readonly status: number
@@ -91,6 +98,11 @@ export const CODE_TABLE: Readonly<Record<AuthErrorCode, CodeInfo>> = {
   replay_check_unavailable: { status: 503, error: 'temporarily_unavailable' },
   token_inactive: { status: 401, error: 'invalid_token' },
   introspection_unavailable: { status: 503, error: 'temporarily_unavailable' },
+  use_dpop_nonce: { status: 401, error: 'use_dpop_nonce' },
+  // RFC 8705 §3: a certificate that does not match the token's binding is invalid_token, 401.
+  client_certificate_missing: { status: 401, error: 'invalid_token' },
+  client_certificate_mismatch: { status: 401, error: 'invalid_token' },
+  certificate_binding_required: { status: 401, error: 'invalid_token' },
   insufficient_scope: { status: 403, error: 'insufficient_scope' },
   insufficient_role: { status: 403, error: 'insufficient_scope' },
   insufficient_user_authentication: { status: 401, error: 'insufficient_user_authentication' },
@@ -117,6 +129,8 @@ export interface AuthErrorOptions {
   acrValues?: readonly string[]
   /** A step-up guard's maximum authentication age in seconds: rendered as `max_age="…"` (RFC 9470 §3). */
   maxAge?: number
+  /** A fresh server nonce, rendered as the `DPoP-Nonce` header (RFC 9449 §8.1, §9). */
+  dpopNonce?: string
 }
 
 /**
@@ -137,7 +151,7 @@ export interface DpopChallenge {
 export interface AuthErrorResponse {
   /** The HTTP status (400, 401, 403, 503 …). */
   status: number
-  /** `WWW-Authenticate` (RFC 6750 §3), and `Retry-After` on a 503. */
+  /** `WWW-Authenticate` (RFC 6750 §3), `Retry-After` on a 503, `DPoP-Nonce` (RFC 9449 §8.1). */
   headers: Record<string, string>
   /** The JSON body: the RFC 6750 `error`, a description without secrets, and the stable `code`. */
   body: { error?: BearerError; error_description: string; code: AuthErrorCode }
@@ -163,6 +177,7 @@ export class AuthError extends Error {
   readonly resourceMetadata: string | undefined
   readonly acrValues: readonly string[] | undefined
   readonly maxAge: number | undefined
+  readonly dpopNonce: string | undefined
 
   constructor(code: AuthErrorCode, description: string, options: AuthErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause })
@@ -178,6 +193,7 @@ export class AuthError extends Error {
     this.resourceMetadata = options.resourceMetadata
     this.acrValues = options.acrValues
     this.maxAge = options.maxAge
+    this.dpopNonce = options.dpopNonce
   }
 
   /** A copy with the realm set, for the challenge. */
@@ -215,6 +231,7 @@ export class AuthError extends Error {
       ...(this.resourceMetadata !== undefined && { resourceMetadata: this.resourceMetadata }),
       ...(this.acrValues && { acrValues: this.acrValues }),
       ...(this.maxAge !== undefined && { maxAge: this.maxAge }),
+      ...(this.dpopNonce !== undefined && { dpopNonce: this.dpopNonce }),
     }
   }
 
@@ -257,6 +274,8 @@ export class AuthError extends Error {
     }
     const challenge = this.challenge
     if (challenge !== undefined) headers['www-authenticate'] = challenge
+    // RFC 9449 §8.1: the nonce the client must put in its next proof.
+    if (this.dpopNonce !== undefined) headers['dpop-nonce'] = this.dpopNonce
     if (this.status === 503)
       headers['retry-after'] = String(Math.max(1, Math.ceil(this.retryAfter ?? 30)))
     const body: AuthErrorResponse['body'] = {

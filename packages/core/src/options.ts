@@ -4,6 +4,7 @@ import { normalizeTyp, type ClaimRules } from './token/claims.js'
 import type { CsrfConfig } from './request/csrf.js'
 import { resolveDecryptOptions, type Decryptor } from './token/jwe.js'
 import { resolveDpop, type Dpop } from './dpop/index.js'
+import { resolveMtls, type MtlsBinding } from './binding/mtls.js'
 import { parseDuration } from './util/duration.js'
 import type { ExtractConfig } from './request/extract.js'
 import { resolveSkip, type SkipRule } from './request/skip.js'
@@ -168,6 +169,8 @@ const schema = v.object({
   preflight: v.optional(v.unknown()),
   skip: v.optional(v.unknown()),
   passthrough: v.optional(v.unknown()),
+  // mTLS (RFC 8705): checked by resolveMtls (binding/mtls.ts).
+  mtls: v.optional(v.unknown()),
 })
 // With options.issuers, each issuer has its own key and algorithms (resolveIssuers refuses top-level ones).
 const multiIssuerSchema = v.partial(schema, ['algorithms', 'key'])
@@ -201,6 +204,8 @@ export interface ResolvedOptions {
   preflight: boolean
   skip: SkipRule | undefined
   passthrough: boolean
+  /** Certificate binding (RFC 8705 §3): always set, since a bound token is always checked. */
+  mtls: MtlsBinding
 }
 
 /**
@@ -332,6 +337,7 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
     extract: dpop ? { ...extract, dpop: true } : extract,
     claims,
     dpop,
+    mtls: resolveMtls(o.mtls, o.trustProxy, 'options.mtls'),
     schema: o.claims as ClaimsSchema<unknown> | undefined,
     rolesClaim: { path: rolesPath, segments: rolesPath.split('.') },
     cache,

@@ -55,7 +55,17 @@ export interface RequestLike {
   url: string
   /** The request headers (a repeated `Authorization` header is refused, so pass them unmerged). */
   headers: HeadersLike
+  /**
+   * The TLS client certificate (DER), or a function returning it, read only for a certificate-bound
+   * token or `mtls.required` (RFC 8705 §3). The Node adapters fill it from the TLS socket. Ignored
+   * when the certificate comes from a trusted proxy's `Client-Cert` header (`options.mtls`).
+   */
+  clientCertificate?: ClientCertificate
 }
+
+/** {@link RequestLike.clientCertificate}: DER bytes, or a (possibly async) function returning them. */
+export type ClientCertificate =
+  Uint8Array | (() => Uint8Array | undefined | Promise<Uint8Array | undefined>)
 
 /** What a custom extractor receives: headers are always a Fetch `Headers`. */
 export interface ExtractorRequest {
@@ -93,7 +103,19 @@ export interface AuthContext<Claims = DefaultClaims> {
    * Present when the request was sent with the DPoP scheme and a valid proof (RFC 9449 §7.1):
    * `jkt` is the RFC 7638 thumbprint of the proof key, equal to the token's `cnf.jkt` (§6.1).
    */
-  dpop?: { jkt: string }
+  dpop?: {
+    jkt: string
+    /**
+     * With `dpop.nonce`, when the proof's nonce is from the previous window: the current nonce, which
+     * the adapters send as a `DPoP-Nonce` response header (RFC 9449 §8.2).
+     */
+    nonce?: string
+  }
+  /**
+   * Present when the token is certificate-bound (RFC 8705 §3) and the request's client certificate
+   * matched: `x5tS256` is the certificate's SHA-256 thumbprint, equal to the token's `cnf["x5t#S256"]`.
+   */
+  mtls?: { x5tS256: string }
   /** True when the authorization server vouched for the token by introspection (RFC 7662). */
   introspected?: true
 }
@@ -322,8 +344,23 @@ export interface DpopOptions {
    * name one of them, so the check never trusts the `Host` header. Or set `trustProxy`.
    */
   origins?: string[]
-  /** Where seen proofs are recorded. Default: in memory, bounded. */
+  /** Where seen proofs are recorded. Default: in memory, bounded; `@tokengate/redis` shares one. */
   replayStore?: DpopReplayStore
+  /**
+   * Server nonces (RFC 9449 §8, §9): a proof without the current nonce is answered 401
+   * `use_dpop_nonce` with a `DPoP-Nonce` header. Stateless: an HMAC of the time window under
+   * `secret` (at least 32 bytes, the same on every instance); a nonce is accepted in its window
+   * and the next one. `window` defaults to 60 s.
+   */
+  nonce?: DpopNonceOptions
+}
+
+/** {@link DpopOptions.nonce}: stateless server nonces shared by every instance through `secret`. */
+export interface DpopNonceOptions {
+  /** At least 32 bytes (a string counts its UTF-8 bytes), random, and the same on every instance. */
+  secret: string | Uint8Array
+  /** Length of a nonce window; a nonce is accepted for one to two windows. Default 60 s. */
+  window?: Duration
 }
 
 /** `options.protectedResource`: this API as an OAuth 2.0 protected resource (RFC 9728 §2). */
@@ -517,6 +554,8 @@ export interface CommonAuthenticatorOptions<Claims = DefaultClaims> {
    * Default false.
    */
   trustProxy?: boolean
+  /** Certificate-bound tokens (RFC 8705 §3); see {@link MtlsOptions}. */
+  mtls?: MtlsOptions
   /**
    * Publishes OAuth 2.0 Protected Resource Metadata (RFC 9728) for this API: the adapters serve it
    * at its well-known path, every challenge carries `resource_metadata` (§5.1), and the token's
@@ -634,6 +673,21 @@ export interface AuthAttempt<Claims = DefaultClaims> {
   context: AuthContext<Claims> | null
   /** With `passthrough`: the refusal of the token that was sent (its `code`, `status`). Else undefined. */
   refusal: AuthError | undefined
+}
+
+/**
+ * Certificate-bound access tokens (RFC 8705 §3). A token with `cnf["x5t#S256"]` is always accepted
+ * only with the client certificate of that thumbprint, whether or not this option is set.
+ */
+export interface MtlsOptions {
+  /** Refuse tokens that are not certificate-bound (401 `certificate_binding_required`). Default false. */
+  required?: boolean
+  /**
+   * Read the certificate from this header (RFC 9440 `Client-Cert`, `:base64 DER:`) set by a
+   * TLS-terminating proxy, instead of the TLS socket. Default: `'client-cert'` when `trustProxy` is
+   * true, else none (the header is ignored). `false` ignores it even with `trustProxy`.
+   */
+  clientCertHeader?: string | false
 }
 
 /** One issuer (or a list of acceptable `iss` values) verified with one key configuration. */

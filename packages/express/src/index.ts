@@ -59,6 +59,8 @@ export function tokengate<Claims = DefaultClaims>(
           if (answered(res)) return
           ;(req as unknown as Slots)[mode.property] = context ?? undefined
           req.authError = refusal
+          // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
+          if (context?.dpop?.nonce !== undefined) res.setHeader('DPoP-Nonce', context.dpop.nonce)
           next()
         },
         (err: unknown) => fail(err, req, res, next),
@@ -158,7 +160,10 @@ function guard(check: GuardCheck): RequestHandler {
   return (req, res, next) => {
     try {
       const property = failureMode.get(req)?.property ?? 'auth'
-      check(((req as unknown as Slots)[property] as AuthContext | undefined) ?? null, failureMode.get(req))
+      check(
+        ((req as unknown as Slots)[property] as AuthContext | undefined) ?? null,
+        failureMode.get(req),
+      )
     } catch (err) {
       return fail(err, req, res, next)
     }

@@ -93,6 +93,8 @@ export function tokengate<Claims = DefaultClaims>(
     if (c.finalized) return
     if (result.context) c.set(mode.property, result.context)
     if (result.refusal) c.set('authError', result.refusal)
+    // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
+    if (result.context?.dpop?.nonce !== undefined) c.header('DPoP-Nonce', result.context.dpop.nonce)
     await next()
   }) satisfies MiddlewareHandler
 }
@@ -223,13 +225,16 @@ function fail(err: unknown, c: Context): Response | undefined {
  */
 function toRequestLike(c: Context): Parameters<Authenticator['authenticate']>[0] {
   const incoming = (c.env as { incoming?: Partial<kit.NodeIncoming> } | undefined)?.incoming
-  return incoming?.headers && incoming.rawHeaders
-    ? {
-        method: c.req.method,
-        url: nodeUrl(c.req.url, incoming as kit.NodeIncoming),
-        headers: kit.nodeRequestHeaders(incoming as kit.NodeIncoming),
-      }
-    : c.req.raw
+  if (!incoming?.headers || !incoming.rawHeaders) return c.req.raw // Workers: request.cf is read by the core
+  const request: Parameters<Authenticator['authenticate']>[0] = {
+    method: c.req.method,
+    url: nodeUrl(c.req.url, incoming as kit.NodeIncoming),
+    headers: kit.nodeRequestHeaders(incoming as kit.NodeIncoming),
+  }
+  // RFC 8705 §3: the TLS client certificate, read by the core only for a certificate-bound token.
+  if (incoming.socket?.encrypted === true)
+    request.clientCertificate = kit.nodeClientCertificate(incoming.socket)
+  return request
 }
 
 /**

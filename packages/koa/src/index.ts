@@ -78,6 +78,8 @@ export function tokengate<Claims = DefaultClaims>(
     if (answered(ctx)) return
     if (result.context) state[mode.property] = result.context
     if (result.refusal) state.authError = result.refusal
+    // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
+    if (result.context?.dpop?.nonce !== undefined) ctx.set('DPoP-Nonce', result.context.dpop.nonce)
     await next()
   }
 }
@@ -157,7 +159,10 @@ function guard(check: GuardCheck): Middleware {
   return async (ctx, next) => {
     try {
       const property = failureMode.get(ctx)?.property ?? 'auth'
-      check(((ctx.state as Slots)[property] as AuthContext | undefined) ?? null, failureMode.get(ctx))
+      check(
+        ((ctx.state as Slots)[property] as AuthContext | undefined) ?? null,
+        failureMode.get(ctx),
+      )
     } catch (err) {
       return fail(err, ctx)
     }

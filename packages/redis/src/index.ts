@@ -1,16 +1,15 @@
-// @tokengate/redis: a revocation store in Redis, so every instance of an app shares one denylist.
+// @tokengate/redis: a revocation store in Redis, so every instance of an app shares one denylist,
+// and a DPoP replay store (replay.ts), so a proof is spent once across every instance.
 import { AuthError, parseDuration, type Duration, type RevocationStore } from '@tokengate/core'
 import { LRUCache } from 'lru-cache'
-import { createClient } from 'redis'
+import { openConnection, type RedisCommandClient } from './connection.js'
 
-/**
- * What the store needs from a client: node-redis v4/v5 (`createClient()` from `redis`) fits as is.
- * Any other client can be wrapped, e.g. ioredis: `{ sendCommand: ([c, ...a]) => redis.call(c, ...a) }`.
- */
-export interface RedisCommandClient {
-  /** Sends one command (`['SET', key, '1', ...]`) and resolves to its reply; aborted past `timeout`. */
-  sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>
-}
+export type { RedisCommandClient } from './connection.js'
+export {
+  createRedisReplayStore,
+  type RedisReplayStore,
+  type RedisReplayStoreOptions,
+} from './replay.js'
 
 /**
  * Options of {@link createRedisRevocationStore}: `url` or `client` (one of them), then the failure
@@ -92,12 +91,9 @@ export function createRedisRevocationStore(
   options: RedisRevocationStoreOptions,
 ): RedisRevocationStore {
   const config = resolve(options)
-  const { prefix, failOpen, timeoutMs, grace, notRevokedTtlMs, onUnavailable } = config
-  const owned =
-    config.client === undefined
-      ? connect(config.url as string, timeoutMs, onUnavailable)
-      : undefined
-  const client: RedisCommandClient = config.client ?? (owned?.client as RedisCommandClient)
+  const { prefix, failOpen, grace, notRevokedTtlMs, onUnavailable } = config
+  const connection = openConnection(options, 'createRedisRevocationStore')
+  const command = connection.command
   // jti -> epoch ms until which the answer holds.
   const revoked =
     config.cacheMax > 0 ? new LRUCache<string, number>({ max: config.cacheMax }) : undefined
@@ -105,30 +101,6 @@ export function createRedisRevocationStore(
     config.cacheMax > 0 && notRevokedTtlMs > 0
       ? new LRUCache<string, number>({ max: config.cacheMax })
       : undefined
-
-  const command = async (args: string[]): Promise<unknown> => {
-    const abort = new AbortController()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new Error(`Redis did not answer within ${timeoutMs} ms`)
-        abort.abort(error)
-        reject(error)
-      }, timeoutMs)
-    })
-    try {
-      // Right after start-up the store's own client may still be connecting: wait for that too,
-      // within the same timeout, rather than refuse the first requests.
-      if (owned?.connecting) await Promise.race([owned.connecting, timedOut])
-      // Promise.resolve().then: a client that throws synchronously still lands in the catch.
-      const reply = Promise.resolve().then(() =>
-        client.sendCommand(args, { abortSignal: abort.signal }),
-      )
-      return await Promise.race([reply, timedOut])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
 
   return {
     async isRevoked(jti) {
@@ -190,24 +162,13 @@ export function createRedisRevocationStore(
       revoked?.set(jti, Math.max(cached ?? 0, until * 1000))
     },
 
-    async close() {
-      if (owned === undefined) return
-      const own = owned.client
-      if (own.isReady) {
-        await own.close().catch(() => own.destroy())
-      } else if (own.isOpen) {
-        own.destroy() // (re)connecting: nothing to wait for
-      }
-    },
+    close: () => connection.close(),
   }
 }
 
 interface ResolvedOptions {
-  url: string | undefined
-  client: RedisCommandClient | undefined
   prefix: string
   failOpen: boolean
-  timeoutMs: number
   grace: number
   cacheMax: number
   notRevokedTtlMs: number
@@ -218,25 +179,7 @@ function resolve(options: RedisRevocationStoreOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('tokengate: createRedisRevocationStore takes { url } or { client }')
   }
-  const {
-    url,
-    client,
-    prefix = DEFAULT_PREFIX,
-    onError = 'fail-closed',
-    cache = {},
-    onUnavailable,
-  } = options
-  if ((url === undefined) === (client === undefined)) {
-    throw new TypeError('tokengate: createRedisRevocationStore needs exactly one of url or client')
-  }
-  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
-    throw new TypeError("tokengate: redis store url must start with 'redis://' or 'rediss://'")
-  }
-  if (client !== undefined && typeof client?.sendCommand !== 'function') {
-    throw new TypeError(
-      'tokengate: redis store client must have sendCommand(args), as node-redis clients do',
-    )
-  }
+  const { prefix = DEFAULT_PREFIX, onError = 'fail-closed', cache = {}, onUnavailable } = options
   if (typeof prefix !== 'string')
     throw new TypeError('tokengate: redis store prefix must be a string')
   if (onError !== 'fail-closed' && onError !== 'fail-open') {
@@ -244,11 +187,6 @@ function resolve(options: RedisRevocationStoreOptions): ResolvedOptions {
       "tokengate: redis store onError must be 'fail-closed' (default) or 'fail-open'",
     )
   }
-  if (onUnavailable !== undefined && typeof onUnavailable !== 'function') {
-    throw new TypeError('tokengate: redis store onUnavailable must be a function')
-  }
-  const timeout = seconds(options.timeout ?? 0.5, 'timeout')
-  if (timeout <= 0) throw new TypeError('tokengate: redis store timeout must be more than 0')
   let cacheMax = 0
   let notRevokedTtl = 0
   if (cache !== false) {
@@ -266,11 +204,8 @@ function resolve(options: RedisRevocationStoreOptions): ResolvedOptions {
     }
   }
   return {
-    url,
-    client,
     prefix,
     failOpen: onError === 'fail-open',
-    timeoutMs: Math.ceil(timeout * 1000),
     grace: seconds(options.grace ?? 60, 'grace'),
     cacheMax,
     notRevokedTtlMs: Math.round(notRevokedTtl * 1000),
@@ -281,38 +216,4 @@ function resolve(options: RedisRevocationStoreOptions): ResolvedOptions {
 // The core's duration syntax ('500ms', '30s', '10m', '1h', '1d', or a number of seconds).
 function seconds(value: Duration, name: string): number {
   return parseDuration(value, `redis store ${name}`)
-}
-
-// The store's own client: fails fast while disconnected (no offline queue), reconnects with a
-// capped backoff, bounds its queue, and reports errors instead of crashing the process.
-function connect(
-  url: string,
-  timeoutMs: number,
-  onUnavailable: ((error: unknown) => void) | undefined,
-) {
-  const client = createClient({
-    url,
-    disableOfflineQueue: true,
-    commandsQueueMaxLength: 10_000,
-    socket: {
-      connectTimeout: Math.max(timeoutMs, 1000),
-      reconnectStrategy: (retries) => Math.min(50 * 2 ** Math.min(retries, 6), 2000),
-    },
-  })
-  client.on('error', (error: unknown) => onUnavailable?.(error))
-  const state: { client: typeof client; connecting: Promise<unknown> | undefined } = {
-    client,
-    connecting: undefined,
-  }
-  // Settles on the first attempt's outcome: later attempts (Redis down) must not slow requests.
-  state.connecting = new Promise<void>((settle) => {
-    const done = () => {
-      state.connecting = undefined
-      client.off('ready', done).off('error', done)
-      settle()
-    }
-    client.on('ready', done).on('error', done)
-  })
-  client.connect().catch((error: unknown) => onUnavailable?.(error))
-  return state
 }

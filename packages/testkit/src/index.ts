@@ -6,3 +6,4 @@ export * from './foreign.js'
 export * from './dpop.js'
 // A loopback issuer (discovery, RFC 8414 metadata, JWKS) for the CLI's doctor and explain tests.
 export * from './issuer.js'
+export * from './certs.js'

@@ -6,8 +6,14 @@ export { adapterGuards, toList } from './guards.js'
 export type { AdapterGuards, GuardCheck } from './guards.js'
 export { adapterCookies, member } from './cookies.js'
 export type { AdapterCookies } from './cookies.js'
-export { nodeRequestHeaders, nodeRequestLike, ownHeader, pathOf } from './node.js'
-export type { NodeHeadersSource, NodeIncoming } from './node.js'
+export {
+  nodeClientCertificate,
+  nodeRequestHeaders,
+  nodeRequestLike,
+  ownHeader,
+  pathOf,
+} from './node.js'
+export type { NodeHeadersSource, NodeIncoming, NodeSocket } from './node.js'
 // The types the signatures above use, so that an adapter's own declarations can name them
 // (each entry's .d.ts is bundled on its own: a type it does not export cannot be named, TS4023).
 export type * from '../types.js'

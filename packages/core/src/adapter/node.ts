@@ -1,5 +1,5 @@
 // Reading a Node request (`IncomingMessage`) for the core, shared by the adapters that run on Node.
-import type { HeadersLike, RequestLike } from '../types.js'
+import type { ClientCertificate, HeadersLike, RequestLike } from '../types.js'
 
 /** What {@link nodeRequestHeaders} reads of a Node `IncomingMessage` (the core imports nothing of Node). */
 export interface NodeHeadersSource {
@@ -16,7 +16,34 @@ export interface NodeIncoming extends NodeHeadersSource {
   /** The request target as received (`/x?y`). */
   url?: string
   /** `encrypted` is true on a TLS socket: the request URL is then https. */
-  socket?: { encrypted?: boolean }
+  socket?: NodeSocket
+}
+
+/** What is read of a Node socket: a `tls.TLSSocket` has `encrypted` and `getPeerCertificate`. */
+export interface NodeSocket {
+  encrypted?: boolean
+  getPeerCertificate?(detailed?: boolean): { raw?: Uint8Array } | null | undefined
+}
+
+/**
+ * The client certificate of a TLS socket for the core (RFC 8705 §3), read only when a token needs
+ * it: `getPeerCertificate().raw`, the DER. Whether the certificate chains to a CA the server trusts
+ * (`socket.authorized`) is not asked: a certificate-bound token is bound to one certificate, and the
+ * TLS handshake has proven the client holds its private key (RFC 8705 §2.2 allows self-signed
+ * certificates). A server that wants PKI validation sets `rejectUnauthorized: true` with its `ca`.
+ *
+ * @example
+ * const clientCertificate = nodeClientCertificate(req.socket)
+ */
+export function nodeClientCertificate(value: unknown): ClientCertificate | undefined {
+  // `unknown`: a net.Socket shares no member with NodeSocket, which TypeScript would refuse.
+  const socket = value as NodeSocket | undefined
+  if (socket?.encrypted !== true || typeof socket.getPeerCertificate !== 'function')
+    return undefined
+  return () => {
+    const raw = socket.getPeerCertificate?.(false)?.raw
+    return raw instanceof Uint8Array && raw.length > 0 ? raw : undefined
+  }
 }
 
 /**
@@ -100,14 +127,18 @@ export function nodeRequestLike(
   method: string,
   protocol: string,
   target: string,
-  req: NodeHeadersSource,
+  req: NodeHeadersSource & { socket?: unknown },
 ): RequestLike {
   const host = ownHeader(req.headers, 'host')
-  return {
+  const request: RequestLike = {
     method,
     url: host ? `${protocol}://${host}${pathOf(target)}` : target,
     // req.headers, or headersDistinct when a header the core judges is repeated (req.headers
     // silently drops a repeated Authorization); a serverless shim without them gets req.headers.
     headers: nodeRequestHeaders(req),
   }
+  // Over TLS only (plain HTTP has no client certificate): RFC 8705 §3 certificate-bound tokens.
+  if ((req.socket as NodeSocket | undefined)?.encrypted === true)
+    request.clientCertificate = nodeClientCertificate(req.socket)
+  return request
 }

@@ -1,6 +1,7 @@
 // DPoP (RFC 9449): the options, the proof checks of §4.3, the token binding of §6 and §7, the challenge.
 import { invalid, verifyProof } from './proof.js'
 import { createMemoryReplayStore } from './replay.js'
+import { resolveNonce, type DpopNonces } from './nonce.js'
 import { checkOrigins, normalizeHtu, requestTargets, type TargetConfig } from './target.js'
 import { encode } from '../util/base64url.js'
 import { parseDuration } from '../util/duration.js'
@@ -26,6 +27,8 @@ export interface CheckedProof {
   windowEnd: number
   /** What the replay store is given: `windowEnd` rounded up, plus {@link REPLAY_MARGIN_SECONDS}. */
   expiresAt: number
+  /** With `dpop.nonce`: a fresh nonce for the response, when the proof's is from the previous window (RFC 9449 §8.2). */
+  nextNonce?: string
 }
 
 /**
@@ -86,7 +89,7 @@ export function resolveDpop(
       `tokengate: ${path} must be an object such as { mode: 'allowed', origins: [...] }`,
     )
   const o = options as Record<string, unknown>
-  const known = ['mode', 'algorithms', 'maxAge', 'origins', 'replayStore']
+  const known = ['mode', 'algorithms', 'maxAge', 'origins', 'replayStore', 'nonce']
   rejectUnknownOptions(o, known, path, `${path} takes { ${known.join(', ')} }`)
   if (o.mode !== 'allowed' && o.mode !== 'required' && o.mode !== 'disabled')
     throw new TypeError(`tokengate: ${path}.mode must be 'allowed', 'required' or 'disabled'`)
@@ -97,6 +100,7 @@ export function resolveDpop(
   const store = o.replayStore
   if (store !== undefined && typeof (store as { add?: unknown } | null)?.add !== 'function')
     throw new TypeError(`tokengate: ${path}.replayStore must have an add(key, expiresAt) method`)
+  const nonces = resolveNonce(o.nonce, `${path}.nonce`)
   if (o.mode === 'disabled') return undefined
   if (origins === undefined && trustProxy !== true)
     throw new TypeError(
@@ -117,6 +121,7 @@ export function resolveDpop(
     { origins, trustProxy: trustProxy === true },
     (store as DpopReplayStore | undefined) ?? createMemoryReplayStore(),
     context,
+    nonces,
   )
 }
 
@@ -144,6 +149,7 @@ class DpopChecker implements Dpop {
     readonly target: TargetConfig,
     readonly store: DpopReplayStore,
     readonly context: DpopContext,
+    readonly nonces: DpopNonces | undefined,
   ) {
     this.#algorithms = new Set(algorithms)
     this.#challenge = { algs: algorithms, bearer: mode === 'allowed' }
@@ -194,11 +200,14 @@ class DpopChecker implements Dpop {
     // §4.2: ath = base64url(SHA-256(ASCII(access token))); the token is base64url text, hence ASCII.
     if (typeof claims.ath !== 'string' || claims.ath !== (await sha256(found.token)))
       throw invalid('the DPoP proof ath does not match the access token (RFC 9449 §4.3)')
+    // §4.3 check 10, last: only an otherwise valid proof is asked to be sent again with a nonce.
+    const nextNonce = this.nonces ? await this.nonces.check(claims.nonce, now) : undefined
     return {
       jkt,
       replayKey: await sha256(`${jkt}\n${htu}\n${jti}`),
       windowEnd,
       expiresAt: Math.ceil(windowEnd) + REPLAY_MARGIN_SECONDS,
+      ...(nextNonce !== undefined && { nextNonce }),
     }
   }
 
