@@ -1053,6 +1053,7 @@ export const scenarios: Scenario[] = [
       stepUp: 'acr_values="mfa", max_age="300"',
       resourceMetadata: RESOURCE_METADATA,
     },
+  },
 
   // ── idioms (issue 15): preflight, skip, passthrough, property, per-request tenants ──────────────
   {

@@ -4,12 +4,12 @@
 import { existsSync, lstatSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startLoopbackIssuer, type LoopbackIssuer } from '@tokengate/testkit'
+import { startLoopbackIssuer, type FaultyIssuer } from '@tokengate/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exec, packs } from './scratch.js'
 
 let dir: string
-let issuer: LoopbackIssuer
+let issuer: FaultyIssuer
 
 beforeAll(async () => {
   if (!existsSync(packs)) throw new Error(`no ${packs}: run \`pnpm pack:check\` first`)

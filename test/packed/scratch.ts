@@ -13,10 +13,14 @@ const execFileAsync = promisify(execFile)
  * execFile without NODE_PATH: pnpm sets it for scripts to the workspace's hoisted modules, where a
  * scratch app would find packages it never installed (zod, for one).
  */
-export function exec(file: string, args: readonly string[], options: { cwd: string }) {
-  const env = { ...process.env }
+export function exec(
+  file: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; maxBuffer?: number },
+) {
+  const env = { ...(options.env ?? process.env) }
   delete env.NODE_PATH
-  return execFileAsync(file, args, { ...options, env, maxBuffer: 16 * 1024 * 1024 })
+  return execFileAsync(file, args, { maxBuffer: 16 * 1024 * 1024, ...options, env })
 }
 const repo = fileURLToPath(new URL('../..', import.meta.url))
 export const packs = join(repo, 'artifacts/packs/npm')

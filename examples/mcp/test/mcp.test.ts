@@ -29,12 +29,12 @@ describe.each<[string, (resource: string) => RequestListener]>([
   let resource: string
   beforeAll(async () => {
     // The resource identifier names the port: listen first, then build the app for its own URL.
-    let listener: RequestListener | undefined
-    server = createServer((req, res) => listener!(req, res))
+    const app: { listener?: RequestListener } = {}
+    server = createServer((req, res) => app.listener!(req, res))
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
     resource = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`
-    listener = listenerFor(resource)
+    app.listener = listenerFor(resource)
   })
   afterAll(async () => {
     server?.closeAllConnections()

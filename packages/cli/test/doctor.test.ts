@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { keysFor, startLoopbackIssuer, type LoopbackIssuer } from '@tokengate/testkit'
+import { keysFor, startLoopbackIssuer, type FaultyIssuer } from '@tokengate/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tokengate } from './support/cli.js'
 
@@ -17,8 +17,8 @@ interface Report {
   }>
 }
 
-const started: LoopbackIssuer[] = []
-async function issuerWith(change: Parameters<LoopbackIssuer['set']>[0] = {}) {
+const started: FaultyIssuer[] = []
+async function issuerWith(change: Parameters<FaultyIssuer['set']>[0] = {}) {
   const issuer = await startLoopbackIssuer()
   issuer.set(change)
   started.push(issuer)

@@ -3,11 +3,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { keysFor, nowSeconds, startLoopbackIssuer, type LoopbackIssuer } from '@tokengate/testkit'
+import { keysFor, nowSeconds, startLoopbackIssuer, type FaultyIssuer } from '@tokengate/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tokengate } from './support/cli.js'
 
-let issuer: LoopbackIssuer
+let issuer: FaultyIssuer
 let dir: string
 let esm: string
 let cjs: string

@@ -7,13 +7,13 @@ import {
   rawToken,
   signToken,
   startLoopbackIssuer,
-  type LoopbackIssuer,
+  type FaultyIssuer,
 } from '@tokengate/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { wantsColor } from '../src/io.js'
 import { tokengate } from './support/cli.js'
 
-let issuer: LoopbackIssuer
+let issuer: FaultyIssuer
 beforeAll(async () => {
   issuer = await startLoopbackIssuer()
 })

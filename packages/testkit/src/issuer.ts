@@ -3,8 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { JWK, JWTPayload } from 'jose'
-import { makeKeys, type TestKeys } from './keys.js'
-import { signToken, type SignOptions } from './tokens.js'
+import { makeKeys, signToken, type SignOptions, type TestKeys } from '@tokengate/testing'
 
 /** What the issuer serves; every member can be changed between requests with `set()`. */
 export interface IssuerBehaviour {
@@ -23,7 +22,7 @@ export interface IssuerBehaviour {
 }
 
 /** A running loopback issuer. */
-export interface LoopbackIssuer {
+export interface FaultyIssuer {
   /** `http://127.0.0.1:<port>`: the issuer identifier, the `iss` of its tokens. */
   readonly issuer: string
   /** `${issuer}/jwks.json` */
@@ -42,7 +41,7 @@ export interface LoopbackIssuer {
 }
 
 /** Starts an issuer on a random port of 127.0.0.1 that signs with a fresh `alg` key. */
-export async function startLoopbackIssuer(alg = 'ES256'): Promise<LoopbackIssuer> {
+export async function startLoopbackIssuer(alg = 'ES256'): Promise<FaultyIssuer> {
   const keys = await makeKeys(alg)
   const sockets = new Set<Socket>()
   let issuer = ''

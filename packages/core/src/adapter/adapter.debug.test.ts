@@ -31,7 +31,7 @@ const wrongAudience = async () => ({
   },
 })
 const refuse = async (debug: string | undefined, extra: Record<string, unknown> = {}) => {
-  const { authenticator } = setupAdapter(createAuthenticator, options(extra), {}, debug)
+  const { authenticator } = setupAdapter(createAuthenticator, options(extra), {}, [], debug)
   return (await authenticator.authenticate(await wrongAudience()).catch((e) => e)) as AuthError
 }
 

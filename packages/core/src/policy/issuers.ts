@@ -1,6 +1,6 @@
 // Several trusted issuers: `options.issuers` resolved at start-up (a list), or per tenant (a function),
 // and the token's `iss` choosing one.
-import { LRUCache } from 'lru-cache'
+import { Lru } from '../util/lru.js'
 import { normalizeTyp, type ClaimRules } from '../token/claims.js'
 import { AuthError } from '../errors.js'
 import type { KeySource } from '../keys/public-key.js'
@@ -156,14 +156,24 @@ function resolverSet(
   common: ClaimRules,
   checkAlgorithms: (list: readonly string[], path: string) => string[],
 ): IssuerSet {
-  const known = new LRUCache<string, IssuerEntry>({
-    max: ISSUER_LOOKUP.max,
-    ttl: ISSUER_LOOKUP.ttlMs,
-  })
-  const unknown = new LRUCache<string, true>({
-    max: ISSUER_LOOKUP.unknownMax,
-    ttl: ISSUER_LOOKUP.unknownTtlMs,
-  })
+  // Each answer carries its own end (epoch ms), checked on read; the LRUs bound the count.
+  const known = new Lru<string, { entry: IssuerEntry; until: number }>(
+    ISSUER_LOOKUP.max,
+    Number.POSITIVE_INFINITY,
+    () => 0,
+  )
+  const unknown = new Lru<string, number>(
+    ISSUER_LOOKUP.unknownMax,
+    Number.POSITIVE_INFINITY,
+    () => 0,
+  )
+  const fresh = <T>(cache: Lru<string, T>, iss: string, until: (value: T) => number) => {
+    const value = cache.get(iss)
+    if (value === undefined) return undefined
+    if (until(value) > Date.now()) return value
+    cache.delete(iss)
+    return undefined
+  }
   const inFlight = new Map<string, Promise<IssuerEntry | undefined>>()
 
   async function ask(iss: string): Promise<IssuerEntry | undefined> {
@@ -182,7 +192,7 @@ function resolverSet(
         }),
       ])
       if (answer === undefined) {
-        unknown.set(iss, true)
+        unknown.set(iss, Date.now() + ISSUER_LOOKUP.unknownTtlMs)
         return undefined
       }
       const entry = resolveEntry(answer, 'options.issuers(iss)', common, checkAlgorithms)
@@ -190,7 +200,7 @@ function resolverSet(
         throw new TypeError(
           'tokengate: options.issuers(iss) must answer the entry whose issuer is exactly the iss it was given, or undefined',
         )
-      known.set(iss, entry)
+      known.set(iss, { entry, until: Date.now() + ISSUER_LOOKUP.ttlMs })
       return entry
     } catch (cause) {
       // The app's lookup is down or broken: the token may be fine, so 503 (never 500, never a pass).
@@ -204,9 +214,9 @@ function resolverSet(
     claims: Readonly<Record<string, unknown>>,
   ): IssuerEntry | Promise<IssuerEntry> => {
     const iss = issOf(claims)
-    const cached = known.get(iss)
-    if (cached) return cached
-    if (iss === '' || unknown.has(iss)) throw unknownIssuer()
+    const cached = fresh(known, iss, (v) => v.until)
+    if (cached) return cached.entry
+    if (iss === '' || fresh(unknown, iss, (until) => until) !== undefined) throw unknownIssuer()
     let pending = inFlight.get(iss)
     if (!pending) {
       pending = ask(iss).finally(() => inFlight.delete(iss))
