@@ -119,9 +119,13 @@ const schema = z.strictObject({
               }),
             ),
           ),
+          // perf (issue 17): cache a token on its first or (default) second recent verification.
+          admitAfter: z.optional(
+            z.union([z.literal(1), z.literal(2)], { message: 'must be 1 or 2 (default 2)' }),
+          ),
         }),
       ],
-      { message: 'must be false or { max?, ttl?, maxBytes? }' },
+      { message: 'must be false or { max?, ttl?, maxBytes?, admitAfter? }' },
     ),
   ),
   isRevoked: z.optional(fn),
@@ -260,6 +264,7 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
               ? undefined
               : parseDuration(o.cache.ttl, 'options.cache.ttl') * 1000,
           ...(o.cache?.maxBytes !== undefined && { maxBytes: o.cache.maxBytes }),
+          ...(o.cache?.admitAfter !== undefined && { admitAfter: o.cache.admitAfter }),
         }
   const rolesPath = o.roles?.claim ?? 'roles'
   const claims: ClaimRules = {
