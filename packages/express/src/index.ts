@@ -29,12 +29,16 @@ export function tokengate<Claims = DefaultClaims>(
     adapterOptions,
   )
   return (req, res, next) => {
-    failureMode.set(req, mode)
+    // Guards read the mode back; a WeakMap entry per request costs about 0.6 µs, so the default
+    // mode (no realm, 'respond'), which is what an absent entry means, is not recorded.
+    if (mode.realm !== undefined || mode.onError !== 'respond') failureMode.set(req, mode)
+    else failureMode.delete(req)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
     req.auth = undefined
     authenticator
-      .authenticate(kit.nodeRequestLike(req.method, req.protocol, req.originalUrl, req))
+      // req.protocol (proxy settings, a prototype walk) is read only if a step needs the URL.
+      .authenticate(kit.nodeRequestLike(req.method, () => req.protocol, req.originalUrl, req))
       .then(
         (ctx) => {
           // Something else answered meanwhile (a request timeout): the route must not run as well.

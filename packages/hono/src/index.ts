@@ -44,7 +44,10 @@ export function tokengate<Claims = DefaultClaims>(
   | MiddlewareHandler<{ Variables: AuthVariables<Claims> }> {
   const { authenticator, ...mode } = kit.setupAdapter(createAuthenticator, options, adapterOptions)
   return (async (c: Context<{ Variables: OptionalAuthVariables<Claims> }>, next) => {
-    failureMode.set(c, mode)
+    // Guards read the mode back; a WeakMap entry per request costs about 0.6 µs, so the default
+    // mode (no realm, 'respond'), which is what an absent entry means, is not recorded.
+    if (mode.realm !== undefined || mode.onError !== 'respond') failureMode.set(c, mode)
+    else failureMode.delete(c)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
     c.set('auth', undefined)
@@ -147,12 +150,36 @@ function fail(err: unknown, c: Context): Response | undefined {
 function toRequestLike(c: Context): Parameters<Authenticator['authenticate']>[0] {
   const incoming = (c.env as { incoming?: Partial<kit.NodeIncoming> } | undefined)?.incoming
   return incoming?.headers && incoming.rawHeaders
-    ? {
-        method: c.req.method,
-        url: nodeUrl(c.req.url, incoming as kit.NodeIncoming),
-        headers: kit.nodeRequestHeaders(incoming as kit.NodeIncoming),
-      }
+    ? new NodeServerRequest(c, incoming as kit.NodeIncoming)
     : c.req.raw
+}
+
+/**
+ * Lazy (issue 17): the URL (node-server builds it from Host on `c.req.url`) and the header record
+ * are computed when a configured step first reads them; a cache hit reads only Authorization.
+ */
+class NodeServerRequest {
+  readonly #c: Context
+  readonly #incoming: kit.NodeIncoming
+  #url: string | undefined
+  #headers: ReturnType<typeof kit.nodeRequestHeaders> | undefined
+
+  constructor(c: Context, incoming: kit.NodeIncoming) {
+    this.#c = c
+    this.#incoming = incoming
+  }
+
+  get method(): string {
+    return this.#c.req.method
+  }
+
+  get url(): string {
+    return (this.#url ??= nodeUrl(this.#c.req.url, this.#incoming))
+  }
+
+  get headers(): ReturnType<typeof kit.nodeRequestHeaders> {
+    return (this.#headers ??= kit.nodeRequestHeaders(this.#incoming))
+  }
 }
 
 /**

@@ -41,14 +41,18 @@ export function tokengate<Claims = DefaultClaims>(
 ): Middleware<OptionalAuthState<Claims>> {
   const { authenticator, ...mode } = kit.setupAdapter(createAuthenticator, options, adapterOptions)
   return async (ctx, next) => {
-    failureMode.set(ctx, mode)
+    // Guards read the mode back; a WeakMap entry per request costs about 0.6 µs, so the default
+    // mode (no realm, 'respond'), which is what an absent entry means, is not recorded.
+    if (mode.realm !== undefined || mode.onError !== 'respond') failureMode.set(ctx, mode)
+    else failureMode.delete(ctx)
     // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
     // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
     delete ctx.state.auth
     let auth: AuthContext<Claims> | null
     try {
       auth = await authenticator.authenticate(
-        kit.nodeRequestLike(ctx.method, ctx.protocol, ctx.originalUrl, ctx.req),
+        // ctx.protocol (proxy settings) is read only if a step needs the URL.
+        kit.nodeRequestLike(ctx.method, () => ctx.protocol, ctx.originalUrl, ctx.req),
       )
     } catch (err) {
       return fail(err, ctx)
