@@ -255,6 +255,19 @@ export function targets(report: Report): string[] {
     '| --- | --- | --- | ---: | ---: | :---: |',
   ]
   const mark = (ok: boolean): string => (ok ? 'yes' : '**no**')
+  // On a machine loaded past its cores, req/s mostly measures the other jobs: the server's CPU time
+  // per request (measured per process) decides then, and the header says so.
+  const loaded = report.machine.loadBefore[0]! > report.machine.cores
+  if (loaded)
+    out.splice(
+      2,
+      0,
+      `The load average before the run (${report.machine.loadBefore[0]}) exceeded the ${report.machine.cores} cores: ` +
+        'met/missed below is judged on the CPU-time ratio where there is one.',
+      '',
+    )
+  const pass = (r: [number, number | undefined], bound: number): boolean =>
+    (loaded && r[1] !== undefined ? r[1] : r[0]) >= bound
   // Throughput ratio a/b, and the same from CPU time per request (b's CPU over a's).
   const ratio = (
     a: Cell | undefined,
@@ -274,14 +287,14 @@ export function targets(report: Report): string[] {
     const bare = find(cells, fw, 'bare')
     for (const alg of k.algs) {
       const repeat = ratio(find(cells, fw, 'tokengate', alg, 'repeat'), bare)
-      if (repeat) row('1. cache hit >= 0.95x bare', fw, alg, repeat, repeat[0] >= 0.95)
+      if (repeat) row('2. cache hit >= 0.95x bare', fw, alg, repeat, pass(repeat, 0.95))
       const fresh = find(cells, fw, 'tokengate', alg, 'fresh')
       const off = ratio(fresh, find(cells, fw, 'tokengate-nocache', alg, 'fresh'))
-      if (off) row('2. fresh: cache on >= 0.97x cache off', fw, alg, off, off[0] >= 0.97)
+      if (off) row('1. fresh: cache on >= 0.97x cache off', fw, alg, off, pass(off, 0.97))
       const jose = ratio(fresh, find(cells, fw, 'jose', alg, 'fresh'))
-      if (jose) row('4. fresh >= thin jose', fw, alg, jose, jose[0] >= 1)
+      if (jose) row('4. fresh >= thin jose', fw, alg, jose, pass(jose, 1))
       const peer = ratio(fresh, bestPeer(cells, fw, alg, 'fresh'))
-      if (peer) row('4. fresh >= best peer', fw, alg, peer, peer[0] >= 1)
+      if (peer) row('4. fresh >= best peer', fw, alg, peer, pass(peer, 1))
     }
   }
   const MICRO_BOUND: Record<string, number> = {
@@ -295,7 +308,10 @@ export function targets(report: Report): string[] {
   for (const r of report.micro) {
     const bound = MICRO_BOUND[r.alg]
     if (r.core === undefined || bound === undefined) continue
-    const x = r.median?.core !== undefined && r.median.floor ? r.median.core / r.median.floor : r.core / r.floor
+    const x =
+      r.median?.core !== undefined && r.median.floor
+        ? r.median.core / r.median.floor
+        : r.core / r.floor
     row(`3. micro: core <= ${bound}x node:crypto (median)`, '–', r.alg, [x, undefined], x <= bound)
   }
   const c = report.cache
@@ -307,7 +323,13 @@ export function targets(report: Report): string[] {
       const on = get(mix, 'admit-2')
       if (!off || !on) continue
       const x = off.cpuUs / on.cpuUs
-      row(`1. in-process ${mix}: default cache >= 0.97x cache off (CPU)`, '–', c.alg, [x, x], x >= 0.97)
+      row(
+        `1. in-process ${mix}: default cache >= 0.97x cache off (CPU)`,
+        '–',
+        c.alg,
+        [x, x],
+        x >= 0.97,
+      )
     }
     for (const m of c.memory) {
       const growth = memoryGrowth(m)

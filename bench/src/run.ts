@@ -54,7 +54,14 @@ function spawnNode(
       ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, profileName)}`]
       : []
   // `@tokengate/source`: the workspace packages from their sources, as `pnpm bench` itself runs.
-  const args = [...nodeFlags, ...profile, '--conditions=@tokengate/source', '--import', 'tsx', join(here, file)]
+  const args = [
+    ...nodeFlags,
+    ...profile,
+    '--conditions=@tokengate/source',
+    '--import',
+    'tsx',
+    join(here, file),
+  ]
   const [cmd, argv] = hasTaskset
     ? ['taskset', ['-c', cpu, process.execPath, ...args]]
     : [process.execPath, args]
