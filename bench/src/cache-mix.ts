@@ -104,6 +104,8 @@ export async function runCacheMix(options: {
   zipfS?: number
   rounds?: number
   memoryTokens?: number
+  /** False: the memory run alone. */
+  mixes?: boolean
 }): Promise<CacheReport> {
   const alg = options.alg ?? 'HS256'
   const users = options.users ?? 100_000
@@ -128,7 +130,7 @@ export async function runCacheMix(options: {
   }
   const settings: CacheSetting[] = ['off', 'admit-1', 'admit-2']
   const rows: CacheMixRow[] = []
-  for (const mix of Object.keys(sequences) as Mix[]) {
+  for (const mix of ((options.mixes ?? true) ? Object.keys(sequences) : []) as Mix[]) {
     const cpu: Record<CacheSetting, number[]> = { off: [], 'admit-1': [], 'admit-2': [] }
     const last = {} as Record<CacheSetting, CacheStats | undefined>
     // Interleaved: every round runs each setting once, on a new authenticator (a cold cache).
@@ -173,10 +175,10 @@ export async function runCacheMix(options: {
           ;(globalThis as { gc?: () => void }).gc?.()
           const m = process.memoryUsage()
           samples.push([i + 1, m.rss / 2 ** 20, m.heapUsed / 2 ** 20, cache.size])
+          process.stderr.write(`  memory ${pattern}: ${JSON.stringify([samples.at(-1)])}\n`)
         }
       }
       memory.push({ pattern, tokens: total, samples })
-      process.stderr.write(`  memory ${pattern}: ${JSON.stringify(samples.at(-1))}\n`)
     }
   return { alg, users, requests, zipfS, rows, memory }
 }
@@ -192,6 +194,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(env.BENCH_CACHE_REQUESTS && { requests: Number(env.BENCH_CACHE_REQUESTS) }),
     ...(env.BENCH_CACHE_USERS && { users: Number(env.BENCH_CACHE_USERS) }),
     ...(env.BENCH_CACHE_ROUNDS && { rounds: Number(env.BENCH_CACHE_ROUNDS) }),
+    mixes: env.BENCH_CACHE_MIXES !== '0',
     ...(env.BENCH_MEMORY_TOKENS !== undefined && {
       memoryTokens: Number(env.BENCH_MEMORY_TOKENS),
     }),
