@@ -21,13 +21,14 @@ export const VARIANTS = [
   'express-oauth2-jwt-bearer',
   'koa-jwt',
   'hono-jwt',
+  'fast-jwt',
 ] as const
 export type Variant = (typeof VARIANTS)[number]
 
 export const PEERS: Record<Framework, Variant[]> = {
-  express: ['express-jwt', 'express-oauth2-jwt-bearer'],
-  koa: ['koa-jwt'],
-  hono: ['hono-jwt'],
+  express: ['express-jwt', 'express-oauth2-jwt-bearer', 'fast-jwt'],
+  koa: ['koa-jwt', 'fast-jwt'],
+  hono: ['hono-jwt', 'fast-jwt'],
 }
 
 export const LABELS: Record<Variant, string> = {
@@ -40,6 +41,7 @@ export const LABELS: Record<Variant, string> = {
   'express-oauth2-jwt-bearer': 'express-oauth2-jwt-bearer',
   'koa-jwt': 'koa-jwt',
   'hono-jwt': 'hono/jwt',
+  'fast-jwt': 'fast-jwt (thin middleware)',
 }
 
 /**
@@ -80,6 +82,12 @@ export interface Knobs {
   /** Seconds per measured run. */
   duration: number
   runs: number
+  /**
+   * Rounds over the whole matrix (BENCH_ROUNDS, default 1): with 2 or more, every configuration is
+   * measured once per round, in turn, so a noisy neighbour slows all alike; the runs of all rounds
+   * then give each cell's median.
+   */
+  rounds: number
   /** Seconds of warm-up load before the measured runs. */
   warmup: number
   connections: number
@@ -100,6 +108,7 @@ export function knobs(): Knobs {
     quick,
     duration: num('BENCH_DURATION', quick ? 1 : 3),
     runs: Math.round(num('BENCH_RUNS', quick ? 1 : 3)),
+    rounds: Math.round(num('BENCH_ROUNDS', 1)),
     warmup: num('BENCH_WARMUP', quick ? 0.5 : 1),
     connections: Math.round(num('BENCH_CONNECTIONS', 10)),
     pool: Math.round(num('BENCH_POOL', quick ? 12_000 : 20_000)),

@@ -13,6 +13,7 @@ import {
   type Variant,
 } from './config.js'
 import type { RunStats } from './load.js'
+import type { CacheReport } from './cache-mix.js'
 import type { MicroRow } from './micro.js'
 
 export interface Cell {
@@ -51,6 +52,8 @@ export interface Report {
   knobs: Knobs
   micro: MicroRow[]
   cells: Cell[]
+  /** The in-process cache mixes and the memory run (cache-mix.ts), when run. */
+  cache?: CacheReport
   seconds?: number
 }
 
@@ -228,6 +231,7 @@ export function markdown(report: Report): string {
     }
     lines.push('')
   }
+  if (report.cache) lines.push(...cacheSection(report.cache))
   lines.push(...targets(report), '')
   const spreads = cells.map((c) => c.spread).filter((s): s is number => s !== undefined)
   if (spreads.length > 0 && k.runs > 1)
@@ -252,6 +256,19 @@ export function targets(report: Report): string[] {
     '| --- | --- | --- | ---: | ---: | :---: |',
   ]
   const mark = (ok: boolean): string => (ok ? 'yes' : '**no**')
+  // On a machine loaded past its cores, req/s mostly measures the other jobs: the server's CPU time
+  // per request (measured per process) decides then, and the header says so.
+  const loaded = report.machine.loadBefore[0]! > report.machine.cores
+  if (loaded)
+    out.splice(
+      2,
+      0,
+      `The load average before the run (${report.machine.loadBefore[0]}) exceeded the ${report.machine.cores} cores: ` +
+        'met/missed below is judged on the CPU-time ratio where there is one.',
+      '',
+    )
+  const pass = (r: [number, number | undefined], bound: number): boolean =>
+    (loaded && r[1] !== undefined ? r[1] : r[0]) >= bound
   // Throughput ratio a/b, and the same from CPU time per request (b's CPU over a's).
   const ratio = (
     a: Cell | undefined,
@@ -271,25 +288,108 @@ export function targets(report: Report): string[] {
     const bare = find(cells, fw, 'bare')
     for (const alg of k.algs) {
       const repeat = ratio(find(cells, fw, 'tokengate', alg, 'repeat'), bare)
-      if (repeat) row('cache on, repeated >= 0.9x bare', fw, alg, repeat, repeat[0] >= 0.9)
+      if (repeat) row('2. cache hit >= 0.95x bare', fw, alg, repeat, pass(repeat, 0.95))
       const fresh = find(cells, fw, 'tokengate', alg, 'fresh')
+      const off = ratio(fresh, find(cells, fw, 'tokengate-nocache', alg, 'fresh'))
+      if (off) row('1. fresh: cache on >= 0.97x cache off', fw, alg, off, pass(off, 0.97))
       const jose = ratio(fresh, find(cells, fw, 'jose', alg, 'fresh'))
-      if (jose) row('fresh >= thin jose', fw, alg, jose, jose[0] >= 1)
+      if (jose) row('4. fresh >= thin jose', fw, alg, jose, pass(jose, 1))
       const peer = ratio(fresh, bestPeer(cells, fw, alg, 'fresh'))
-      if (peer) row('fresh >= 1.3x best peer', fw, alg, peer, peer[0] >= 1.3)
+      if (peer) row('4. fresh >= best peer', fw, alg, peer, pass(peer, 1))
     }
   }
+  const MICRO_BOUND: Record<string, number> = {
+    HS256: 1.5,
+    RS256: 1.1,
+    PS256: 1.1,
+    ES256: 1.1,
+    EdDSA: 1.1,
+    JWE: 1.15,
+  }
   for (const r of report.micro) {
-    if (r.alg === 'EdDSA' || r.alg === 'JWE' || r.core === undefined) continue
-    row(
-      'micro: core <= 1.2x node:crypto',
-      '–',
-      r.alg,
-      [r.core / r.floor, undefined],
-      r.core / r.floor <= 1.2,
-    )
+    const bound = MICRO_BOUND[r.alg]
+    if (r.core === undefined || bound === undefined) continue
+    const x =
+      r.median?.core !== undefined && r.median.floor
+        ? r.median.core / r.median.floor
+        : r.core / r.floor
+    row(`3. micro: core <= ${bound}x node:crypto (median)`, '–', r.alg, [x, undefined], x <= bound)
+  }
+  const c = report.cache
+  if (c) {
+    const get = (mix: string, setting: string) =>
+      c.rows.find((x) => x.mix === mix && x.setting === setting)
+    for (const mix of ['one-use', 'zipf', 'repeat']) {
+      const off = get(mix, 'off')
+      const on = get(mix, 'admit-2')
+      if (!off || !on) continue
+      const x = off.cpuUs / on.cpuUs
+      row(
+        `1. in-process ${mix}: default cache >= 0.97x cache off (CPU)`,
+        '–',
+        c.alg,
+        [x, x],
+        x >= 0.97,
+      )
+    }
+    for (const m of c.memory) {
+      const growth = memoryGrowth(m)
+      if (growth === undefined) continue
+      out.push(
+        `| 5. RSS flat over ${fmtInt(m.tokens)} distinct tokens (sent ${m.pattern}): growth over the last 75% <= 32 MiB | – | ${c.alg} | ${growth.toFixed(1)} MiB | – | ${mark(growth <= 32)} |`,
+      )
+    }
   }
   return out
+}
+
+/** RSS growth (MiB) from a quarter of the memory run to its end: the cache is full by then. */
+function memoryGrowth(m: CacheReport['memory'][number]): number | undefined {
+  const from = m.samples[Math.floor(m.samples.length / 4)]
+  const to = m.samples.at(-1)
+  return from && to ? to[1] - from[1] : undefined
+}
+
+const SETTING: Record<string, string> = {
+  off: 'cache off',
+  'admit-1': 'cache, admitAfter 1',
+  'admit-2': 'cache, default (admitAfter 2)',
+}
+
+/** The cache mixes (CPU per request, hit rate, what the cache holds) and the memory run. */
+function cacheSection(c: CacheReport): string[] {
+  const lines = [
+    '## Cache: traffic mixes, in-process',
+    '',
+    `${c.alg}, ${fmtInt(c.requests)} requests per mix through \`authenticate()\`: one-use (a new token every`,
+    `request), repeat (one token), and Zipf (s = ${c.zipfS}) over ${fmtInt(c.users)} users, one token each. CPU time`,
+    'per request (user + system), median of interleaved rounds; hit rate, entries and accounted bytes from the last round.',
+    '',
+    '| mix | setting | CPU µs / request | x cache off | hit rate | entries | accounted MiB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  for (const r of c.rows) {
+    const off = c.rows.find((x) => x.mix === r.mix && x.setting === 'off')
+    lines.push(
+      `| ${r.mix} | ${SETTING[r.setting] ?? r.setting} | ${fmtUs(r.cpuUs)} | ${off ? fmtX(off.cpuUs / r.cpuUs) : '–'} | ` +
+        `${(r.hitRate * 100).toFixed(1)}% | ${fmtInt(r.entries)} | ${(r.weight / 2 ** 20).toFixed(1)} |`,
+    )
+  }
+  lines.push('')
+  for (const m of c.memory) {
+    lines.push(
+      `Memory, ${fmtInt(m.tokens)} distinct tokens each sent ${m.pattern}, default cache (RSS / heap used MiB, entries):`,
+      '',
+      '| tokens | RSS MiB | heap MiB | cache entries |',
+      '| ---: | ---: | ---: | ---: |',
+      ...m.samples.map(
+        ([n, rss, heap, entries]) =>
+          `| ${fmtInt(n)} | ${rss.toFixed(0)} | ${heap.toFixed(0)} | ${fmtInt(entries)} |`,
+      ),
+      '',
+    )
+  }
+  return lines
 }
 
 const COLORS: Record<Variant, string> = {
@@ -302,6 +402,7 @@ const COLORS: Record<Variant, string> = {
   'express-oauth2-jwt-bearer': '#8d9fe0',
   'koa-jwt': '#5470c6',
   'hono-jwt': '#5470c6',
+  'fast-jwt': '#b05cc6',
 }
 
 const esc = (s: string): string =>

@@ -22,6 +22,7 @@ import {
   tokensPath,
   writeMaterial,
 } from './material.js'
+import type { CacheReport } from './cache-mix.js'
 import type { MicroRow } from './micro.js'
 import { machine, markdown, summarize, svg, type Cell, type Report } from './report.js'
 
@@ -44,6 +45,7 @@ function spawnNode(
   cpu: string,
   env: Record<string, string>,
   profileName?: string,
+  nodeFlags: string[] = [],
 ): ChildProcess {
   // One directory per server: the module loader thread of tsx writes a profile of its own next to
   // the main thread's (the larger file).
@@ -52,7 +54,14 @@ function spawnNode(
       ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, profileName)}`]
       : []
   // `@tokengate/source`: the workspace packages from their sources, as `pnpm bench` itself runs.
-  const args = [...profile, '--conditions=@tokengate/source', '--import', 'tsx', join(here, file)]
+  const args = [
+    ...nodeFlags,
+    ...profile,
+    '--conditions=@tokengate/source',
+    '--import',
+    'tsx',
+    join(here, file),
+  ]
   const [cmd, argv] = hasTaskset
     ? ['taskset', ['-c', cpu, process.execPath, ...args]]
     : [process.execPath, args]
@@ -212,7 +221,7 @@ try {
   }
   const todo = plan()
   const runnable = todo.filter(([, v, alg]) => !alg || !unsupported(v, alg)).length
-  const perCell = k.warmup + k.runs * k.duration + 2
+  const perCell = (k.warmup + k.runs * k.duration + 2) * k.rounds
   console.error(
     `tokengate bench: ${runnable} configurations, about ${Math.ceil((runnable * perCell) / 60)} min ` +
       `(${k.runs} x ${k.duration}s + ${k.warmup}s warm-up each; BENCH_QUICK=1, BENCH_DURATION, BENCH_RUNS, ` +
@@ -241,20 +250,52 @@ try {
     await stop(micro)
   }
 
-  let i = 0
-  for (const [fw, variant, alg, mode] of todo) {
-    const label = `${fw} ${variant}${alg ? ` ${alg} ${mode}` : ''}`
-    const why = alg && unsupported(variant, alg)
-    if (why) {
-      report.cells.push({ framework: fw, variant, alg, ...(mode && { mode }), runs: [], na: why })
-      continue
+  if (process.env.BENCH_CACHE !== '0') {
+    console.error('cache mix and memory run (in-process)...')
+    const child = spawnNode('cache-mix.ts', SERVER_CPU, {}, undefined, ['--expose-gc'])
+    child.stderr!.pipe(process.stderr)
+    try {
+      report.cache = JSON.parse(await waitFor(child, 'RESULT ', 60 * 60_000)) as CacheReport
+    } catch (err) {
+      console.error(`cache mix failed: ${(err as Error).message}`)
     }
-    i++
-    const cell = await measure(dir, fw, variant, alg, mode, alg ? first.get(alg) : undefined)
+    await stop(child)
+  }
+
+  // BENCH_ROUNDS: the whole matrix once per round, interleaved; each cell merges its runs.
+  const merged = new Map<string, { cell: Cell; cpu: number[] }>()
+  let i = 0
+  for (let round = 1; round <= k.rounds; round++) {
+    for (const [fw, variant, alg, mode] of todo) {
+      const label = `${fw} ${variant}${alg ? ` ${alg} ${mode}` : ''}`
+      const why = alg && unsupported(variant, alg)
+      if (why) {
+        if (round === 1)
+          merged.set(label, {
+            cell: { framework: fw, variant, alg, ...(mode && { mode }), runs: [], na: why },
+            cpu: [],
+          })
+        continue
+      }
+      i++
+      const cell = await measure(dir, fw, variant, alg, mode, alg ? first.get(alg) : undefined)
+      const entry = merged.get(label)
+      if (!entry) merged.set(label, { cell, cpu: cell.cpuUs === undefined ? [] : [cell.cpuUs] })
+      else if (!entry.cell.error) {
+        if (cell.error) entry.cell = cell
+        else {
+          entry.cell = summarize({ ...entry.cell, runs: [...entry.cell.runs, ...cell.runs] })
+          if (cell.cpuUs !== undefined) entry.cpu.push(cell.cpuUs)
+        }
+      }
+      console.error(
+        `[${i}/${runnable * k.rounds}] ${label}: ${cell.error ? `ERROR ${cell.error}` : `${Math.round(cell.rps!)} req/s, p99 ${cell.p99} ms`} (load ${loadavg()[0]!.toFixed(2)})`,
+      )
+    }
+  }
+  for (const { cell, cpu } of merged.values()) {
+    if (cpu.length > 0) cell.cpuUs = [...cpu].sort((a, b) => a - b)[cpu.length >> 1]
     report.cells.push(cell)
-    console.error(
-      `[${i}/${runnable}] ${label}: ${cell.error ? `ERROR ${cell.error}` : `${Math.round(cell.rps!)} req/s, p99 ${cell.p99} ms`} (load ${loadavg()[0]!.toFixed(2)})`,
-    )
   }
 
   report.machine.loadAfter = loadavg().map((x) => Math.round(x * 100) / 100)

@@ -28,7 +28,8 @@ const options = (): AuthenticatorOptions => ({
   key: signing.publicJwk,
   issuer: ISSUER,
   decrypt: { keys: encryption.privateJwk, keyManagementAlgorithms: ['ECDH-ES'] },
-  cache: { maxBytes: MAX_BYTES },
+  // Every verified token is cached at once: the worst case for memory (the default admits on the second sighting).
+  cache: { maxBytes: MAX_BYTES, admitAfter: 1 },
 })
 
 /** The same inner token under a fresh junk header of about `size` characters of many members. */
@@ -79,6 +80,18 @@ describe('verified-token cache memory bound (issue 21 item 2)', () => {
     // an ordinary token is cached as before
     await authenticator.authenticate(request(inner))
     expect(cache.size).toBe(1)
+  })
+
+  it('default admission: distinct one-use variants are verified but never enter the cache', async () => {
+    const authenticator = createAuthenticator({ ...options(), cache: { maxBytes: MAX_BYTES } })
+    const cache = cacheOf(authenticator)!
+    for (let i = 0; i < 20; i++) {
+      const ctx = await authenticator.authenticate(request(await variant(i, 3000)))
+      expect(ctx?.payload).toMatchObject({ sub: 'alice' })
+    }
+    expect(cache.size).toBe(0)
+    expect(cache.weight).toBe(0)
+    expect(cache.stats.deferred).toBe(20)
   })
 
   it('cache.maxBytes below 1 MiB is refused at start-up with the fix', () => {

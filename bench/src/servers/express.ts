@@ -3,7 +3,13 @@ import { createSecretKey } from 'node:crypto'
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express'
 import { AUDIENCE, ISSUER } from '../config.js'
 import { publicKeyObject, sigAlgOf } from '../material.js'
-import { joseVerifier, reportListening, serverConfig, tokengateOptions } from './common.js'
+import {
+  fastJwtVerifier,
+  joseVerifier,
+  reportListening,
+  serverConfig,
+  tokengateOptions,
+} from './common.js'
 
 const { variant, alg, material } = serverConfig()
 const sigAlg = sigAlgOf(alg)
@@ -61,6 +67,18 @@ if (variant === 'tokengate' || variant === 'tokengate-nocache') {
         }),
   )
   sub = (req) => (req as unknown as { auth: { payload: { sub?: string } } }).auth.payload.sub
+} else if (variant === 'fast-jwt') {
+  const verify = await fastJwtVerifier(material, alg)
+  app.use((req, res, next) => {
+    try {
+      ;(req as unknown as { jwt: unknown }).jwt = verify(req.headers.authorization)
+    } catch {
+      res.status(401).json({ error: 'invalid_token' })
+      return
+    }
+    next()
+  })
+  sub = (req) => (req as unknown as { jwt: { sub?: string } }).jwt.sub
 } else if (variant === 'noop') {
   app.use((_req, _res, next) => next())
 } else if (variant !== 'bare') {

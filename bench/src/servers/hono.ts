@@ -4,6 +4,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { AUDIENCE, ISSUER } from '../config.js'
 import { sigAlgOf } from '../material.js'
 import {
+  fastJwtVerifier,
   joseVerifier,
   reportListening,
   serverConfig,
@@ -37,6 +38,17 @@ if (variant === 'tokengate' || variant === 'tokengate-nocache') {
   const secret = await webCryptoPublicKey(material, alg)
   app.use(jwt({ secret, alg: sigAlg, verification: { iss: ISSUER, aud: AUDIENCE } }))
   sub = (c) => (c.get('jwtPayload' as never) as { sub?: string }).sub
+} else if (variant === 'fast-jwt') {
+  const verify = await fastJwtVerifier(material, alg)
+  app.use(async (c, next) => {
+    try {
+      c.set('jwt' as never, verify(c.req.header('authorization')) as never)
+    } catch {
+      return c.json({ error: 'invalid_token' }, 401)
+    }
+    await next()
+  })
+  sub = (c) => (c.get('jwt' as never) as { sub?: string }).sub
 } else if (variant === 'noop') {
   app.use(async (_c, next) => {
     await next()

@@ -3,7 +3,13 @@ import { createSecretKey } from 'node:crypto'
 import Koa, { type Context, type Middleware } from 'koa'
 import { AUDIENCE, ISSUER } from '../config.js'
 import { publicKeyObject, sigAlgOf } from '../material.js'
-import { joseVerifier, reportListening, serverConfig, tokengateOptions } from './common.js'
+import {
+  fastJwtVerifier,
+  joseVerifier,
+  reportListening,
+  serverConfig,
+  tokengateOptions,
+} from './common.js'
 
 const { variant, alg, material } = serverConfig()
 const sigAlg = sigAlgOf(alg)
@@ -45,6 +51,19 @@ if (variant === 'tokengate' || variant === 'tokengate-nocache') {
     }),
   )
   sub = (ctx) => (ctx.state.user as { sub?: string }).sub
+} else if (variant === 'fast-jwt') {
+  const verify = await fastJwtVerifier(material, alg)
+  app.use(async (ctx, next) => {
+    try {
+      ctx.state.jwt = verify(ctx.get('authorization') || undefined)
+    } catch {
+      ctx.status = 401
+      ctx.body = { error: 'invalid_token' }
+      return
+    }
+    await next()
+  })
+  sub = (ctx) => (ctx.state.jwt as { sub?: string }).sub
 } else if (variant === 'noop') {
   app.use((_ctx, next) => next())
 } else if (variant !== 'bare') {

@@ -400,7 +400,12 @@ describe('options: refused at start-up with a message naming the option and the 
     [
       'cache true',
       () => ({ ...ok, cache: true }),
-      'tokengate: options.cache must be false or { max?, ttl?, maxBytes? }',
+      'tokengate: options.cache must be false or { max?, ttl?, maxBytes?, admitAfter? }',
+    ],
+    [
+      'cache.admitAfter 3',
+      () => ({ ...ok, cache: { admitAfter: 3 as 2 } }),
+      'tokengate: options.cache must be false or { max?, ttl?, maxBytes?, admitAfter? }',
     ],
     [
       'cache.max zero',

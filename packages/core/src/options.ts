@@ -124,9 +124,13 @@ const schema = v.object({
               ),
             ),
           ),
+          // perf (issue 17): cache a token on its first or (default) second recent verification.
+          admitAfter: v.optional(
+            v.union([v.literal(1), v.literal(2)], 'must be 1 or 2 (default 2)'),
+          ),
         }),
       ],
-      'must be false or { max?, ttl?, maxBytes? }',
+      'must be false or { max?, ttl?, maxBytes?, admitAfter? }',
     ),
   ),
   isRevoked: v.optional(fn),
@@ -304,6 +308,7 @@ function resolveRules(o: CommonOptions, issuers: string[] | undefined) {
               ? undefined
               : parseDuration(o.cache.ttl, 'options.cache.ttl') * 1000,
           ...(o.cache?.maxBytes !== undefined && { maxBytes: o.cache.maxBytes }),
+          ...(o.cache?.admitAfter !== undefined && { admitAfter: o.cache.admitAfter }),
         }
   const rolesPath = o.roles?.claim ?? 'roles'
   const extractHeader = o.from?.header ?? true

@@ -247,6 +247,13 @@ export interface CacheOptions {
    * entry). Default 64 MiB. Tokens over about 6,000 characters are never cached.
    */
   maxBytes?: number
+  /**
+   * Verifications a token needs, recently, before it is cached. `2` (default): a token is cached
+   * when it comes back, so tokens used once never pay for an insertion and an eviction (a fixed
+   * 8 bytes per slot doorkeeper, 128 KiB for the default `max`, remembers hashes of tokens seen
+   * once). `1`: every verified token is cached at once.
+   */
+  admitAfter?: 1 | 2
 }
 
 /**

@@ -52,7 +52,10 @@ export function tokengate<Claims = DefaultClaims>(
     ;(req as unknown as Slots)[mode.property] = undefined
     req.authError = undefined
     mode
-      .attempt(kit.nodeRequestLike(req.method, req.protocol, req.originalUrl, req))
+      .attempt(
+        // req.protocol (proxy settings, a prototype walk) is read only if a step needs the URL.
+        kit.nodeRequestLike(req.method, () => req.protocol, req.originalUrl, req),
+      )
       .then(
         ({ context, refusal }) => {
           // Something else answered meanwhile (a request timeout): the route must not run as well.

@@ -226,15 +226,42 @@ function fail(err: unknown, c: Context): Response | undefined {
 function toRequestLike(c: Context): Parameters<Authenticator['authenticate']>[0] {
   const incoming = (c.env as { incoming?: Partial<kit.NodeIncoming> } | undefined)?.incoming
   if (!incoming?.headers || !incoming.rawHeaders) return c.req.raw // Workers: request.cf is read by the core
-  const request: Parameters<Authenticator['authenticate']>[0] = {
-    method: c.req.method,
-    url: nodeUrl(c.req.url, incoming as kit.NodeIncoming),
-    headers: kit.nodeRequestHeaders(incoming as kit.NodeIncoming),
+  return new NodeServerRequest(c, incoming as kit.NodeIncoming)
+}
+
+/**
+ * Lazy (issue 17): the URL (node-server builds it from Host on `c.req.url`) and the header record
+ * are computed when a configured step first reads them; a cache hit reads only Authorization.
+ */
+class NodeServerRequest {
+  readonly #c: Context
+  readonly #incoming: kit.NodeIncoming
+  #url: string | undefined
+  #headers: ReturnType<typeof kit.nodeRequestHeaders> | undefined
+
+  constructor(c: Context, incoming: kit.NodeIncoming) {
+    this.#c = c
+    this.#incoming = incoming
   }
-  // RFC 8705 §3: the TLS client certificate, read by the core only for a certificate-bound token.
-  if (incoming.socket?.encrypted === true)
-    request.clientCertificate = kit.nodeClientCertificate(incoming.socket)
-  return request
+
+  get method(): string {
+    return this.#c.req.method
+  }
+
+  get url(): string {
+    return (this.#url ??= nodeUrl(this.#c.req.url, this.#incoming))
+  }
+
+  get headers(): ReturnType<typeof kit.nodeRequestHeaders> {
+    return (this.#headers ??= kit.nodeRequestHeaders(this.#incoming))
+  }
+
+  /** RFC 8705 §3: the TLS client certificate, read by the core only for a certificate-bound token. */
+  get clientCertificate(): ReturnType<typeof kit.nodeClientCertificate> {
+    return this.#incoming.socket?.encrypted === true
+      ? kit.nodeClientCertificate(this.#incoming.socket)
+      : undefined
+  }
 }
 
 /**

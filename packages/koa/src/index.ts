@@ -69,7 +69,8 @@ export function tokengate<Claims = DefaultClaims>(
     let result: AuthAttempt<Claims>
     try {
       result = await mode.attempt(
-        kit.nodeRequestLike(ctx.method, ctx.protocol, ctx.originalUrl, ctx.req),
+        // ctx.protocol (proxy settings) is read only if a step needs the URL.
+        kit.nodeRequestLike(ctx.method, () => ctx.protocol, ctx.originalUrl, ctx.req),
       )
     } catch (err) {
       return fail(err, ctx)

@@ -120,25 +120,61 @@ export function pathOf(target: string): string {
  * polluted `Object.prototype.host` is not the client's Host), also for an absolute-form target
  * (RFC 9112 §3.2.2), whose path alone is kept.
  *
+ * Lazy (issue 17): the URL and the header record are built when a step first reads them, and
+ * `protocol` may be a function, called then. A cache hit reads only the Authorization header; the
+ * URL (Express's `req.protocol` walks its proxy settings, about 1.5 µs) is read only by CSRF, DPoP,
+ * a custom extractor or a `skip` rule.
+ *
  * @example
- * authenticator.authenticate(nodeRequestLike(req.method, req.protocol, req.originalUrl, req))
+ * authenticator.authenticate(nodeRequestLike(req.method, () => req.protocol, req.originalUrl, req))
  */
 export function nodeRequestLike(
   method: string,
-  protocol: string,
+  protocol: string | (() => string),
   target: string,
   req: NodeHeadersSource & { socket?: unknown },
 ): RequestLike {
-  const host = ownHeader(req.headers, 'host')
-  const request: RequestLike = {
-    method,
-    url: host ? `${protocol}://${host}${pathOf(target)}` : target,
-    // req.headers, or headersDistinct when a header the core judges is repeated (req.headers
-    // silently drops a repeated Authorization); a serverless shim without them gets req.headers.
-    headers: nodeRequestHeaders(req),
+  return new NodeRequest(method, protocol, target, req)
+}
+
+/** {@link nodeRequestLike}'s request: `url` and `headers` are getters that compute once. */
+class NodeRequest implements RequestLike {
+  readonly method: string
+  readonly #protocol: string | (() => string)
+  readonly #target: string
+  readonly #req: NodeHeadersSource
+  /** The TLS client certificate, for RFC 8705 §3 certificate-bound tokens (TLS only). */
+  readonly clientCertificate?: ClientCertificate
+  #url: string | undefined
+  #headers: HeadersLike | undefined
+
+  constructor(
+    method: string,
+    protocol: string | (() => string),
+    target: string,
+    req: NodeHeadersSource & { socket?: unknown },
+  ) {
+    this.method = method
+    this.#protocol = protocol
+    this.#target = target
+    this.#req = req
+    // Over TLS only (plain HTTP has no client certificate); read lazily by the binding check.
+    if ((req.socket as NodeSocket | undefined)?.encrypted === true)
+      this.clientCertificate = nodeClientCertificate(req.socket)
   }
-  // Over TLS only (plain HTTP has no client certificate): RFC 8705 §3 certificate-bound tokens.
-  if ((req.socket as NodeSocket | undefined)?.encrypted === true)
-    request.clientCertificate = nodeClientCertificate(req.socket)
-  return request
+
+  get url(): string {
+    if (this.#url === undefined) {
+      const host = ownHeader(this.#req.headers, 'host')
+      const protocol = typeof this.#protocol === 'function' ? this.#protocol() : this.#protocol
+      this.#url = host ? `${protocol}://${host}${pathOf(this.#target)}` : this.#target
+    }
+    return this.#url
+  }
+
+  // req.headers, or headersDistinct when a header the core judges is repeated (req.headers
+  // silently drops a repeated Authorization); a serverless shim without them gets req.headers.
+  get headers(): HeadersLike {
+    return (this.#headers ??= nodeRequestHeaders(this.#req))
+  }
 }

@@ -1,6 +1,6 @@
 // The verified-token cache: bounded, keyed by the whole token, never past the token's bounds.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { TokenCache } from './cache.js'
+import { Doorkeeper, TokenCache } from './cache.js'
 import type { AuthContext } from '../types.js'
 
 const NOW = 1_800_000_000
@@ -23,7 +23,7 @@ const entry = (token: string) => ({ ctx: ctx(token), claims: {} })
 
 describe('TokenCache', () => {
   it('returns an entry until its bound, then forgets it', () => {
-    const cache = new TokenCache({ max: 10, ttlMs: undefined })
+    const cache = new TokenCache({ max: 10, ttlMs: undefined, admitAfter: 1 })
     cache.set('t', entry('t'), NOW + 60)
     expect(cache.get('t')?.ctx.token).toBe('t')
     vi.setSystemTime((NOW + 60) * 1000)
@@ -31,7 +31,7 @@ describe('TokenCache', () => {
   })
 
   it('ttl caps the entry below the token bound', () => {
-    const cache = new TokenCache({ max: 10, ttlMs: 5000 })
+    const cache = new TokenCache({ max: 10, ttlMs: 5000, admitAfter: 1 })
     cache.set('t', entry('t'), NOW + 60)
     vi.setSystemTime((NOW + 5) * 1000)
     expect(cache.get('t')).toBeUndefined()
@@ -41,19 +41,19 @@ describe('TokenCache', () => {
     ['no exp and no ttl: not cached', Number.POSITIVE_INFINITY, undefined],
     ['already past its bound: not cached', NOW - 1, undefined],
   ])('%s', (_name, bound, ttl) => {
-    const cache = new TokenCache({ max: 10, ttlMs: ttl })
+    const cache = new TokenCache({ max: 10, ttlMs: ttl, admitAfter: 1 })
     cache.set('t', entry('t'), bound)
     expect(cache.get('t')).toBeUndefined()
   })
 
   it('no exp with a ttl: cached for the ttl', () => {
-    const cache = new TokenCache({ max: 10, ttlMs: 1000 })
+    const cache = new TokenCache({ max: 10, ttlMs: 1000, admitAfter: 1 })
     cache.set('t', entry('t'), Number.POSITIVE_INFINITY)
     expect(cache.get('t')).toBeDefined()
   })
 
   it('is bounded (least recently used goes first), and keyed by the whole token', () => {
-    const cache = new TokenCache({ max: 2, ttlMs: undefined })
+    const cache = new TokenCache({ max: 2, ttlMs: undefined, admitAfter: 1 })
     cache.set('a', entry('a'), NOW + 60)
     cache.set('b', entry('b'), NOW + 60)
     cache.get('a')
@@ -65,12 +65,53 @@ describe('TokenCache', () => {
   })
 
   it("a token sharing another token's last segment never gets its context, and can only replace it", () => {
-    const cache = new TokenCache({ max: 10, ttlMs: undefined })
+    const cache = new TokenCache({ max: 10, ttlMs: undefined, admitAfter: 1 })
     cache.set('h1.p1.sig', entry('h1.p1.sig'), NOW + 60)
     expect(cache.get('h2.p2.sig')).toBeUndefined()
     expect(cache.get('h1.p1.sig')?.ctx.token).toBe('h1.p1.sig')
     cache.set('h2.p2.sig', entry('h2.p2.sig'), NOW + 60)
     expect(cache.get('h2.p2.sig')?.ctx.token).toBe('h2.p2.sig')
     expect(cache.get('h1.p1.sig')).toBeUndefined()
+  })
+
+  it('admission (default admitAfter 2): a token is cached on its second verification, hit on its third', () => {
+    const cache = new TokenCache({ max: 10, ttlMs: undefined })
+    cache.set('h.p.sig', entry('h.p.sig'), NOW + 60)
+    expect(cache.get('h.p.sig')).toBeUndefined()
+    expect(cache.size).toBe(0)
+    cache.set('h.p.sig', entry('h.p.sig'), NOW + 60)
+    expect(cache.get('h.p.sig')?.ctx.token).toBe('h.p.sig')
+    expect(cache.stats).toEqual({ hits: 1, misses: 1, deferred: 1 })
+  })
+
+  it('admission never admits what the LRU refuses: a token past its bound, or too heavy', () => {
+    const cache = new TokenCache({ max: 10, ttlMs: undefined })
+    for (let i = 0; i < 2; i++) cache.set('t', entry('t'), NOW - 1)
+    expect(cache.get('t')).toBeUndefined()
+    const heavy = 'x'.repeat(7000)
+    for (let i = 0; i < 2; i++) cache.set(heavy, entry(heavy), NOW + 60)
+    expect(cache.size).toBe(0)
+  })
+})
+
+describe('Doorkeeper', () => {
+  it('admits a token seen within the last max / 2 recordings, forgets one seen more than max ago', () => {
+    const door = new Doorkeeper(100)
+    const token = (i: number) => `h.p.signature-${i}-${'abcdefghijklmnop'.slice(i % 16)}`
+    expect(door.admit(token(0))).toBe(false)
+    for (let i = 1; i < 40; i++) expect(door.admit(token(i))).toBe(false)
+    expect(door.admit(token(0))).toBe(true)
+    // 100 other one-use tokens later (two generations of 50), token 0 was forgotten.
+    for (let i = 100; i < 200; i++) door.admit(token(i))
+    expect(door.admit(token(0))).toBe(false)
+    expect(door.admit(token(0))).toBe(true)
+  })
+
+  it('only remembers a 32-bit hash: a fixed table, whatever the number of tokens', () => {
+    const door = new Doorkeeper(10_000)
+    for (let i = 0; i < 100_000; i++) door.admit(`h.p.${i.toString(36)}`)
+    // Tokens seen once 100,000 recordings ago are gone; the last ones are still remembered.
+    expect(door.admit('h.p.0')).toBe(false)
+    expect(door.admit(`h.p.${(99_999).toString(36)}`)).toBe(true)
   })
 })

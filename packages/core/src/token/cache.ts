@@ -10,6 +10,11 @@ export interface CacheConfig {
   ttlMs: number | undefined
   /** Bound on the summed {@link entryWeight} of all entries. Default {@link DEFAULT_MAX_BYTES}. */
   maxBytes?: number
+  /**
+   * How many recent verifications a token needs before it is cached: 2 (the default) keeps one-use
+   * tokens out of the LRU ({@link Doorkeeper}); 1 caches every verified token at once.
+   */
+  admitAfter?: 1 | 2
 }
 
 /** The remote key set a result was verified with, and its generation then (keys/remote-jwks.ts). */
@@ -60,9 +65,13 @@ export class TokenCache {
   readonly #lru: Lru<string, CacheEntry>
   readonly #ttlMs: number | undefined
   readonly #maxEntryBytes: number
+  readonly #doorkeeper: Doorkeeper | undefined
+  /** Counters for the bench and tests: lookups that hit, that missed, and verified tokens kept out. */
+  readonly stats = { hits: 0, misses: 0, deferred: 0 }
 
   constructor(config: CacheConfig) {
     this.#ttlMs = config.ttlMs
+    this.#doorkeeper = config.admitAfter === 1 ? undefined : new Doorkeeper(config.max)
     const maxSize = config.maxBytes ?? DEFAULT_MAX_BYTES
     this.#maxEntryBytes = Math.min(MAX_ENTRY_BYTES, maxSize)
     // Expiry is not the LRU's: get() compares notAfter with Date.now (entry bounds come from
@@ -85,16 +94,22 @@ export class TokenCache {
     const key = lookupKey(token)
     const entry = this.#lru.get(key)
     // The whole token must be identical: a crafted token sharing the last segment finds nothing.
-    if (entry === undefined || entry.ctx.token !== token) return undefined
+    if (entry === undefined || entry.ctx.token !== token) {
+      this.stats.misses++
+      return undefined
+    }
     if (Date.now() >= entry.notAfter) {
       this.#lru.delete(key)
+      this.stats.misses++
       return undefined
     }
     // A key of the set that verified it was removed or replaced since: verify again.
     if (entry.keys && !entry.keys.source.stillValid(entry.keys.generation)) {
       this.#lru.delete(key)
+      this.stats.misses++
       return undefined
     }
+    this.stats.hits++
     return entry
   }
 
@@ -105,6 +120,11 @@ export class TokenCache {
     if (this.#ttlMs !== undefined) notAfter = Math.min(notAfter, now + this.#ttlMs)
     if (!Number.isFinite(notAfter) || notAfter <= now) return
     if (entryWeight(token) > this.#maxEntryBytes) return
+    // First sighting of a token: remembered (a 32-bit hash), not cached (see Doorkeeper).
+    if (this.#doorkeeper !== undefined && !this.#doorkeeper.admit(token)) {
+      this.stats.deferred++
+      return
+    }
     this.#lru.set(lookupKey(token), { ...entry, notAfter })
   }
 }
@@ -130,4 +150,66 @@ export function cacheOf(authenticator: object): TokenCache | undefined {
  */
 function lookupKey(token: string): string {
   return token.slice(token.lastIndexOf('.') + 1)
+}
+
+/**
+ * Admission on second sighting (the "doorkeeper" of TinyLFU, Einziger et al. 2017): a verified token
+ * enters the LRU only if it was verified once before, recently. Most tokens at a busy API are sent
+ * many times, but a token used once would cost an insertion, an eviction and old-generation garbage
+ * (10,000 retained contexts) for nothing: up to 10 µs per request (bench/README.md). A repeated
+ * token pays one extra verification, then hits as before.
+ *
+ * Two generations of a direct-mapped table of 32-bit hashes of the token's tail: a token is "seen"
+ * when its slot in either holds its hash. After `max / 2` recordings the older generation is
+ * dropped, so the memory reaches back between `max / 2` and `max` verified misses: a token whose
+ * reuse distance is longer would be evicted from an LRU of `max` entries before its next use anyway.
+ * Fixed memory (8 bytes a slot, 128 KiB for the default `max`), allocated once. Only performance
+ * depends on it: a hash collision admits a token early or forgets one, and the LRU entry is still
+ * keyed and checked on the whole token (`TokenCache.get`).
+ */
+export class Doorkeeper {
+  #current: Int32Array
+  #previous: Int32Array
+  readonly #mask: number
+  readonly #generation: number
+  #recorded = 0
+
+  constructor(max: number) {
+    this.#generation = Math.max(1, Math.ceil(max / 2))
+    // Twice the slots of the entries a generation records: few collisions, a power of two to mask.
+    let slots = 1024
+    while (slots < 2 * this.#generation && slots < 1 << 20) slots *= 2
+    this.#mask = slots - 1
+    this.#current = new Int32Array(slots)
+    this.#previous = new Int32Array(slots)
+  }
+
+  /** True when the token was recorded recently (admit it now); otherwise records it. */
+  admit(token: string): boolean {
+    const hash = tailHash(token)
+    // The low bit is always set (tailHash): the slot comes from higher bits mixed in.
+    const slot = (hash ^ (hash >>> 15)) & this.#mask
+    if (this.#current[slot] === hash || this.#previous[slot] === hash) return true
+    this.#current[slot] = hash
+    if (++this.#recorded >= this.#generation) {
+      const dropped = this.#previous
+      dropped.fill(0)
+      this.#previous = this.#current
+      this.#current = dropped
+      this.#recorded = 0
+    }
+    return false
+  }
+}
+
+/**
+ * FNV-1a over the last 32 characters and the length: the tail of a token is its signature or JWE
+ * tag, unpredictable for a token the issuer made. Never 0 (the empty slot).
+ */
+function tailHash(token: string): number {
+  let h = 0x811c9dc5 ^ token.length
+  for (let i = Math.max(0, token.length - 32); i < token.length; i++) {
+    h = Math.imul(h ^ token.charCodeAt(i), 0x01000193)
+  }
+  return h | 1
 }

@@ -65,14 +65,18 @@ export async function verifyJws(
   if (header.typ !== undefined && typeof header.typ !== 'string')
     throw new AuthError('token_malformed', 'the token header typ is not a string')
 
-  const candidates = await keys.select(alg, kid)
+  // perf (issue 17): no await (a microtask each) for keys and a check that answer synchronously,
+  // as local keys and the node:crypto check do.
+  const selected = keys.select(alg, kid)
+  const candidates = selected instanceof Promise ? await selected : selected
   const sigSegment = token.length - token.lastIndexOf('.') - 1
   // Canonical unpadded base64url (tokenShape): 4n, 4n+2, 4n+3 characters are 3n, 3n+1, 3n+2 bytes.
   const sigBytes = Math.floor((sigSegment * 3) / 4)
   let failure: unknown
   for (const key of candidates) {
     try {
-      const payload = await checkSignature(token, key, alg)
+      const checked = checkSignature(token, key, alg)
+      const payload = checked instanceof Promise ? await checked : checked
       // Checked after the key's own checks (a key unfit for alg stays token_malformed).
       const expected = signatureLength(key, alg)
       if (expected !== undefined && expected !== sigBytes)

@@ -13,7 +13,8 @@ export type { SignatureCheck } from './signature-check.js'
 // RFC 7518 §3.5, ECDSA with the JWS r||s encoding, RFC 7518 §3.4, EdDSA, RFC 8037 §3.1): the
 // registry's `webCrypto` and `node` members (keys/algorithms.ts).
 
-type Check = (input: Buffer, signature: Buffer) => boolean
+/** `second` is the index of the token's second dot: signing input before it, signature after. */
+type Check = (token: string, second: number) => boolean
 
 // One compiled check per (CryptoKey, alg): the KeyObject is extracted and vetted once, not per token.
 const checks = new WeakMap<CryptoKey, Map<string, Check>>()
@@ -46,16 +47,40 @@ function compile(key: CryptoKey, alg: string): Check {
 
   const keyObject = KeyObject.from(key)
   const digest = spec.digest
-  switch (spec.kind) {
-    case 'hmac':
-      return (input, signature) => {
-        const mac = createHmac(digest!, keyObject).update(input).digest()
-        return mac.length === signature.length && timingSafeEqual(mac, signature)
-      }
+  if (spec.kind === 'hmac') {
+    // The MAC as canonical base64url, compared with the signature segment as a string in constant
+    // time: no Buffer for the signing input, the signature or the MAC. The segment is canonical
+    // (tokenShape, compact.ts, before any check), so equal strings are equal bytes; a segment that
+    // differs is compared again as bytes, so a non-canonical spelling given to this function
+    // directly gets jose's verdict (signature-check.node.test.ts).
+    return (token, second) => {
+      const mac = createHmac(digest!, keyObject)
+        .update(token.slice(0, second), 'latin1')
+        .digest('base64url')
+      if (constantTimeEqualAt(mac, token, second + 1)) return true
+      const signature = Buffer.from(token.slice(second + 1), 'base64url')
+      const bytes = Buffer.from(mac, 'base64url')
+      return bytes.length === signature.length && timingSafeEqual(bytes, signature)
+    }
+  }
+  const verifyWith = asymmetric(spec.kind, keyObject, digest, spec.saltLength)
+  return (token, second) =>
+    verifyWith(
+      Buffer.from(token.slice(0, second), 'latin1'),
+      Buffer.from(token.slice(second + 1), 'base64url'),
+    )
+}
+
+function asymmetric(
+  kind: 'rsa' | 'pss' | 'ecdsa' | 'eddsa',
+  keyObject: KeyObject,
+  digest: string | null,
+  saltLength: number | undefined,
+): (input: Buffer, signature: Buffer) => boolean {
+  switch (kind) {
     case 'rsa':
       return (input, signature) => verify(digest, input, keyObject, signature)
     case 'pss': {
-      const saltLength = spec.saltLength
       const options = { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }
       return (input, signature) => verify(digest, input, options, signature)
     }
@@ -66,6 +91,18 @@ function compile(key: CryptoKey, alg: string): Check {
     case 'eddsa':
       return (input, signature) => verify(null, input, keyObject, signature)
   }
+}
+
+/**
+ * `expected` equals `token` from `offset` to its end, in time that depends on the lengths only
+ * (public: the algorithm fixes the MAC's), never on where the strings differ.
+ */
+function constantTimeEqualAt(expected: string, token: string, offset: number): boolean {
+  if (token.length - offset !== expected.length) return false
+  let diff = 0
+  for (let i = 0; i < expected.length; i++)
+    diff |= expected.charCodeAt(i) ^ token.charCodeAt(offset + i)
+  return diff === 0
 }
 
 function checkFor(key: CryptoKey, alg: string): Check {
@@ -95,10 +132,7 @@ export const nodeSignatureCheck: SignatureCheck = (token, key, alg) => {
   const first = token.indexOf('.')
   let ok: boolean
   try {
-    ok = check(
-      Buffer.from(token.slice(0, second), 'latin1'),
-      Buffer.from(token.slice(second + 1), 'base64url'),
-    )
+    ok = check(token, second)
   } catch (cause) {
     // As jose: a verification that throws is a signature that does not verify.
     throw new errors.JWSSignatureVerificationFailed(undefined, { cause })
