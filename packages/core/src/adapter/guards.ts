@@ -78,7 +78,7 @@ export function adapterGuards<Handler, Claims = DefaultClaims>(
     },
     requireAuthentication(requirement) {
       const stepUp = resolveStepUp(requirement)
-      return guard((ctx) => requireAuthenticationOf(ctx, stepUp))
+      return guard(observed((ctx) => requireAuthenticationOf(ctx, stepUp)))
     },
   }
 }
