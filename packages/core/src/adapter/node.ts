@@ -21,7 +21,9 @@ export interface NodeIncoming extends NodeHeadersSource {
 
 /** What is read of a Node socket: a `tls.TLSSocket` has `encrypted` and `getPeerCertificate`. */
 export interface NodeSocket {
+  /** True on a TLS socket (`tls.TLSSocket`); plain HTTP has no client certificate. */
   encrypted?: boolean
+  /** The peer's certificate; `raw` is its DER (an empty object when the client sent none). */
   getPeerCertificate?(detailed?: boolean): { raw?: Uint8Array } | null | undefined
 }
 
