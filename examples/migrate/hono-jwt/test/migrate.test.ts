@@ -1,18 +1,18 @@
 // The hono/jwt pair answers the same requests with the same statuses, except where
 // docs/migrate/hono-jwt.md says why tokengate differs (each difference names its section).
 import { readFileSync } from 'node:fs'
-import type { Server } from 'node:http'
 import {
   anchors,
-  close,
-  listen,
-  migrationRequests,
   REQUEST_NAMES,
+  startPair,
   statusOf,
+  tableProblems,
+  wanted,
   type Expectation,
   type RequestName,
+  type RunningPair,
 } from '@tokengate/example-migrate-shared'
-import { startIssuer, type LoopbackIssuer } from '@tokengate/testing'
+import { startIssuer } from '@tokengate/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp as after } from '../after/app.js'
 import { createApp as before } from '../before/app.js'
@@ -55,70 +55,56 @@ const expected: Record<RequestName, Expectation> = {
   'CORS preflight': { status: 204, differs: { before: 401, section: 'cors-preflights' } },
 }
 
-let issuer: LoopbackIssuer
-let requests: Awaited<ReturnType<typeof migrationRequests>>
-const servers: Server[] = []
-const urls = { before: '', after: '' }
+let pair: RunningPair
 
 beforeAll(async () => {
-  issuer = await startIssuer({ algorithms: ['HS256', 'ES256'] })
-  const config = {
-    secret: issuer.key('HS256').publicJwk as { kty: 'oct'; k: string },
-    jwksUri: issuer.jwksUri,
-    issuer: issuer.url,
-    audience: issuer.audience,
-    cookie: 'access_token',
-  }
-  for (const [name, create] of [
-    ['before', before],
-    ['after', after],
-  ] as const) {
-    const server = create(config)
-    servers.push(server)
-    urls[name] = await listen(server)
-  }
-  requests = await migrationRequests(
-    { issuer, alg: 'HS256', cookie: 'access_token', permission: 'admin:write' },
-    { read: '/api/me', write: '/api/notes', admin: '/api/admin', public: '/health' },
-  )
+  pair = await startPair({
+    issuer: await startIssuer({ algorithms: ['HS256', 'ES256'] }),
+    config: (issuer) => ({
+      secret: issuer.key('HS256').publicJwk as { kty: 'oct'; k: string },
+      jwksUri: issuer.jwksUri,
+      issuer: issuer.url,
+      audience: issuer.audience,
+      cookie: 'access_token',
+    }),
+    before,
+    after,
+    alg: 'HS256',
+  })
 })
-afterAll(async () => {
-  await Promise.all(servers.map(close))
-  await issuer.close()
-})
+afterAll(() => pair.close())
 
 describe('hono/jwt and hono/jwk (before) and @tokengate/hono (after)', () => {
   it('the table covers every request, and every difference names a section of the guide', () => {
-    expect(Object.keys(expected).sort()).toEqual([...REQUEST_NAMES].sort())
-    const sections = anchors(guide)
-    for (const { differs } of Object.values(expected))
-      if (differs) expect(sections, differs.section).toContain(differs.section)
+    expect(tableProblems(expected, guide)).toEqual({
+      missingSections: [],
+      names: { missing: [], extra: [] },
+    })
   })
 
   it.each(REQUEST_NAMES)('%s', async (name) => {
-    const { status, differs } = expected[name]
-    const got = {
-      before: await statusOf(urls.before, requests[name]),
-      after: await statusOf(urls.after, requests[name]),
-    }
-    expect(got).toEqual({ before: differs?.before ?? status, after: status })
+    expect(await pair.statuses(name)).toEqual(wanted(expected[name]))
   })
 })
 
 describe('hono/jwk (before) and a tokengate JWKS route (after)', () => {
   it.each([
-    ['valid ES256 token', () => issuer.sign({ sub: 'alice' }, { alg: 'ES256' }), 200],
+    ['valid ES256 token', () => pair.issuer.sign({ sub: 'alice' }, { alg: 'ES256' }), 200],
     [
       'expired ES256 token',
-      () => issuer.sign({}, { alg: 'ES256', expiresIn: -3600, issuedAt: -7200 }),
+      () => pair.issuer.sign({}, { alg: 'ES256', expiresIn: -3600, issuedAt: -7200 }),
       401,
     ],
     [
       'ES256 token for another audience',
-      () => issuer.sign({}, { alg: 'ES256', audience: 'https://x.test' }),
+      () => pair.issuer.sign({}, { alg: 'ES256', audience: 'https://x.test' }),
       401,
     ],
-    ['HS256 token on the JWKS route', () => issuer.sign({ sub: 'alice' }, { alg: 'HS256' }), 401],
+    [
+      'HS256 token on the JWKS route',
+      () => pair.issuer.sign({ sub: 'alice' }, { alg: 'HS256' }),
+      401,
+    ],
   ] as const)('%s', async (_name, token, status) => {
     const request = {
       method: 'GET',
@@ -126,8 +112,8 @@ describe('hono/jwk (before) and a tokengate JWKS route (after)', () => {
       headers: { authorization: `Bearer ${await token()}` },
     }
     expect({
-      before: await statusOf(urls.before, request),
-      after: await statusOf(urls.after, request),
+      before: await statusOf(pair.urls.before, request),
+      after: await statusOf(pair.urls.after, request),
     }).toEqual({ before: status, after: status })
   })
 })
@@ -138,15 +124,20 @@ describe('remote keys', () => {
     const request = {
       method: 'GET',
       path: '/jwk/me',
-      headers: { authorization: `Bearer ${await issuer.sign({ sub: 'a' }, { alg: 'ES256' })}` },
+      headers: {
+        authorization: `Bearer ${await pair.issuer.sign({ sub: 'a' }, { alg: 'ES256' })}`,
+      },
     }
     const fetches = async (url: string) => {
       expect(await statusOf(url, request)).toBe(200) // warm
-      const start = issuer.requests
+      const start = pair.issuer.requests
       for (let i = 0; i < 3; i++) expect(await statusOf(url, request)).toBe(200)
-      return issuer.requests - start
+      return pair.issuer.requests - start
     }
-    expect({ before: await fetches(urls.before), after: await fetches(urls.after) }).toEqual({
+    expect({
+      before: await fetches(pair.urls.before),
+      after: await fetches(pair.urls.after),
+    }).toEqual({
       before: 3,
       after: 0,
     })

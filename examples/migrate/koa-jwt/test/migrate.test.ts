@@ -1,18 +1,17 @@
 // The koa-jwt pair answers the same requests with the same statuses, except where
 // docs/migrate/koa-jwt.md says why tokengate differs (each difference names its section).
 import { readFileSync } from 'node:fs'
-import type { Server } from 'node:http'
 import {
   anchors,
-  close,
-  listen,
-  migrationRequests,
   REQUEST_NAMES,
-  statusOf,
+  startPair,
+  tableProblems,
+  wanted,
   type Expectation,
   type RequestName,
+  type RunningPair,
 } from '@tokengate/example-migrate-shared'
-import { startIssuer, type LoopbackIssuer } from '@tokengate/testing'
+import { startIssuer } from '@tokengate/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp as after } from '../after/app.js'
 import { createApp as before } from '../before/app.js'
@@ -55,52 +54,34 @@ const expected: Record<RequestName, Expectation> = {
   'CORS preflight': { status: 204, differs: { before: 401, section: 'cors-preflights' } },
 }
 
-let issuer: LoopbackIssuer
-let requests: Awaited<ReturnType<typeof migrationRequests>>
-const servers: Server[] = []
-const urls = { before: '', after: '' }
+let pair: RunningPair
 
 beforeAll(async () => {
-  issuer = await startIssuer({ algorithms: ['HS256'] })
-  const config = {
-    secret: issuer.key('HS256').secret!,
-    issuer: issuer.url,
-    audience: issuer.audience,
-    cookie: 'access_token',
-  }
-  for (const [name, create] of [
-    ['before', before],
-    ['after', after],
-  ] as const) {
-    const server = create(config)
-    servers.push(server)
-    urls[name] = await listen(server)
-  }
-  requests = await migrationRequests(
-    { issuer, alg: 'HS256', cookie: 'access_token', permission: 'admin:write' },
-    { read: '/api/me', write: '/api/notes', admin: '/api/admin', public: '/health' },
-  )
+  pair = await startPair({
+    issuer: await startIssuer({ algorithms: ['HS256'] }),
+    config: (issuer) => ({
+      secret: issuer.key('HS256').secret!,
+      issuer: issuer.url,
+      audience: issuer.audience,
+      cookie: 'access_token',
+    }),
+    before,
+    after,
+    alg: 'HS256',
+  })
 })
-afterAll(async () => {
-  await Promise.all(servers.map(close))
-  await issuer.close()
-})
+afterAll(() => pair.close())
 
 describe('koa-jwt 4 (before) and @tokengate/koa (after)', () => {
   it('the table covers every request, and every difference names a section of the guide', () => {
-    expect(Object.keys(expected).sort()).toEqual([...REQUEST_NAMES].sort())
-    const sections = anchors(guide)
-    for (const { differs } of Object.values(expected))
-      if (differs) expect(sections, differs.section).toContain(differs.section)
+    expect(tableProblems(expected, guide)).toEqual({
+      missingSections: [],
+      names: { missing: [], extra: [] },
+    })
   })
 
   it.each(REQUEST_NAMES)('%s', async (name) => {
-    const { status, differs } = expected[name]
-    const got = {
-      before: await statusOf(urls.before, requests[name]),
-      after: await statusOf(urls.after, requests[name]),
-    }
-    expect(got).toEqual({ before: differs?.before ?? status, after: status })
+    expect(await pair.statuses(name)).toEqual(wanted(expected[name]))
   })
 })
 

@@ -190,3 +190,76 @@ export interface Expectation {
   /** When the peer's app answers otherwise: its status and the guide's section that says why. */
   differs?: { before: number; section: string }
 }
+
+/** The statuses the pair must give for one request: the tokengate app's, and the peer's. */
+export function wanted(expectation: Expectation): { before: number; after: number } {
+  return { before: expectation.differs?.before ?? expectation.status, after: expectation.status }
+}
+
+/**
+ * The guide sections a table's differences name that the guide lacks, and the request names the
+ * table leaves out or adds: both empty when the table and the guide agree.
+ */
+export function tableProblems(
+  expected: Record<string, Expectation>,
+  guide: string,
+): { missingSections: string[]; names: { missing: string[]; extra: string[] } } {
+  const sections = anchors(guide)
+  const names = Object.keys(expected)
+  return {
+    missingSections: Object.values(expected)
+      .flatMap(({ differs }) => (differs ? [differs.section] : []))
+      .filter((section) => !sections.has(section)),
+    names: {
+      missing: REQUEST_NAMES.filter((name) => !names.includes(name)),
+      extra: names.filter((name) => !(REQUEST_NAMES as readonly string[]).includes(name)),
+    },
+  }
+}
+
+/** A running pair: the issuer, both apps listening, the requests built for them. */
+export interface RunningPair {
+  issuer: LoopbackIssuer
+  requests: Record<RequestName, MigrationRequest>
+  /** The base URL of each app. */
+  urls: { before: string; after: string }
+  /** Both apps' statuses for one request. */
+  statuses(name: RequestName): Promise<{ before: number; after: number }>
+  close(): Promise<void>
+}
+
+/**
+ * Starts the issuer and both apps of a pair (each built from the same config), and builds the
+ * requests: the shared set-up of every pair's test.
+ */
+export async function startPair<Config>(options: {
+  issuer: LoopbackIssuer
+  config: (issuer: LoopbackIssuer) => Config
+  before: (config: Config) => Server
+  after: (config: Config) => Server
+  alg: string
+}): Promise<RunningPair> {
+  const { issuer } = options
+  const config = options.config(issuer)
+  const servers = [options.before(config), options.after(config)] as const
+  const [beforeUrl, afterUrl] = await Promise.all(servers.map(listen))
+  const requests = await migrationRequests(
+    { issuer, alg: options.alg, cookie: 'access_token', permission: 'admin:write' },
+    { read: '/api/me', write: '/api/notes', admin: '/api/admin', public: '/health' },
+  )
+  return {
+    issuer,
+    requests,
+    urls: { before: beforeUrl!, after: afterUrl! },
+    async statuses(name) {
+      return {
+        before: await statusOf(beforeUrl!, requests[name]),
+        after: await statusOf(afterUrl!, requests[name]),
+      }
+    },
+    async close() {
+      await Promise.all(servers.map(close))
+      await issuer.close()
+    },
+  }
+}
