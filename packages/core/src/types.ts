@@ -469,7 +469,7 @@ export interface IntrospectionClient {
  * @example
  * createAuthenticator({
  *   algorithms: ['RS256'], key: { discovery: 'https://id.example.com' }, audience: 'orders',
- *   introspection: { client: { id: 'orders-api', secret: process.env.INTROSPECTION_SECRET } },
+ *   introspection: { client: { id: 'orders-api', secret: env.INTROSPECTION_SECRET } },
  * })
  */
 export interface IntrospectionOptions {
@@ -597,7 +597,7 @@ export interface CommonAuthenticatorOptions<Claims = DefaultClaims> {
    * start-up. Adapters also turn it on for `DEBUG=tokengate`. Default false.
    *
    * @example
-   * createAuthenticator({ ...options, explain: process.env.NODE_ENV !== 'production' })
+   * createAuthenticator({ ...options, explain: env.NODE_ENV !== 'production' })
    */
   explain?: boolean
   /**

@@ -30,7 +30,7 @@ export interface DpopNonces {
  * shared by every instance, the window a duration (default 60 s). Throws a TypeError naming the fix.
  *
  * @example
- * const nonces = resolveNonce({ secret: process.env.DPOP_NONCE_SECRET, window: '1m' }, 'options.dpop.nonce')
+ * const nonces = resolveNonce({ secret: env.DPOP_NONCE_SECRET, window: '1m' }, 'options.dpop.nonce')
  */
 export function resolveNonce(options: unknown, path: string): DpopNonces | undefined {
   if (options === undefined) return undefined
