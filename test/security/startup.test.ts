@@ -1,6 +1,13 @@
 // Unsafe configurations fail at start-up, naming the option, never echoing key material.
 import { createAuthenticator, type JwsAlgorithm } from '@tokengate/core'
-import { attackerKeys, nowSeconds, signJws, type TestKeys } from '@tokengate/testkit'
+import {
+  attackerKeys,
+  encryptToken,
+  keysFor,
+  nowSeconds,
+  signJws,
+  type TestKeys,
+} from '@tokengate/testkit'
 import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { drivers, type RunningApp } from '../support/drivers.js'
@@ -616,3 +623,101 @@ describe.each(drivers)('local keys after start-up on $name: never a 500', (drive
     }
   })
 })
+
+// Issue 12 items 3 and 4 through every adapter: each `tokengate()` refuses at start-up what
+// createAuthenticator refuses (the app never starts), and a key that fails at first use is a 503.
+describe.each(drivers)(
+  'key material through the adapter on $name (issue 12 items 3, 4)',
+  (driver) => {
+    let app: RunningApp | undefined
+    afterEach(async () => {
+      await app?.close()
+      app = undefined
+    })
+
+    const asSecret = keyAsSecret.filter((c) =>
+      [
+        'SPKI PEM as bytes (readFileSync)',
+        'SPKI PEM after a comment line',
+        'public JWK as JSON text',
+        'SPKI DER in bare base64',
+        'OpenSSH ssh-rsa line',
+        'X.509 certificate DER bytes',
+      ].includes(c.form),
+    )
+    it.each(asSecret)('$form as the HS256 secret: the app does not start', async ({ key }) => {
+      let error: unknown
+      try {
+        app = await driver.start({ options: { algorithms: ['HS256'], key: key() } })
+      } catch (err) {
+        error = err
+      }
+      expect(error).toBeInstanceOf(TypeError)
+      expect((error as Error).message).toMatch(
+        /^tokengate: options\.key is .*asymmetric algorithm/s,
+      )
+    })
+
+    it.each(brokenKeys.slice(0, 4))(
+      'a local key that could not be imported ($name): the app does not start, naming it',
+      async (c) => {
+        let error: unknown
+        try {
+          app = await driver.start({ options: c.options() as never })
+        } catch (err) {
+          error = err
+        }
+        expect(error).toBeInstanceOf(TypeError)
+        for (const word of c.names) expect((error as Error).message).toContain(word)
+      },
+    )
+
+    it('a decryption key the runtime refuses at first use: 503 keys_unavailable, never 500; other tokens unaffected', async () => {
+      const enc = await keysFor('RSA-OAEP-256')
+      const unusable = await crypto.subtle.importKey(
+        'jwk',
+        { ...enc.privateJwk, alg: 'RSA-OAEP-256', key_ops: undefined },
+        { name: 'RSA-OAEP', hash: 'SHA-256' },
+        false,
+        ['unwrapKey'],
+      )
+      app = await driver.start({
+        options: {
+          algorithms: ['ES256'],
+          key: ec.publicJwk,
+          decrypt: { keys: unusable, keyManagementAlgorithms: ['RSA-OAEP-256'] },
+        },
+      })
+      const inner = signJws(
+        'ES256',
+        ec.privateKey,
+        { alg: 'ES256' },
+        {
+          sub: 'alice',
+          exp: nowSeconds() + 60,
+        },
+      )
+      const jwe = await encryptToken(inner, { alg: 'RSA-OAEP-256', key: enc })
+      for (let i = 0; i < 2; i++) {
+        const res = await app.request({
+          path: '/protected',
+          headers: { authorization: `Bearer ${jwe}` },
+        })
+        expect({ status: res.status, code: (res.body as { code?: string }).code }).toEqual({
+          status: 503,
+          code: 'keys_unavailable',
+        })
+      }
+      const plain = await app.request({
+        path: '/protected',
+        headers: { authorization: `Bearer ${inner}` },
+      })
+      expect(plain.status).toBe(200)
+      const junk = await app.request({
+        path: '/protected',
+        headers: { authorization: 'Bearer a.b.c' },
+      })
+      expect(junk.status).toBe(401)
+    })
+  },
+)
