@@ -52,6 +52,7 @@ export type Profile =
   | 'ps' // PS256, the RS256 fixture key as PEM (round 2/3: tokens and crypto)
   | 'jwe-big' // as jwe (RSA-OAEP-256 only), maxTokenLength 15000
   | 'jwe-pbes2-two' // PBES2 with two passwords, each with a kid
+  | 'jwe-kw-six' // six A256KW secrets without kid: a JWE without kid tries at most 5
 
 export interface Fixtures extends Pick<
   TestKeyring,
@@ -90,6 +91,9 @@ const octJwk = (secret: Uint8Array) => ({
   kty: 'oct',
   k: b64url(secret),
 })
+
+/** The six key-wrapping secrets of 'jwe-kw-six' (deterministic: profiles are rebuilt per driver). */
+const kwSecret = (i: number) => new Uint8Array(32).fill(0x41 + i)
 
 /** The options of a profile: plain JSON only (PEM, JWK), so the Workers driver can run them too. */
 export function profileOptions(profile: Profile, fx: Fixtures): AuthenticatorOptions {
@@ -163,6 +167,14 @@ export function profileOptions(profile: Profile, fx: Fixtures): AuthenticatorOpt
             { key: octJwk(new TextEncoder().encode('another password')), kid: 'pw-2' },
           ],
           keyManagementAlgorithms: ['PBES2-HS256+A128KW'],
+        },
+      }
+    case 'jwe-kw-six':
+      return {
+        ...nested,
+        decrypt: {
+          keys: [0, 1, 2, 3, 4, 5].map((i) => octJwk(kwSecret(i))),
+          keyManagementAlgorithms: ['A256KW'],
         },
       }
     case 'jwe-required':
@@ -1385,6 +1397,15 @@ export const corpus: CorpusCase[] = [
     status: U,
     code: 'key_not_found',
   },
+  {
+    name: 'JWE A256KW without kid, wrapped for the sixth of six kid-less keys (at most 5 are tried)',
+    ref: 'RFC 7516 §4.1.6; keys/public-key.ts MAX_CANDIDATES, as for a JWS (issue 12 item 1)',
+    profile: 'jwe-kw-six',
+    request: async (fx) =>
+      bearer(await encryptToken(inner(fx), { alg: 'A256KW', enc: 'A256GCM', key: kwSecret(5) })),
+    status: U,
+    code: 'decryption_failed',
+  },
   ...(['PS256', 'RS256'] as const).map((alg): CorpusCase => ({
     name: `${alg} genuine signature with its leading zero octet dropped`,
     ref: 'RFC 8017 §8.1.2, §8.2.2 step 1; RFC 7518 §3.3, §3.5 (issue 12 item 8)',
@@ -1528,6 +1549,13 @@ export interface ControlCase {
 }
 
 export const controls: ControlCase[] = [
+  {
+    name: 'JWE A256KW without kid, wrapped for the fifth of six kid-less keys (within the bound)',
+    ref: 'RFC 7516 §4.1.6 (issue 12 item 1)',
+    profile: 'jwe-kw-six',
+    request: async (fx) =>
+      bearer(await encryptToken(inner(fx), { alg: 'A256KW', enc: 'A256GCM', key: kwSecret(4) })),
+  },
   {
     name: 'the PEM issuer among several',
     ref: 'core README Multiple issuers',
