@@ -307,3 +307,19 @@ describe('start-up', () => {
     expect(() => auth({ mtls } as Partial<AuthenticatorOptions>)).toThrow(message)
   })
 })
+
+// Issue 12 "Also", for a reader added since: headers are own properties only. A polluted
+// Object.prototype['client-cert'] is not a certificate the proxy forwarded (RFC 9440 §4).
+describe('a polluted Object.prototype is no Client-Cert header', () => {
+  it('Object.prototype["client-cert"] with the bound certificate: client_certificate_missing', async () => {
+    const proto = Object.prototype as Record<string, unknown>
+    const a = auth({ trustProxy: true })
+    try {
+      proto['client-cert'] = clientCertHeader(pki.client)
+      const err = await refusal(a.authenticate(req(bound)))
+      expect(err.code).toBe('client_certificate_missing')
+    } finally {
+      delete proto['client-cert']
+    }
+  })
+})
