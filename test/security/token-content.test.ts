@@ -4,6 +4,8 @@
 import type { AuthenticatorOptions, AuthErrorCode } from '@tokengate/core'
 import { dirJwe, forgedJwe, raw, signJws } from '@tokengate/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { drivers } from '../support/drivers.js'
 import type { DriverRequest, RunningApp } from '../support/drivers.js'
 import { allDrivers } from '../support/workers.js'
 import {
@@ -195,3 +197,57 @@ describe.each(allDrivers)('token content is never reflected on $name', (driver) 
     expect(leaksIn(response, NEEDLES)).toEqual([])
   })
 })
+
+// A claims schema's failing path names what the app's schema declares; a key the token chose (a
+// record's key, a catchall member) is not printed: `claim perms.* fails the claims schema`.
+// Zod schemas are functions, not JSON: Node drivers only.
+const schemaCases: Array<{
+  name: string
+  schema: () => z.ZodType
+  extra: Record<string, unknown>
+}> = [
+  {
+    name: 'a z.record value of the wrong type under a key the token chose',
+    schema: () => z.object({ sub: z.string(), perms: z.record(z.string(), z.boolean()) }),
+    extra: { perms: { [MARKER]: 1 } },
+  },
+  {
+    name: 'a z.record key the key schema refuses',
+    schema: () => z.object({ sub: z.string(), perms: z.record(z.enum(['read']), z.boolean()) }),
+    extra: { perms: { [MARKER]: true } },
+  },
+  {
+    name: 'a record nested in an array, under an optional object',
+    schema: () =>
+      z.object({
+        sub: z.string(),
+        org: z.object({ teams: z.array(z.record(z.string(), z.number())) }).optional(),
+      }),
+    extra: { org: { teams: [{ ok: 1 }, { [MARKER]: 'x' }] } },
+  },
+]
+
+describe.each(drivers)(
+  'a claims schema path never names a key the token chose on $name',
+  (driver) => {
+    const apps: RunningApp[] = []
+    afterAll(async () => {
+      await Promise.all(apps.map((app) => app.close()))
+    })
+
+    it.each(schemaCases)('$name', async (c) => {
+      const app = await driver.start({
+        options: { ...profileOptions('rs', fx), claims: c.schema() },
+      })
+      apps.push(app)
+      const response = await app.request(bearer(rs(fx, claims(fx, c.extra))))
+      const body = response.body as { code?: unknown }
+      expect({ status: response.status, code: body.code }).toEqual({
+        status: 401,
+        code: 'claim_invalid',
+      })
+      expect(response.headers['www-authenticate']).toMatch(/^Bearer\b.*fails the claims schema/)
+      expect(leaksIn(response, NEEDLES)).toEqual([])
+    })
+  },
+)

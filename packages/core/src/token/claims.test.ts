@@ -275,3 +275,51 @@ describe('roles and scopes', () => {
     expect(toScopes(payload)).toEqual(expected)
   })
 })
+
+// Issue 12 "Also": the description reaches WWW-Authenticate, so a key the token chose is never in it.
+describe('a failing schema path names only what the schema declares', () => {
+  const M = 'zq7Mark3r'
+  it.each([
+    [
+      'a record value',
+      z.object({ perms: z.record(z.string(), z.boolean()) }),
+      { perms: { [M]: 1 } },
+      'claim perms.* fails the claims schema (invalid_type)',
+    ],
+    [
+      'a catchall member',
+      z.object({ sub: z.string() }).catchall(z.string()),
+      { sub: 'a', [M]: 1 },
+      'claim * fails the claims schema (invalid_type)',
+    ],
+    [
+      'a record in an array under an optional object, then a declared member',
+      z.object({
+        org: z
+          .object({ teams: z.array(z.record(z.string(), z.object({ id: z.number() }))) })
+          .optional(),
+      }),
+      { org: { teams: [{}, { [M]: { id: 'x' } }] } },
+      'claim org.teams.1.*.id fails the claims schema (invalid_type)',
+    ],
+    [
+      'declared members under a transform and a nullable',
+      z.object({
+        a: z
+          .object({ b: z.number() })
+          .nullable()
+          .transform((v) => v),
+      }),
+      { a: { b: 'x' } },
+      'claim a.b fails the claims schema (invalid_type)',
+    ],
+  ])('%s', async (_name, schema, payload, description) => {
+    const err = await applySchema(schema, payload).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(AuthError)
+    expect((err as AuthError).description).toBe(description)
+    expect((err as AuthError).description).not.toContain(M)
+  })
+})

@@ -158,10 +158,7 @@ export async function applySchema<C>(
   }
   if (result.success) return result.data
   const issue = result.error.issues[0]
-  const path =
-    issue && issue.path.length > 0
-      ? issue.path.map((p) => printable(String(p))).join('.')
-      : '(payload)'
+  const path = issue && issue.path.length > 0 ? schemaPath(schema, issue.path) : '(payload)'
   throw new AuthError(
     'claim_invalid',
     `claim ${path} fails the claims schema (${issue?.code ?? 'invalid'})`,
@@ -206,6 +203,67 @@ export function toScopes(payload: Record<string, unknown>): string[] {
 
 function splitScopes(value: string): string[] {
   return value.split(' ').filter((s) => s !== '')
+}
+
+/**
+ * The failing path as the app's schema names it. The description goes into `WWW-Authenticate`,
+ * and nothing of the token may be reflected there (issue 12 "Also"): a member the schema declares
+ * is printed, an array index too, but a key the token chose (a `z.record` key, a `catchall`
+ * member) is `*`. Walks zod 4's schema definition (`_zod.def`); anything it does not know ends the
+ * walk, and what follows is `*`.
+ */
+function schemaPath(schema: unknown, path: readonly PropertyKey[]): string {
+  let current: unknown = schema
+  return path
+    .map((segment) => {
+      const def = unwrap(current)
+      if (typeof segment === 'number') {
+        current =
+          def?.type === 'array'
+            ? def.element
+            : def?.type === 'tuple'
+              ? def.items?.[segment]
+              : undefined
+        return String(segment)
+      }
+      if (
+        def?.type === 'object' &&
+        typeof segment === 'string' &&
+        def.shape &&
+        Object.hasOwn(def.shape, segment)
+      ) {
+        current = def.shape[segment]
+        return printable(segment)
+      }
+      current =
+        def?.type === 'record' ? def.valueType : def?.type === 'object' ? def.catchall : undefined
+      return '*'
+    })
+    .join('.')
+}
+
+interface SchemaDef {
+  type?: string
+  shape?: Record<string, unknown>
+  catchall?: unknown
+  element?: unknown
+  items?: unknown[]
+  valueType?: unknown
+  innerType?: unknown
+  in?: unknown
+}
+
+/** The definition under optional, nullable, default, readonly, catch and pipe wrappers. */
+function unwrap(schema: unknown): SchemaDef | undefined {
+  let current = schema
+  for (let depth = 0; depth < 32; depth++) {
+    const def = (current as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def
+    if (typeof def !== 'object' || def === null) return undefined
+    if (def.innerType !== undefined) current = def.innerType
+    else if (def.type === 'pipe') current = def.in
+    else return def
+  }
+  return undefined
 }
 
 function printable(name: string): string {
