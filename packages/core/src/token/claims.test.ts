@@ -313,13 +313,16 @@ describe('a failing schema path names only what the schema declares', () => {
       { a: { b: 'x' } },
       'claim a.b fails the claims schema (invalid_type)',
     ],
-  ])('%s', async (_name, schema, payload, description) => {
-    const err = await applySchema(schema, payload).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    expect(err).toBeInstanceOf(AuthError)
-    expect((err as AuthError).description).toBe(description)
-    expect((err as AuthError).description).not.toContain(M)
-  })
+  ] as Array<[string, z.ZodType, Record<string, unknown>, string]>)(
+    '%s',
+    async (_name, schema, payload, description) => {
+      const err = await applySchema(schema, payload).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).toBeInstanceOf(AuthError)
+      expect((err as AuthError).description).toBe(description)
+      expect((err as AuthError).description).not.toContain(M)
+    },
+  )
 })
