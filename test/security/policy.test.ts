@@ -24,7 +24,13 @@ import {
 } from '@tokengate/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { ORIGIN, drivers, type DriverResponse, type RunningApp } from '../support/drivers.js'
+import {
+  ORIGIN,
+  drivers,
+  type DriverRequest,
+  type DriverResponse,
+  type RunningApp,
+} from '../support/drivers.js'
 
 const ISSUER = 'https://issuer.example.test/'
 /** Put in the claims: it must never come back in a response (SECURITY.md, "Errors": never the token, a key or a secret). */
@@ -315,7 +321,7 @@ describe.each(drivers)('policy on $name', (driver) => {
     const t = token(
       dpop ? { cnf: { jkt } } : mtls ? { cnf: { 'x5t#S256': pki.client.x5tS256 } } : {},
     )
-    const request = () =>
+    const request = (): DriverRequest =>
       mtls
         ? {
             path: '/protected',
