@@ -2,6 +2,7 @@
 // issuing real opaque tokens: each client authentication method, the signed answer (RFC 9701),
 // inactive tokens, the claim rules, the cache (counted by the server's calls), single-flight, and the
 // endpoint slow, down or answering garbage (503 with Retry-After, never 401, never an accept).
+import { createServer, type Server } from 'node:http'
 import { inspect } from 'node:util'
 import { AuthError, createAuthenticator, type AuthenticatorOptions } from '@tokengate/core'
 import { dpopProof, jktOf, keysFor, signToken, type TestKeys } from '@tokengate/testkit'
@@ -14,6 +15,7 @@ import {
   startAuthorizationServer,
   type AuthorizationServer,
 } from '../support/authorization-server.js'
+import { closeServer, listen } from '../support/http.js'
 
 let as: AuthorizationServer
 let local: TestKeys
@@ -486,5 +488,59 @@ describe('DPoP-bound opaque tokens: the answer cnf.jkt goes through the same bin
         '§',
       ),
     ])
+  })
+})
+
+// Issue 21 items 5 and 6 for the introspection endpoint: a discovered URL gets the client's
+// credentials, so it follows the same rules as a discovered jwks_uri (keys/remote-jwks.ts
+// checkRemoteUrl): the issuer's origin only, no link-local address, plain http only on literal
+// loopback (never *.localhost, which Node resolves through DNS). A discovery server of our own
+// names each URL; a second server on another port counts what would have reached it.
+describe('a discovered introspection_endpoint is held to the URL rules (issue 21 items 5, 6)', () => {
+  let discovery: Server
+  let other: Server
+  let issuer = ''
+  let named = ''
+  let otherHits = 0
+  beforeAll(async () => {
+    discovery = createServer((req, res) => {
+      if (!req.url?.startsWith('/.well-known/')) return void res.writeHead(404).end()
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ issuer, introspection_endpoint: named }))
+    })
+    other = createServer((_req, res) => {
+      otherHits += 1
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"active":true}')
+    })
+    issuer = `http://127.0.0.1:${await listen(discovery)}`
+    named = `http://127.0.0.1:${await listen(other)}/introspect`
+  })
+  afterAll(async () => {
+    await closeServer(discovery)
+    await closeServer(other)
+  })
+
+  it.each([
+    ['another origin (another port of 127.0.0.1)', () => named, /not on the issuer's origin/],
+    ['a link-local address', () => 'https://169.254.169.254/introspect', /link-local/],
+    [
+      'plain http on a *.localhost name',
+      () => 'http://idp.localhost/introspect',
+      /must use https .*not \*\.localhost/,
+    ],
+    ['plain http on a non-loopback host', () => 'http://idp.example.test/i', /must use https/],
+  ])('%s: 503 introspection_unavailable, nothing sent there', async (_name, url, rule) => {
+    named = url()
+    otherHits = 0
+    const auth = createAuthenticator({
+      algorithms: ['ES256'],
+      key: { discovery: issuer },
+      introspection: { client: basicClient },
+    })
+    const err = await refusal(auth.authenticate(request('an-opaque-token-0123456789')))
+    expect(err.code).toBe('introspection_unavailable')
+    expect(err.status).toBe(503)
+    expect(String((err.cause as Error).message)).toMatch(rule)
+    expect(otherHits).toBe(0)
   })
 })

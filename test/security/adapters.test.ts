@@ -6,6 +6,7 @@ import { makeKeys, signJws, type TestKeys } from '@tokengate/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { drivers, type DriverResponse, type RunningApp } from '../support/drivers.js'
 import { closeServer, DEFAULT_HOST, listen } from '../support/http.js'
+import { allDrivers } from '../support/workers.js'
 
 const ISSUER = 'https://issuer.example.test'
 const AUDIENCE = 'api://adapters'
@@ -52,10 +53,14 @@ async function gatedJwksServer(jwks: { keys: object[] }) {
   let answered = 0
   let onAnswered: (() => void) | undefined
   const answer = (res: ServerResponse) => {
-    res.on('finish', () => {
+    // 'close', not 'finish': workerd cancels a request's subrequests once it has answered (the 503),
+    // so there the held key request's client may be gone already, and its answer never finishes.
+    const done = () => {
       answered += 1
       onAnswered?.()
-    })
+    }
+    if (res.destroyed || res.socket === null || res.socket.destroyed) return done()
+    res.on('close', done)
     res.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(JSON.stringify(jwks))
   }
   let onAsked: () => void = () => {}
@@ -110,7 +115,9 @@ const nextTurns = async () => {
   for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
-describe.each(drivers)('$name', (driver) => {
+// Item 1 on every driver, workerd included (Hono's own hono/timeout answers there): the adapter
+// checks that the response is still open, whatever runtime settles the authentication late.
+describe.each(allDrivers)('$name', (driver) => {
   describe('authentication that ends after a timeout middleware answered (issue 21 item 1)', () => {
     // The failure case is the one that killed Express 4 and 5: headers set on a sent response inside
     // a promise handler, ERR_HTTP_HEADERS_SENT unhandled. The success case must not run the route.
@@ -122,7 +129,7 @@ describe.each(drivers)('$name', (driver) => {
       async (_what, served, nextStatus) => {
         const keyServer = await gatedJwksServer({ keys: [served().publicJwk] })
         const app = await driver.start({
-          options: { ...localOptions(), key: { jwksUri: keyServer.jwksUri, timeout: '30s' } },
+          options: { ...localOptions(), key: { jwksUri: keyServer.jwksUri, timeout: '3s' } },
           timeoutMs: 50,
         })
         const watch = watchProcess()
@@ -138,10 +145,18 @@ describe.each(drivers)('$name', (driver) => {
           await keyServer.release()
 
           // The app still answers, with the keys it now has: the process is alive and well.
-          const next = await app.request({
-            path: '/protected',
-            headers: { authorization: `Bearer ${await token()}` },
-          })
+          const again = async () =>
+            app.request({
+              path: '/protected',
+              headers: { authorization: `Bearer ${await token()}` },
+            })
+          let next = await again()
+          if (driver.name === 'hono-workers' && next.status === 503) {
+            // workerd cancelled the key fetch with the request that started it (already answered):
+            // the request that joined it gives up after the key timeout, the next one fetches anew.
+            expect(code(next)).toBe('keys_unavailable')
+            next = await again()
+          }
           expect(next.status).toBe(nextStatus)
           await nextTurns()
           expect(watch.fatal).toEqual([])
@@ -153,7 +168,61 @@ describe.each(drivers)('$name', (driver) => {
       },
     )
   })
+})
 
+// The revocation store is the other slow dependency of issue 21 item 1: its answer (revoked, not
+// revoked, or a failure) arrives after the timeout middleware's 503. A hook is a function, so the
+// Node drivers only; the workerd run above covers the runtime.
+describe.each(drivers)('$name: a slow revocation store (issue 21 item 1)', (driver) => {
+  it.each([
+    ['revoked', () => Promise.resolve(true), 401, 'token_revoked'],
+    ['not revoked', () => Promise.resolve(false), 200, undefined],
+    ['failing', () => Promise.reject(new Error('store down')), 503, 'revocation_unavailable'],
+  ])(
+    'the process survives when the store answers %s after a 503 was sent',
+    async (_what, answer, nextStatus, nextCode) => {
+      let release: () => void = () => {}
+      const gate = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let onAsked: () => void = () => {}
+      const asked = new Promise<void>((resolve) => {
+        onAsked = resolve
+      })
+      const app = await driver.start({
+        options: {
+          ...localOptions(),
+          isRevoked: async () => {
+            onAsked()
+            await gate
+            return answer()
+          },
+        },
+        timeoutMs: 50,
+      })
+      const watch = watchProcess()
+      try {
+        const bearer = { authorization: `Bearer ${await token({ jti: 'slow-1' })}` }
+        const first = await app.request({ path: '/timed', headers: bearer })
+        expect(first.status).toBe(503)
+        expect(first.body).toEqual({ timeout: true })
+        await asked
+        release()
+        // The same answer, now at once: the app is alive and answers as it should.
+        const next = await app.request({ path: '/protected', headers: bearer })
+        expect(next.status).toBe(nextStatus)
+        expect(code(next)).toBe(nextCode)
+        await nextTurns()
+        expect(watch.fatal).toEqual([])
+      } finally {
+        watch.stop()
+        await app.close()
+      }
+    },
+  )
+})
+
+describe.each(drivers)('$name', (driver) => {
   describe('an absolute-form request target (RFC 9112 §3.2.2): our origin is still Host', () => {
     let app: RunningApp
     beforeAll(async () => {

@@ -4,10 +4,12 @@
 // re-encrypt its inner JWS under a junk protected header (RFC 7516 §5.1: the sender chooses the
 // header), so every variant is a new, valid, heavy token. The cache's accounting (cache.ts
 // `entryWeight`, 8 bytes per token character) is read directly: no heap measurement, no timing.
+import { createServer, type Server } from 'node:http'
 import { createAuthenticator, type AuthenticatorOptions } from '@tokengate/core'
 import { encryptToken, keysFor, signToken, type TestKeys } from '@tokengate/testkit'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cacheOf, entryWeight, MAX_ENTRY_BYTES } from '../../packages/core/src/token/cache.js'
+import { closeServer, listen } from '../support/http.js'
 
 const ISSUER = 'https://issuer.example.test/'
 const MAX_BYTES = 1024 * 1024
@@ -98,5 +100,62 @@ describe('verified-token cache memory bound (issue 21 item 2)', () => {
     expect(() => createAuthenticator({ ...options(), cache: { maxBytes: 1000 } })).toThrow(
       /options\.cache\.maxBytes must be an integer of at least 1048576/,
     )
+  })
+})
+
+// The introspection cache (introspection/index.ts) is the other place that keeps what an outsider
+// sends: one active answer per distinct opaque token. It is bounded by the answers' size
+// (introspection.cache.maxBytes), not only by their count: a server that answers 60 KB per token
+// must not make ten thousand cached answers (600 MB). Counted by the endpoint's calls: an answer
+// still held is not asked for again.
+describe('introspection cache memory bound (issue 21 item 2, for the introspection cache)', () => {
+  let endpoint: Server
+  let url = ''
+  let calls = 0
+  let padding = 0
+  beforeAll(async () => {
+    endpoint = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        calls += 1
+        const exp = Math.floor(Date.now() / 1000) + 600
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ active: true, sub: 'alice', exp, pad: 'x'.repeat(padding) }))
+      })
+    })
+    url = `http://127.0.0.1:${await listen(endpoint)}/introspect`
+  })
+  afterAll(() => closeServer(endpoint))
+
+  const authenticator = () =>
+    createAuthenticator({
+      algorithms: ['ES256'],
+      key: signing.publicJwk,
+      introspection: {
+        endpoint: url,
+        client: { id: 'api', secret: 'introspection-client-secret-0123456789' },
+        cache: { maxBytes: MAX_BYTES },
+      },
+    })
+  /** Ten distinct opaque tokens, twice in a row: returns the endpoint's calls for the second round. */
+  async function twoRounds(): Promise<number> {
+    const auth = authenticator()
+    const tokens = Array.from({ length: 10 }, (_, i) => `opaque-token-${i}-0123456789abcdef`)
+    for (const token of tokens)
+      expect((await auth.authenticate(request(token)))?.payload).toMatchObject({ sub: 'alice' })
+    const before = calls
+    for (const token of tokens) await auth.authenticate(request(token))
+    return calls - before
+  }
+
+  it('small answers: all ten are held, the second round asks nothing', async () => {
+    padding = 0
+    expect(await twoRounds()).toBe(0)
+  })
+
+  it('60 KB answers: only a few fit in 1 MiB, so the oldest are gone and asked for again', async () => {
+    padding = 60_000
+    // Each answer weighs about 240 KB (introspection/index.ts): four fit, the ten cycle through.
+    expect(await twoRounds()).toBe(10)
   })
 })

@@ -6,6 +6,7 @@ import { createAuthenticator, isAuthError, type AuthenticatorOptions } from '@to
 import { makeKeys, signJws, type TestKeys } from '@tokengate/testkit'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { drivers, type DriverResponse, type RunningApp } from '../support/drivers.js'
+import { allDrivers } from '../support/workers.js'
 import { startJwksServer, type JwksMode, type JwksServer } from './support/jwks-server.js'
 
 const ISSUER = 'https://issuer.example.test/'
@@ -320,7 +321,7 @@ describe.each(drivers)('OpenID Connect discovery on $name', (driver) => {
   })
 })
 
-describe.each(drivers)('discovered jwks_uri on $name (issue 21 item 5)', (driver) => {
+describe.each(allDrivers)('discovered jwks_uri on $name (issue 21 item 5)', (driver) => {
   let app: RunningApp | undefined
   let other: JwksServer | undefined
 
@@ -369,7 +370,49 @@ describe.each(drivers)('discovered jwks_uri on $name (issue 21 item 5)', (driver
   })
 })
 
-describe('discovered jwks_uri: the 503 says why (issue 21 item 5)', () => {
+describe('discovered jwks_uri: the 503 says why (issue 21 items 5 and 6)', () => {
+  // The driver cases above cannot tell the rule from a failed fetch (each of these hosts is
+  // unreachable here anyway): the cause shows that the URL was refused before any fetch.
+  it.each([
+    ['a link-local address', 'https://169.254.169.254/latest/jwks', /link-local/],
+    ['an IPv6 link-local address', 'https://[fe80::1]/jwks', /link-local/],
+    [
+      'plain http on a host that is not loopback',
+      'http://keys.example.test/jwks',
+      /must use https/,
+    ],
+    [
+      'plain http on a *.localhost name (item 6: resolved by DNS)',
+      'http://keys.localhost/jwks',
+      /must use https .*not \*\.localhost/,
+    ],
+    ['another https host', 'https://keys.example.test/jwks', /not on the issuer's origin/],
+  ])(
+    '%s: refused before any fetch, and the cause says which rule',
+    async (_name, jwksUri, rule) => {
+      const issuer = `${server.origin}/`
+      server.setDiscovery({ issuer, jwks_uri: jwksUri })
+      const authenticator = createAuthenticator({
+        algorithms: ['ES256'],
+        key: { discovery: issuer },
+      })
+      const token = signJws(
+        'ES256',
+        keyA.privateKey,
+        { alg: 'ES256', kid: keyA.kid },
+        { iss: issuer, exp: now() + 600 },
+      )
+      const error = await authenticator
+        .authenticate({ method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        )
+      expect(isAuthError(error) && error.code).toBe('keys_unavailable')
+      expect(String((error as Error).cause)).toMatch(rule)
+    },
+  )
+
   it('the cause names the origin rule and the option that lifts it', async () => {
     const other = await startJwksServer({ keys: [keyA.publicJwk] })
     try {

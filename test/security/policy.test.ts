@@ -12,10 +12,25 @@ import {
   type AuthErrorCode,
   type RevocationStore,
 } from '@tokengate/core'
-import { dpopProof, jktOf, keysFor, signJws, type TestKeys } from '@tokengate/testkit'
+import {
+  clientCertHeader,
+  dpopProof,
+  jktOf,
+  keysFor,
+  makePki,
+  signJws,
+  type TestKeys,
+  type TestPki,
+} from '@tokengate/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { ORIGIN, drivers, type DriverResponse, type RunningApp } from '../support/drivers.js'
+import {
+  ORIGIN,
+  drivers,
+  type DriverRequest,
+  type DriverResponse,
+  type RunningApp,
+} from '../support/drivers.js'
 
 const ISSUER = 'https://issuer.example.test/'
 /** Put in the claims: it must never come back in a response (SECURITY.md, "Errors": never the token, a key or a secret). */
@@ -24,6 +39,7 @@ const MARKER = 'claims-marker-8c1f'
 let issuer: TestKeys
 let client: TestKeys
 let jkt: string
+let pki: TestPki
 const now = () => Math.floor(Date.now() / 1000)
 let jtiCounter = 0
 
@@ -33,6 +49,7 @@ beforeAll(async () => {
     keysFor('ES256', { label: 'policy-client' }),
   ])
   jkt = await jktOf(client)
+  pki = makePki()
 })
 
 const token = (claims: Record<string, unknown> = {}) =>
@@ -282,38 +299,56 @@ describe.each(drivers)('policy on $name', (driver) => {
     },
   )
 
-  // Issue 21 item 4: the app's schema strips jti and exp; logout must still work.
+  // Issue 21 item 4: the app's schema strips jti and exp; logout must still work. Each sender
+  // constraint hands out a context of its own (ctx.dpop, ctx.mtls), which must still be revocable.
   it.each([
-    { name: 'a plain Bearer token', dpop: false },
-    { name: 'a DPoP-bound token (RFC 9449 §6.1)', dpop: true },
-  ])('revoke(ctx) with a schema that drops jti/exp: $name', async ({ dpop }) => {
+    { name: 'a plain Bearer token', dpop: false, mtls: false },
+    { name: 'a DPoP-bound token (RFC 9449 §6.1)', dpop: true, mtls: false },
+    {
+      name: "a certificate-bound token (RFC 8705 §3, a trusted proxy's Client-Cert, RFC 9440)",
+      dpop: false,
+      mtls: true,
+    },
+  ])('revoke(ctx) with a schema that drops jti/exp: $name', async ({ dpop, mtls }) => {
     const { authenticator, seen } = capturing({
       ...base(),
       claims: z.object({ sub: z.string() }), // zod objects strip unknown keys: no jti, no exp
       revocation: createMemoryRevocationStore(),
       ...(dpop && { dpop: { mode: 'allowed' as const, origins: [ORIGIN] } }),
+      ...(mtls && { mtls: { clientCertHeader: 'client-cert' } }),
     })
     const app = await start(authenticator)
-    const t = token(dpop ? { cnf: { jkt } } : {})
-    const request = () =>
-      dpop
+    const t = token(
+      dpop ? { cnf: { jkt } } : mtls ? { cnf: { 'x5t#S256': pki.client.x5tS256 } } : {},
+    )
+    const request = (): DriverRequest =>
+      mtls
         ? {
             path: '/protected',
             headers: {
-              authorization: `DPoP ${t}`,
-              dpop: dpopProof({
-                key: client,
-                htm: 'GET',
-                htu: `${ORIGIN}/protected`,
-                accessToken: t,
-              }),
+              authorization: `Bearer ${t}`,
+              'client-cert': clientCertHeader(pki.client),
             },
           }
-        : bearer(t)
+        : dpop
+          ? {
+              path: '/protected',
+              headers: {
+                authorization: `DPoP ${t}`,
+                dpop: dpopProof({
+                  key: client,
+                  htm: 'GET',
+                  htu: `${ORIGIN}/protected`,
+                  accessToken: t,
+                }),
+              },
+            }
+          : bearer(t)
     expect((await app.request(request())).status).toBe(200)
     const ctx = seen.at(-1)!
     expect(ctx.payload).toEqual({ sub: MARKER })
     expect(ctx.dpop !== undefined).toBe(dpop)
+    expect(ctx.mtls !== undefined).toBe(mtls)
     await authenticator.revoke(ctx)
     expect(outcome(await app.request(request()))).toEqual(expected('token_revoked'))
   })

@@ -270,7 +270,11 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     // Hot path: a token without cnf, with mtls.required off, costs one property read.
     if (claims.cnf !== undefined || config.mtls.required) {
       const x5tS256 = await config.mtls.check(request, claims)
-      if (x5tS256 !== undefined) bound = Object.freeze({ ...ctx, mtls: Object.freeze({ x5tS256 }) })
+      if (x5tS256 !== undefined) {
+        bound = Object.freeze({ ...ctx, mtls: Object.freeze({ x5tS256 }) })
+        // A new context, as for DPoP below: revoke(bound) must find the verified jti/exp too.
+        config.revocation?.remember(bound, claims)
+      }
     }
     return config.dpop ? bindToProof(bound, claims, proof) : bound
   }

@@ -99,6 +99,37 @@ describe.each(versions)('%s', (_name, express) => {
     expect(res.headers['www-authenticate']).toBe('Bearer')
   })
 
+  // Issue 21 item 1, for the RFC 9728 metadata answer too: something before us answered and went
+  // on (a timeout that fired, a logger that ended the response); setting headers now throws
+  // ERR_HTTP_HEADERS_SENT, which must not become an unhandled rejection (the end of the process).
+  it.each([
+    ['the metadata document (RFC 9728 §3)', '/.well-known/oauth-protected-resource'],
+    ['an authentication that fails', '/api'],
+  ])('%s after something else answered: no unhandled rejection', async (_what, path) => {
+    const fatal: unknown[] = []
+    const onRejection = (reason: unknown) => void fatal.push(reason)
+    process.on('unhandledRejection', onRejection)
+    try {
+      const a = app((a) => {
+        a.use((_req, res, next) => {
+          res.status(503).end('early')
+          next()
+        })
+        a.use(
+          tokengate({ ...options(), protectedResource: { resource: 'https://api.example.test' } }),
+        )
+      })
+      const res = await request(a).get(path)
+      expect(res.status).toBe(503)
+      expect(res.text).toBe('early')
+      // Node reports an unhandled rejection once the microtasks of a turn have run.
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve))
+      expect(fatal).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onRejection)
+    }
+  })
+
   it('req.auth is the context; optional mode without a token leaves it undefined', async () => {
     const a = app((a) => {
       a.get('/', tokengate({ ...options(), optional: true }), (req, res) => {

@@ -43,7 +43,11 @@ export function tokengate<Claims = DefaultClaims>(
     if (kit.isMetadataRequest(resource, req.method, req.originalUrl)) {
       kit
         .metadataResponse(resource)
-        .then(({ status, headers, body }) => void res.status(status).set(headers).send(body), next)
+        .then(({ status, headers, body }) => {
+          // Something before us answered and went on: no second answer, no ERR_HTTP_HEADERS_SENT.
+          if (!answered(res)) res.status(status).set(headers).send(body)
+        })
+        .catch((err: unknown) => lastResort(err, res, next))
       return
     }
     failureMode.set(req, mode)

@@ -63,6 +63,12 @@ describe('options.introspection start-up checks', () => {
       /endpoint must use https/,
     ],
     [
+      // Issue 21 item 6: Node resolves *.localhost through DNS; only literal loopback is plain http.
+      'an http endpoint on a *.localhost name',
+      { endpoint: 'http://idp.localhost/introspect', client: { id: 'a', secret: SECRET } },
+      /endpoint must use https .*not \*\.localhost/,
+    ],
+    [
       'credentials in the endpoint URL',
       { endpoint: `https://a:${SECRET}@id.example.com/i`, client: { id: 'a', secret: SECRET } },
       /must not carry credentials in the URL/,

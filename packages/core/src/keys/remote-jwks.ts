@@ -181,7 +181,7 @@ export class RemoteKeySource implements KeySource {
 
   /** Starts (or joins) the one fetch in flight; respects the cooldown after a failure. */
   #refresh(): Promise<void> {
-    if (this.#inflight) return this.#inflight
+    if (this.#inflight) return this.#join(this.#inflight)
     // At most one attempt per cooldown, also when a refresh of stale keys fails: meanwhile the stale
     // keys are used (stale-if-error) instead of sending every request to a failing server.
     if (Date.now() - this.#lastAttempt < this.#config.cooldownMs) {
@@ -212,6 +212,31 @@ export class RemoteKeySource implements KeySource {
       })
     this.#inflight = inflight
     return inflight
+  }
+
+  /**
+   * A request that joins another's fetch waits at most the fetch timeout, on a timer of its own.
+   * On Workers a fetch belongs to the request that started it: when that request ends first (a
+   * timeout middleware answered, the client went away), the runtime cancels its I/O and the shared
+   * promise never settles, so every later request would hang on it (issue 21 item 1). Past the
+   * deadline the stuck fetch is dropped, and the next request starts a fresh one.
+   */
+  #join(inflight: Promise<void>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        if (this.#inflight === inflight) {
+          this.#inflight = undefined
+          // Not a failure of the key server (nothing came back at all): no cooldown.
+          this.#lastAttempt = Number.NEGATIVE_INFINITY
+          this.#lastError = new KeyFailureError('timeout', 'no answer within the timeout', {
+            url: safeUrl(this.#jwksUri ?? this.#config.discovery ?? ''),
+          })
+        }
+        reject(this.#lastError as Error)
+      }, this.#config.timeoutMs)
+    })
+    return Promise.race([inflight, deadline]).finally(() => clearTimeout(timer))
   }
 
   /** Tells the onKeyFetch listeners; a throwing listener changes nothing (observe/observer.ts). */
