@@ -37,6 +37,8 @@ describe.each(runs)('$framework on $runtime', ({ runtime, framework, node }) => 
 
   it(`really runs in ${runtime}, every setup served`, () => {
     expect(served!.ready).toMatchObject({ runtime, framework })
+    // Bun and Deno both honour the `node` condition: the core's node:crypto path, on their node:crypto.
+    expect(served!.ready.signaturePath).toBe('node:crypto')
     expect(Object.keys(served!.ready.ports).length).toBeGreaterThanOrEqual(20)
   })
 

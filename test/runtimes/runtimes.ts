@@ -24,6 +24,8 @@ export interface RuntimeReady {
   runtime: Runtime | 'node'
   version: string
   framework: string
+  /** The `#signature-check` the runtime's own resolver picked (packages/core/test/signature-path.ts). */
+  signaturePath: 'jose' | 'node:crypto'
   ports: Partial<Record<SetupName, number>>
 }
 

@@ -7,6 +7,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
+import { signaturePath } from '../../packages/core/test/signature-path.js'
 import { SETUPS, specOf } from '../conformance/fixtures.js'
 import type { Fixtures, SetupName } from '../conformance/fixtures.js'
 import { buildExpressApp } from '../support/apps/express.js'
@@ -59,6 +60,7 @@ const ready: RuntimeReady = {
   runtime: Bun ? 'bun' : Deno ? 'deno' : 'node',
   version: Bun?.version ?? Deno?.version.deno ?? process.version,
   framework,
+  signaturePath,
   ports,
 }
 process.stdout.write(`${JSON.stringify(ready)}\n`)
