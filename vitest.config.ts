@@ -23,7 +23,8 @@ export default defineConfig({
       'examples/migrate/*/test/**/*.test.ts',
     ],
     // test/packed runs the built tarballs: `pnpm test:packed`, after `pnpm pack:check`.
-    exclude: ['**/node_modules/**', '**/dist/**', 'test/packed/**'],
+    // test/runtimes drives Bun and Deno child processes: `pnpm test:runtimes` (scripts/runtimes.mjs).
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/packed/**', 'test/runtimes/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     typecheck: {

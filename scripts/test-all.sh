@@ -24,6 +24,10 @@ pnpm exec vitest run --config packages/core/vitest.portable.config.ts \
   --reporter=default --reporter=json --outputFile.json="$PWD/artifacts/vitest-portable.json" || status=$?
 echo "== the tarballs installed with npm into scratch apps: CommonJS on Node 20.19.0, tsc, workerd"
 pnpm test:packed --reporter=default --reporter=json --outputFile.json="$PWD/artifacts/vitest-packed.json" || status=$?
+# Runtimes (issue 20): the core suite executed by Bun and by Deno (from npm, root devDependencies),
+# and the conformance table against Hono on Bun.serve / Deno.serve and Express 5 / Koa 3 on Bun.
+echo "== Bun and Deno: the core suite in each runtime, the table over HTTP against their servers"
+pnpm test:runtimes || status=$?
 echo "== release dry run: changesets status, publish --dry-run (no credentials)"
 RELEASE_CHECKED=1 pnpm release:dry || status=$?
 echo "== demo smoke: the Quick start's first command, for each framework"
@@ -33,7 +37,7 @@ done
 # One plain closing line, 'N passed, N failed', for CI's summary.
 node -e '
   const fs = require("fs")
-  const runs = ["artifacts/vitest.json", "artifacts/vitest-portable.json", "artifacts/vitest-packed.json"]
+  const runs = ["artifacts/vitest.json", "artifacts/vitest-portable.json", "artifacts/vitest-packed.json", "artifacts/vitest-runtimes.json"]
     .filter((f) => fs.existsSync(f)).map((f) => JSON.parse(fs.readFileSync(f, "utf8")))
   const sum = (k) => runs.reduce((n, r) => n + r[k], 0)
   const skipped = sum("numPendingTests") + sum("numTodoTests")

@@ -1,8 +1,9 @@
 // The core's own test suite run a second time on the portable signature path (jose on Web Crypto),
-// as Workers, Deno, Bun and browsers load it: the `#signature-check` import (package.json
-// `imports`) is resolved without the `node` condition, which Vite adds on the server by default,
-// so signature-check.ts is chosen instead of signature-check.node.ts. The default run covers the
-// node:crypto path; signature-check.path.test.ts fails when either run is on the other path.
+// as Workers and browsers load it (Bun and Deno honour `node`: vitest.runtime.config.ts): the
+// `#signature-check` import (package.json `imports`) is resolved without the `node` condition,
+// which Vite adds on the server by default, so signature-check.ts is chosen instead of
+// signature-check.node.ts. The default run covers the node:crypto path;
+// signature-check.path.test.ts fails when either run is on the other path.
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
