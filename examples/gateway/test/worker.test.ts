@@ -63,13 +63,17 @@ beforeAll(async () => {
     ],
   })
   expect(String(await mf.ready)).toBe(`${gatewayUrl}/`)
-  const workers = { orders: await mf.getWorker('orders'), billing: await mf.getWorker('billing') }
+  // miniflare's Fetcher, typed as far as used here (its own types are workerd's, not the DOM's).
+  type Fetcher = { fetch(url: string, init?: unknown): Promise<Response> }
+  const workers = {
+    orders: (await mf.getWorker('orders')) as unknown as Fetcher,
+    billing: (await mf.getWorker('billing')) as unknown as Fetcher,
+  }
   deployment = {
     callers,
     gatewayIssuer: gatewayUrl,
     gateway: (path, init) => fetch(`${gatewayUrl}${path}`, init),
-    upstream: async (name, path, init) =>
-      (await workers[name].fetch(`http://${name}${path}`, init as never)) as unknown as Response,
+    upstream: (name, path, init) => workers[name].fetch(`http://${name}${path}`, init),
   }
 }, 90_000)
 
