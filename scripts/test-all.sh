@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 for ensure in .ci/ensure-chromium .ci/ensure-redis .ci/ensure-haproxy; do
   if [ -f "$ensure" ]; then bash "$ensure"; fi
 done
+# External signer (issue 22): test/hsm signs through a SoftHSM2 token with OpenSC's pkcs11-tool.
+bash .ci/ensure-softhsm
 
 echo "== lint"
 pnpm lint

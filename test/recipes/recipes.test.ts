@@ -3,11 +3,17 @@
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createAuthenticator, createTokenIssuer, type AuthenticatorOptions } from '@tokengate/core'
+import {
+  createAuthenticator,
+  createTokenIssuer,
+  derToJoseSignature,
+  type AuthenticatorOptions,
+  type TokenSigner,
+} from '@tokengate/core'
 import { clearAuthCookie, requireRoles, setAuthCookie, tokengate } from '@tokengate/express'
 import { signToken, startIssuer, type LoopbackIssuer } from '@tokengate/testing'
 import express from 'express'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, sign as nodeSign } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // ---- the page's blocks, verbatim ------------------------------------------------------------
@@ -144,6 +150,31 @@ function behindProxyApp(secret: Uint8Array) {
   return app
 }
 
+function kmsSigner(
+  publicKeyPem: string,
+  kmsSign: (signingInput: Uint8Array) => Promise<Uint8Array>,
+  returnsDer: boolean,
+): TokenSigner {
+  return {
+    publicKey: publicKeyPem, // the KMS key's public half (GetPublicKey / getPublicKey / getKey)
+    sign: async (signingInput) => {
+      const signature = await kmsSign(signingInput)
+      // RFC 7518 §3.4: a JWS carries R || S; AWS and Google return ECDSA signatures in DER.
+      return returnsDer ? derToJoseSignature(signature, 'ES256') : signature
+    },
+  }
+}
+
+function kmsIssuer(signer: TokenSigner) {
+  return createTokenIssuer({
+    signer,
+    alg: 'ES256',
+    issuer: 'https://auth.example.com',
+    audience: 'https://api.example.com',
+    expiresIn: '15m',
+  })
+}
+
 // ---- the checks ------------------------------------------------------------------------------
 
 const page = readFileSync(new URL('../../docs/recipes.md', import.meta.url), 'utf8')
@@ -181,7 +212,7 @@ const codeOf = (p: Promise<unknown>) =>
 
 it('every ts block of docs/recipes.md is in this file, verbatim', () => {
   const blocks = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
-  expect(blocks).toHaveLength(7)
+  expect(blocks).toHaveLength(8)
   for (const block of blocks) expect(self).toContain(block)
 })
 
@@ -390,5 +421,45 @@ describe('Behind a proxy', () => {
     const evil = await post('https://evil.example')
     expect(evil.status).toBe(403)
     expect(((await evil.json()) as { code: string }).code).toBe('csrf_rejected')
+  })
+})
+
+describe('Sign with a key in a cloud KMS', () => {
+  // A stand-in KMS: node:crypto signs in DER (as AWS and Google KMS answer) or in R || S (as
+  // Azure Key Vault does); the issuer only ever sees the public PEM.
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string
+  const kms = (dsaEncoding: 'der' | 'ieee-p1363') => async (input: Uint8Array) =>
+    new Uint8Array(nodeSign('sha256', input, { key: privateKey, dsaEncoding }))
+  const verifier = async (issuer: ReturnType<typeof kmsIssuer>) =>
+    createAuthenticator({
+      algorithms: ['ES256'],
+      key: { jwks: await issuer.publicJwks() },
+      issuer: 'https://auth.example.com',
+      audience: 'https://api.example.com',
+    })
+
+  it.each([
+    ['DER (AWS KMS, Google Cloud KMS)', 'der', true],
+    ['R || S (Azure Key Vault)', 'ieee-p1363', false],
+  ] as const)('%s: tokens verify with the published JWKS', async (_name, encoding, returnsDer) => {
+    const issuer = kmsIssuer(kmsSigner(publicPem, kms(encoding), returnsDer))
+    await issuer.ready()
+    const token = await issuer.issue({ sub: 'svc-1' })
+    const ctx = await (
+      await verifier(issuer)
+    ).authenticate({
+      method: 'GET',
+      url: 'https://api.example.com/x',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(ctx?.payload.sub).toBe('svc-1')
+  })
+
+  it('DER passed through unconverted: signature_malformed, no token', async () => {
+    const issuer = kmsIssuer(kmsSigner(publicPem, kms('der'), false))
+    await expect(issuer.issue({ sub: 'svc-1' })).rejects.toMatchObject({
+      code: 'signature_malformed',
+    })
   })
 })

@@ -41,5 +41,8 @@ export { serializeAuthCookie, clearAuthCookie } from './issuing/cookies.js'
 export type { AuthCookieOptions, ClearAuthCookieOptions } from './issuing/cookies.js'
 export { createTokenIssuer } from './issuing/issue.js'
 export type { TokenIssuer, TokenIssuerOptions, IssueOverrides } from './issuing/issue.js'
+// External signers (issue 22): the private key stays in an HSM or a KMS.
+export { SignerError, derToJoseSignature } from './issuing/signer.js'
+export type { TokenSigner, SignerErrorCode } from './issuing/signer.js'
 export { generateKeys, publicJwks } from './issuing/keygen.js'
 export type { GeneratedKeys, GenerateKeysOptions } from './issuing/keygen.js'

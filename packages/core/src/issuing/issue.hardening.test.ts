@@ -5,6 +5,7 @@ import { fromB64url, keysFor, randomSecret } from '@tokengate/testkit'
 import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../authenticate.js'
 import { createTokenIssuer, type IssueOverrides, type TokenIssuerOptions } from './issue.js'
+import type { KeyMaterial } from '../types.js'
 
 const hmacKey = (bytes: number, hash = 'SHA-256') =>
   crypto.subtle.importKey(
@@ -71,7 +72,7 @@ describe('createTokenIssuer: encryptTo refuses a key meant for signatures (RFC 7
     expect(() =>
       createTokenIssuer({
         ...options,
-        encryptTo: { key: key as TokenIssuerOptions['signingKey'], alg: 'RSA-OAEP-256' },
+        encryptTo: { key: key as KeyMaterial, alg: 'RSA-OAEP-256' },
       }),
     ).toThrow(message)
   })

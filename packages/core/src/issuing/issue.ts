@@ -1,5 +1,13 @@
 // Token issuing: a signed JWT (RFC 7519), or a nested JWT encrypted to the API (RFC 7519 §5.2), from options checked once.
-import { CompactEncrypt, SignJWT, type JWK, type JWTPayload } from 'jose'
+import {
+  calculateJwkThumbprint,
+  CompactEncrypt,
+  exportJWK,
+  importPKCS8,
+  SignJWT,
+  type JWK,
+  type JWTPayload,
+} from 'jose'
 import { parseDuration } from '../util/duration.js'
 import { unknownOptionError } from '../util/options.js'
 import * as v from '../util/validate.js'
@@ -13,14 +21,24 @@ import {
   misfit,
   type KeyShape,
 } from '../keys/algorithms.js'
-import { describePrivateKey } from '../keys/private-key.js'
+import { describePrivateKey, type PrivateKey } from '../keys/private-key.js'
 import { describeRecipientKey } from '../keys/recipient-key.js'
 import type { Duration, KeyMaterial } from '../types.js'
+import { resolveSigner, type TokenSigner } from './signer.js'
 
 /** Options of {@link createTokenIssuer}. */
 export interface TokenIssuerOptions {
-  /** Private key (PKCS#8 PEM, JWK, CryptoKey, KeyObject) or, for HS*, a secret of at least the hash size. */
-  signingKey: KeyMaterial
+  /**
+   * Private key (PKCS#8 PEM, JWK, CryptoKey, KeyObject) or, for HS*, a secret of at least the hash
+   * size. Give either this or {@link TokenIssuerOptions.signer}.
+   */
+  signingKey?: KeyMaterial
+  /**
+   * An external signer (HSM, cloud KMS) instead of `signingKey`: the private key never enters the
+   * process. Its public key is checked against `alg` at start-up and its signatures against its
+   * public key before it is trusted ({@link TokenSigner}).
+   */
+  signer?: TokenSigner
   /** JWS algorithm: HS256/384/512, RS256/384/512, PS256/384/512, ES256/384/512, EdDSA. */
   alg: string
   /** `kid` header; default the signing JWK's `kid`. */
@@ -77,6 +95,18 @@ export interface IssueOverrides {
 export interface TokenIssuer {
   /** A compact JWS, or a nested JWE when `encryptTo` is set. Sets iss, aud, iat, nbf, exp and a random jti. */
   issue(claims?: JWTPayload, overrides?: IssueOverrides): Promise<string>
+  /**
+   * The JWK Set verifiers need (RFC 7517 §5): the signing key's public half with kid, alg and use,
+   * for a `/.well-known/jwks.json` route. Rejects for an HMAC secret (nothing is publishable) and
+   * for a non-extractable private CryptoKey (give its public key to `publicJwks()` of the package).
+   */
+  publicJwks(): Promise<{ keys: JWK[] }>
+  /**
+   * Resolves once the issuer can sign: keys imported and, with a `signer`, one probe signature
+   * made and verified against its public key. Call it at start-up to fail before serving; rejects
+   * with the reason (a {@link SignerError} for a signer).
+   */
+  ready(): Promise<void>
 }
 
 const SIGNING_ALGS = JWS_ALGORITHM_NAMES
@@ -108,7 +138,8 @@ const overridesSchema = v.object({
   jti: v.optional(v.string(undefined, v.minLength(1, 'must be a non-empty string'))),
 })
 const schema = v.object({
-  signingKey: present('a private key (PKCS#8 PEM, JWK, CryptoKey) or an HMAC secret'),
+  signingKey: v.optional(v.unknown()),
+  signer: v.optional(v.unknown()),
   alg: v.string("is required, e.g. 'ES256'"),
   kid: v.optional(nonEmpty()),
   issuer: v.optional(nonEmpty()),
@@ -162,9 +193,20 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
     throw new TypeError(
       `tokengate: createTokenIssuer options.alg '${alg}' is not supported; use one of ${SIGNING_ALGS.join(', ')}`,
     )
-  const signingKey = describePrivateKey(o.signingKey, 'options.signingKey')
-  checkSigningKey(signingKey.shape, signingKey.alg, signingKey.use, alg)
-  const kid = o.kid ?? signingKey.kid
+  const hasKey = o.signingKey !== undefined && o.signingKey !== null
+  if (hasKey === (o.signer !== undefined && o.signer !== null))
+    throw new TypeError(
+      hasKey
+        ? 'tokengate: createTokenIssuer options.signingKey and options.signer are both set; give one: the key, or a signer that keeps it in an HSM/KMS'
+        : 'tokengate: createTokenIssuer options.signingKey is required: a private key (PKCS#8 PEM, JWK, CryptoKey) or an HMAC secret, or give options.signer',
+    )
+  const signer = hasKey ? undefined : resolveSigner(o.signer, alg, o.kid)
+  const signingKey =
+    o.signingKey === undefined || o.signingKey === null
+      ? undefined
+      : describePrivateKey(o.signingKey, 'options.signingKey')
+  if (signingKey) checkSigningKey(signingKey.shape, signingKey.alg, signingKey.use, alg)
+  const kid = o.kid ?? signingKey?.kid
   const maxLifetime =
     o.maxLifetime === undefined
       ? DEFAULT_MAX_LIFETIME
@@ -176,9 +218,24 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       ? undefined
       : Math.round(parseDuration(o.notBefore, 'options.notBefore'))
   const encryption = o.encryptTo && resolveEncryptTo(o.encryptTo)
-  signingKey.load(alg).catch(() => undefined) // import now, once; a failure surfaces on the first issue()
+  signingKey?.load(alg).catch(() => undefined) // import now, once; a failure surfaces on the first issue()
+
+  const sign = async (header: Record<string, unknown>, payload: JWTPayload): Promise<string> => {
+    if (signer) return signer.sign({ ...header, kid: await signer.kid }, payload)
+    const key = await (signingKey as PrivateKey).load(alg)
+    return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key)
+  }
 
   return {
+    async publicJwks() {
+      if (signer) return { keys: [await signer.publicJwk] }
+      return { keys: [await publicJwkOf(signingKey as PrivateKey, o.signingKey, alg, kid)] }
+    },
+    async ready() {
+      if (signer) await signer.probe()
+      else await (signingKey as PrivateKey).load(alg)
+      if (encryption) await encryption.key
+    },
     async issue(claims = {}, overrides = {}) {
       if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
         throw new TypeError('tokengate: issue() claims must be an object')
@@ -216,9 +273,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         ...(typ !== false && { typ }),
         ...(kid !== undefined && { kid }),
       }
-      const jws = await new SignJWT(payload)
-        .setProtectedHeader(header)
-        .sign(await signingKey.load(alg))
+      const jws = await sign(header, payload)
       if (!encryption) return jws
       // RFC 7519 §5.2: cty "JWT" marks the plaintext as a nested JWT.
       return new CompactEncrypt(new TextEncoder().encode(jws))
@@ -331,4 +386,45 @@ function checkRecipientUse(key: unknown, opt: string): void {
     throw new TypeError(
       `${opt}.key is a JWK whose key_ops allow none of ${ENCRYPTION_OPS.join(', ')}; give the recipient's encryption key`,
     )
+}
+
+// The public half of a signing key given in process, for issuer.publicJwks().
+async function publicJwkOf(
+  key: PrivateKey,
+  material: unknown,
+  alg: string,
+  kid: string | undefined,
+): Promise<JWK> {
+  if (
+    key.shape.kty === 'oct' ||
+    (key.shape.kty === 'CryptoKey' && key.shape.hmacBytes !== undefined)
+  )
+    throw new TypeError(
+      `tokengate: issuer.publicJwks(): ${alg} signs with a shared secret, which has no public half and must never be published`,
+    )
+  let full: JWK | undefined = key.jwk
+  if (!full) {
+    const loaded = await key.load(alg)
+    if (loaded instanceof Uint8Array)
+      throw new TypeError('tokengate: issuer.publicJwks(): not a key pair')
+    if (loaded.extractable) full = await exportJWK(loaded)
+    else if (pkcs8Pem(material))
+      // The app's own PEM, imported once more as extractable only to read its public members.
+      full = await exportJWK(
+        await importPKCS8(pkcs8Pem(material) as string, alg, { extractable: true }),
+      )
+    else
+      throw new TypeError(
+        'tokengate: issuer.publicJwks(): options.signingKey is a non-extractable CryptoKey; publish its public key with publicJwks([publicJwk])',
+      )
+  }
+  const pub: JWK = { kty: full.kty }
+  for (const m of ['n', 'e', 'crv', 'x', 'y'] as const) if (full[m] !== undefined) pub[m] = full[m]
+  return { ...pub, kid: kid ?? (await calculateJwkThumbprint(pub)), alg, use: 'sig' }
+}
+
+function pkcs8Pem(material: unknown): string | undefined {
+  const text = material instanceof Uint8Array ? new TextDecoder().decode(material) : material
+  if (typeof text !== 'string') return undefined
+  return /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(text)?.[0]
 }
