@@ -37,20 +37,21 @@ export function tokengate<Claims = DefaultClaims>(
     if (metadata)
       return void metadata.then((m) => void res.status(m.status).set(m.headers).send(m.body), next)
     modes.set(req, mode)
-    // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
-    // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
-    Object.assign(req, { [mode.property]: undefined, authError: undefined })
+    kit.detach(mode.property, (name) => Object.assign(req, { [name]: undefined }))
     // req.protocol (proxy settings, a prototype walk) is read only if a step needs the URL.
     const request = kit.nodeRequestLike(req.method, () => req.protocol, req.originalUrl, req)
     mode
       .attempt(request)
       .then(
-        ({ context, refusal }) => {
+        (result) => {
           // Something else answered meanwhile (a request timeout): the route must not run as well.
           if (kit.nodeAnswered(res)) return
-          Object.assign(req, { [mode.property]: context ?? undefined, authError: refusal })
-          // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
-          if (context?.dpop?.nonce !== undefined) res.setHeader('DPoP-Nonce', context.dpop.nonce)
+          kit.attach(
+            result,
+            mode.property,
+            (k, v) => Object.assign(req, { [k]: v }),
+            (k, v) => res.setHeader(k, v),
+          )
           next()
         },
         (err: unknown) => fail(err, req, res, next),

@@ -42,10 +42,7 @@ export function tokengate<Claims = DefaultClaims>(
     if (metadata) return render(ctx, await metadata)
     modes.set(ctx, mode)
     const state: Record<string, unknown> = ctx.state
-    // Only the authenticator that ran last speaks for the request: an earlier tokengate()'s context
-    // must not survive a later optional one that found no token, nor a failure (issue 12 item 2).
-    delete state[mode.property]
-    delete state.authError
+    kit.detach(mode.property, (name) => delete state[name])
     // ctx.protocol (proxy settings) is read only if a step needs the URL.
     const request = kit.nodeRequestLike(ctx.method, () => ctx.protocol, ctx.originalUrl, ctx.req)
     let result: AuthAttempt<Claims>
@@ -56,10 +53,12 @@ export function tokengate<Claims = DefaultClaims>(
     }
     // Something else answered meanwhile (a request timeout): the route must not run as well.
     if (kit.nodeAnswered(ctx.res)) return
-    if (result.context) state[mode.property] = result.context
-    if (result.refusal) state.authError = result.refusal
-    // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
-    if (result.context?.dpop?.nonce !== undefined) ctx.set('DPoP-Nonce', result.context.dpop.nonce)
+    kit.attach(
+      result,
+      mode.property,
+      (k, v) => (state[k] = v),
+      (k, v) => ctx.set(k, v),
+    )
     await next()
   }
 }
