@@ -68,6 +68,28 @@ const h: kit.AdapterHelpers<RequestHandler, Response, RegisteredClaims> =
   /* @__PURE__ */ kit.adapterHelpers(guard, (res, value) => void res.append('Set-Cookie', value))
 type H = typeof h
 /**
+ * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
+ * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
+ * @example
+ * setAuthCookie(res, '__Host-session', token, { maxAge: '1h' })
+ */
+export const setAuthCookie: H['setAuthCookie'] = /* @__PURE__ */ member(h, 'setAuthCookie')
+/**
+ * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
+ * @example
+ * clearAuthCookie(res, '__Host-session')
+ */
+export const clearAuthCookie: H['clearAuthCookie'] = /* @__PURE__ */ member(h, 'clearAuthCookie')
+
+function guard(check: GuardCheck): RequestHandler {
+  return (req, res, next) => {
+    const refused = modes.check(req, check, (property) => req[property as keyof Request])
+    if (refused) return fail(refused.error, req, res, next)
+    next()
+  }
+}
+
+/**
  * Requires roles of the request's context (every one, or `{ mode: 'any' }`): 401 without a
  * context, 403 `insufficient_role` when short. Roles are read from `roles.claim`.
  * @example
@@ -97,19 +119,6 @@ export const requireAuthentication: H['requireAuthentication'] = /* @__PURE__ */
   h,
   'requireAuthentication',
 )
-/**
- * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
- * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
- * @example
- * setAuthCookie(res, '__Host-session', token, { maxAge: '1h' })
- */
-export const setAuthCookie: H['setAuthCookie'] = /* @__PURE__ */ member(h, 'setAuthCookie')
-/**
- * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
- * @example
- * clearAuthCookie(res, '__Host-session')
- */
-export const clearAuthCookie: H['clearAuthCookie'] = /* @__PURE__ */ member(h, 'clearAuthCookie')
 
 /**
  * Error handler that renders an AuthError passed on by `onError: 'delegate'`; anything else goes on.
@@ -122,20 +131,11 @@ export const authErrorHandler: ErrorRequestHandler = (err, _req, res, next) => {
   kit.nodeSend(res, err)
 }
 
-function guard(check: GuardCheck): RequestHandler {
-  return (req, res, next) => {
-    const refused = modes.check(req, check, (property) => req[property as keyof Request])
-    if (refused) return fail(refused.error, req, res, next)
-    next()
-  }
-}
-
 function fail(err: unknown, req: Request, res: Response, next: NextFunction): void {
   Object.assign(req, { [modes.property(req)]: undefined })
   // Already answered (a timeout's 503 while the keys were slow): setting headers would throw.
   if (kit.nodeAnswered(res)) return
   const error = modes.refusal(req, err)
-  // Not an AuthError (a bug in isRevoked, say): the framework answers 500; we neither swallow nor render it.
   if (!error) return next(err)
   // `headers` as http-errors has it: Express's default handler then still sends the challenge.
   if (modes.delegates(req))

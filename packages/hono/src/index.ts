@@ -85,6 +85,28 @@ const h = /* @__PURE__ */ kit.adapterHelpers<MiddlewareHandler, Context>(guard, 
   c.header('Set-Cookie', value, { append: true }),
 )
 /**
+ * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
+ * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
+ * @example
+ * setAuthCookie(c, '__Host-session', token, { maxAge: '1h' })
+ */
+export const setAuthCookie = /* @__PURE__ */ member(h, 'setAuthCookie')
+/**
+ * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
+ * @example
+ * clearAuthCookie(c, '__Host-session')
+ */
+export const clearAuthCookie = /* @__PURE__ */ member(h, 'clearAuthCookie')
+
+function guard(check: GuardCheck): MiddlewareHandler {
+  return async (c, next) => {
+    const refused = modes.check(c, check, (property) => c.get(property))
+    if (refused) return fail(refused.error, c)
+    await next()
+  }
+}
+
+/**
  * Requires roles of the request's context (every one, or `{ mode: 'any' }`): 401 without a
  * context, 403 `insufficient_role` when short. Roles are read from `roles.claim`.
  * @example
@@ -111,36 +133,14 @@ export const requireClaims: typeof h.requireClaims = /* @__PURE__ */ member(h, '
  * app.post('/transfer', requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
  */
 export const requireAuthentication = /* @__PURE__ */ member(h, 'requireAuthentication')
-/**
- * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
- * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
- * @example
- * setAuthCookie(c, '__Host-session', token, { maxAge: '1h' })
- */
-export const setAuthCookie = /* @__PURE__ */ member(h, 'setAuthCookie')
-/**
- * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
- * @example
- * clearAuthCookie(c, '__Host-session')
- */
-export const clearAuthCookie = /* @__PURE__ */ member(h, 'clearAuthCookie')
 
 /** The ready response of an AuthError, for an `app.onError` that wants tokengate's rendering. */
 export const authErrorResponse: (err: AuthError) => Response = kit.authErrorResponse
-
-function guard(check: GuardCheck): MiddlewareHandler {
-  return async (c, next) => {
-    const refused = modes.check(c, check, (property) => c.get(property))
-    if (refused) return fail(refused.error, c)
-    await next()
-  }
-}
 
 function fail(err: unknown, c: Context): Response | undefined {
   // Already answered (a timeout middleware's 503 while the keys were slow): nothing left to render.
   if (c.finalized) return undefined
   const error = modes.refusal(c, err)
-  // Not an AuthError (a bug in isRevoked, say): Hono answers 500; we neither swallow nor render it.
   if (!error) throw err
   const res = authErrorResponse(error)
   if (!modes.delegates(c)) return res

@@ -71,6 +71,28 @@ const h = /* @__PURE__ */ kit.adapterHelpers<Middleware, Context | AnyContext>(
 )
 type H = typeof h
 /**
+ * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
+ * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
+ * @example
+ * setAuthCookie(ctx, '__Host-session', token, { maxAge: '1h' })
+ */
+export const setAuthCookie: H['setAuthCookie'] = /* @__PURE__ */ member(h, 'setAuthCookie')
+/**
+ * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
+ * @example
+ * clearAuthCookie(ctx, '__Host-session')
+ */
+export const clearAuthCookie: H['clearAuthCookie'] = /* @__PURE__ */ member(h, 'clearAuthCookie')
+
+function guard(check: GuardCheck): Middleware {
+  return async (ctx, next) => {
+    const refused = modes.check(ctx, check, (property) => ctx.state[property])
+    if (refused) return fail(refused.error, ctx)
+    await next()
+  }
+}
+
+/**
  * Requires roles of the request's context (every one, or `{ mode: 'any' }`): 401 without a
  * context, 403 `insufficient_role` when short. Roles are read from `roles.claim`.
  * @example
@@ -100,34 +122,12 @@ export const requireAuthentication: H['requireAuthentication'] = /* @__PURE__ */
   h,
   'requireAuthentication',
 )
-/**
- * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
- * default, Max-Age from the token's `exp`. Read it back with `from: { cookie: name }`.
- * @example
- * setAuthCookie(ctx, '__Host-session', token, { maxAge: '1h' })
- */
-export const setAuthCookie: H['setAuthCookie'] = /* @__PURE__ */ member(h, 'setAuthCookie')
-/**
- * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
- * @example
- * clearAuthCookie(ctx, '__Host-session')
- */
-export const clearAuthCookie: H['clearAuthCookie'] = /* @__PURE__ */ member(h, 'clearAuthCookie')
-
-function guard(check: GuardCheck): Middleware {
-  return async (ctx, next) => {
-    const refused = modes.check(ctx, check, (property) => ctx.state[property])
-    if (refused) return fail(refused.error, ctx)
-    await next()
-  }
-}
 
 function fail(err: unknown, ctx: AnyContext): void {
   // Already answered (a timeout's 503 while the keys were slow): Koa would ignore a status set now.
   // (`ctx.respond = false` is not "answered": a route behind us may write `ctx.res` itself later.)
   if (kit.nodeAnswered(ctx.res)) return
   const error = modes.refusal(ctx, err)
-  // Not an AuthError (a bug in isRevoked, say): Koa answers 500; we neither swallow nor render it.
   if (!error) throw err
   // Koa's default handler sets err.headers, err.status and, with expose, err.message (as text).
   if (modes.delegates(ctx))
