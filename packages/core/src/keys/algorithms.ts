@@ -28,7 +28,7 @@ export interface JwsEntry {
   readonly signatureBytes?: number | 'modulus'
   /** Web Crypto: the CryptoKey algorithm that verifies it (jose imports keys with these). */
   readonly webCrypto: CryptoKeyParams
-  /** node:crypto: the digest (null for EdDSA) and the kind of check (token/jws.node.ts). */
+  /** node:crypto: the digest (null for EdDSA) and the kind of check (token/signature-check.node.ts). */
   readonly node: {
     readonly digest: 'sha256' | 'sha384' | 'sha512' | null
     readonly kind: 'hmac' | 'rsa' | 'pss' | 'ecdsa' | 'eddsa'
