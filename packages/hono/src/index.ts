@@ -81,8 +81,9 @@ export function tokengate<Claims = DefaultClaims>(
 }
 
 // Guards and cookie helpers: @tokengate/core/adapter's, one pure call per export (docs, tree-shaking).
-const h = /* @__PURE__ */ kit.adapterHelpers<MiddlewareHandler, Context>(guard, (c, value) =>
-  c.header('Set-Cookie', value, { append: true }),
+const h = /* @__PURE__ */ kit.adapterHelpers<MiddlewareHandler, Context, DefaultClaims>(
+  guard,
+  (c, value) => c.header('Set-Cookie', value, { append: true }),
 )
 /**
  * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by
@@ -124,7 +125,7 @@ export const requireScopes = /* @__PURE__ */ member(h, 'requireScopes')
  * @example
  * app.get('/billing', requireClaims((claims) => claims.email_verified === true), handler)
  */
-// Typed: inferred, its default claims type would be copied from jose into the declarations.
+// Typed: inferred, its default claims type would be jose's, copied into the declarations.
 export const requireClaims: typeof h.requireClaims = /* @__PURE__ */ member(h, 'requireClaims')
 /**
  * Requires a strong or recent sign-in (RFC 9470 step-up): `acr` among `acrValues`, `auth_time` at
@@ -138,8 +139,7 @@ export const requireAuthentication = /* @__PURE__ */ member(h, 'requireAuthentic
 export const authErrorResponse: (err: AuthError) => Response = kit.authErrorResponse
 
 function fail(err: unknown, c: Context): Response | undefined {
-  // Already answered (a timeout middleware's 503 while the keys were slow): nothing left to render.
-  if (c.finalized) return undefined
+  if (c.finalized) return undefined // already answered (a timeout's 503): nothing left to render
   const error = modes.refusal(c, err)
   if (!error) throw err
   const res = authErrorResponse(error)

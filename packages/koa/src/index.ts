@@ -65,7 +65,7 @@ export function tokengate<Claims = DefaultClaims>(
 
 // Guards and cookie helpers are @tokengate/core/adapter's. One declaration per export (editors show
 // a declaration's doc comment), each a pure call: a bundle without them carries none of their code.
-const h = /* @__PURE__ */ kit.adapterHelpers<Middleware, Context | AnyContext>(
+const h = /* @__PURE__ */ kit.adapterHelpers<Middleware, Context | AnyContext, DefaultClaims>(
   guard,
   (ctx, value) => ctx.append('Set-Cookie', value),
 )
