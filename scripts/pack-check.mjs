@@ -1,4 +1,4 @@
-// `pnpm pack:check`: packs every publishable package with npm and with pnpm, checks that both
+// `pnpm pack:check`: packs every publishable package with npm, pnpm and yarn 1, checks that the
 // tarballs hold the same files and the same package.json fields that matter to an installer, that
 // nothing points at a workspace, that LICENSE ships, then runs publint and @arethetypeswrong/cli
 // (every resolution mode: node10, node16 CJS and ESM, bundler) on the tarballs.
@@ -11,8 +11,11 @@ import { join } from 'node:path'
 const root = new URL('..', import.meta.url).pathname
 const out = join(root, 'artifacts/packs')
 const bin = (name) => join(root, 'node_modules/.bin', name)
-const run = (cmd, args, cwd = root) =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+const run = (cmd, args, cwd = root, env = process.env) =>
+  execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+// yarn 1 refuses to run under the root's `packageManager: pnpm` unless told this is deliberate.
+const yarnEnv = { ...process.env, SKIP_YARN_COREPACK_CHECK: '1' }
+const packers = ['npm', 'pnpm', 'yarn']
 
 const packages = readdirSync(join(root, 'packages'))
   .map((dir) => ({
@@ -24,30 +27,39 @@ const versions = Object.fromEntries(packages.map(({ pkg }) => [pkg.name, pkg.ver
 const license = readFileSync(join(root, 'LICENSE'), 'utf8')
 
 rmSync(out, { recursive: true, force: true })
-for (const packer of ['npm', 'pnpm']) mkdirSync(join(out, packer), { recursive: true })
+for (const packer of packers) mkdirSync(join(out, packer), { recursive: true })
 
 const problems = []
 for (const { dir, pkg } of packages) {
   const fail = (message) => problems.push(`${pkg.name}: ${message}`)
   if (!existsSync(join(dir, 'dist'))) fail('no dist/: run `pnpm build` first')
+  if ((pkg.files ?? []).some((entry) => entry.startsWith('!')))
+    fail('`files` has a `!` entry, which yarn 1 ignores: list what ships (docs/ARCHITECTURE.md)')
 
   const npmFile = JSON.parse(
     run('npm', ['pack', '--json', '--pack-destination', join(out, 'npm')], dir),
   )[0].filename
   run('pnpm', ['pack', '--pack-destination', join(out, 'pnpm')], dir)
-  const tarballs = { npm: join(out, 'npm', npmFile), pnpm: join(out, 'pnpm', npmFile) }
-  if (!existsSync(tarballs.pnpm)) fail(`pnpm pack did not write ${npmFile}`)
+  // yarn 1 reads `files` its own way (it ignores `!` entries, so tests would ship): the positive
+  // pattern of docs/ARCHITECTURE.md's checklist is what makes the three agree.
+  run(bin('yarn'), ['pack', '--filename', join(out, 'yarn', npmFile)], dir, yarnEnv)
+  const tarballs = Object.fromEntries(packers.map((packer) => [packer, join(out, packer, npmFile)]))
+  for (const packer of packers)
+    if (!existsSync(tarballs[packer])) fail(`${packer} pack did not write ${npmFile}`)
 
   const files = {}
   const manifests = {}
   for (const [packer, tgz] of Object.entries(tarballs)) {
-    files[packer] = run('tar', ['-tzf', tgz]).split('\n').filter(Boolean).sort()
+    // Files only: yarn also lists the directories (`package/src`), npm and pnpm do not.
+    const entries = run('tar', ['-tzf', tgz]).split('\n').filter(Boolean)
+    files[packer] = entries.filter((e) => !entries.some((f) => f.startsWith(`${e}/`))).sort()
     manifests[packer] = JSON.parse(run('tar', ['-xzOf', tgz, 'package/package.json']))
   }
-  if (files.npm.join() !== files.pnpm.join())
-    fail(
-      `npm and pnpm pack different files:\n  npm:  ${files.npm.join(' ')}\n  pnpm: ${files.pnpm.join(' ')}`,
-    )
+  for (const packer of ['pnpm', 'yarn'])
+    if (files.npm.join() !== files[packer].join())
+      fail(
+        `npm and ${packer} pack different files:\n  npm:  ${files.npm.join(' ')}\n  ${packer}: ${files[packer].join(' ')}`,
+      )
 
   // What an installer and a resolver read must not depend on the packer (devDependencies are
   // never installed from a tarball; pnpm rewrites their workspace:* and npm does not).
@@ -67,8 +79,9 @@ for (const { dir, pkg } of packages) {
     'license',
     'repository',
   ]) {
-    if (JSON.stringify(manifests.npm[field]) !== JSON.stringify(manifests.pnpm[field]))
-      fail(`package.json "${field}" differs between npm pack and pnpm pack`)
+    for (const packer of ['pnpm', 'yarn'])
+      if (JSON.stringify(manifests.npm[field]) !== JSON.stringify(manifests[packer][field]))
+        fail(`package.json "${field}" differs between npm pack and ${packer} pack`)
   }
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
     for (const [dep, range] of Object.entries(manifests.npm[field] ?? {})) {
@@ -114,7 +127,7 @@ for (const { dir, pkg } of packages) {
     fail(`@arethetypeswrong/cli:\n${err.stdout}${err.stderr}`)
   }
   console.log(
-    `${pkg.name}@${pkg.version}: ${files.npm.length} files, npm = pnpm, publint and attw clean`,
+    `${pkg.name}@${pkg.version}: ${files.npm.length} files, npm = pnpm = yarn, publint and attw clean`,
   )
 }
 

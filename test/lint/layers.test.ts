@@ -1,6 +1,7 @@
 // The lint rules that keep the layout (docs/ARCHITECTURE.md, "The import rule") must keep firing:
 // each case lints a source string as if it were a file at `path` (the file need not exist; its
 // imports resolve against the real tree) and asserts the exact rule, or that nothing fires.
+import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { ESLint } from 'eslint'
 import { describe, expect, it } from 'vitest'
@@ -129,5 +130,27 @@ describe('lint: the core layer rule and the adapter subpath rule', () => {
     expect(hit?.message).toMatch(
       fires === LAYER ? /^packages\/core layer rule: / : /adapter packages only/,
     )
+  })
+})
+
+// A new core folder must join the layer list (eslint.config.js coreLayers): a file no layer
+// pattern matches is unclassified, and the layer rule would silently not apply to its imports.
+describe('lint: every core module belongs to a layer', () => {
+  it('each source file under packages/core/src matches one coreLayers pattern', async () => {
+    const config = (await eslint.calculateConfigForFile(
+      `${root}/packages/core/src/authenticate.ts`,
+    )) as { settings?: { 'boundaries/elements'?: { type: string; pattern: string[] }[] } }
+    const elements = config.settings?.['boundaries/elements'] ?? []
+    const toRegex = (glob: string) =>
+      new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '.*')}$`)
+    const layers = elements.map(({ type, pattern }) => ({ type, match: pattern.map(toRegex) }))
+    const files = readdirSync(`${root}/packages/core/src`, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && !/\.test(-d)?\.ts$|\.test\.[\w-]+\.ts$/.test(file))
+      .map((file) => `packages/core/src/${file}`)
+    expect(files.length).toBeGreaterThan(50)
+    const unclassified = files.filter(
+      (file) => !layers.some((l) => l.match.some((r) => r.test(file))),
+    )
+    expect(unclassified).toEqual([])
   })
 })

@@ -23,6 +23,7 @@ export type {
 export { createMemoryRevocationStore } from './policy/revocation.js'
 export type { MemoryRevocationStore, MemoryRevocationStoreOptions } from './policy/revocation.js'
 export { createAuthenticator } from './authenticate.js'
+export { ASYMMETRIC_JWS_ALGORITHMS } from './keys/algorithms.js'
 // Also public so an app can guard its own cookie-setting routes (a sign-in form: login CSRF).
 export { checkCsrf } from './request/csrf.js'
 export type { CsrfConfig } from './request/csrf.js'

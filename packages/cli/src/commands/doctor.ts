@@ -1,26 +1,19 @@
 // `tokengate doctor`: what an issuer serves, checked the way tokengate will use it: discovery
 // (OpenID Connect Discovery 1.0 §4, RFC 8414 §3), the JWKS (RFC 7517 §5), its cache headers, its
 // keys against the allowed algorithms, kids, the server's clock; then tokengate's own key fetch.
-import { AuthError, createAuthenticator, parseDuration } from '@tokengate/core'
+import {
+  ASYMMETRIC_JWS_ALGORITHMS,
+  AuthError,
+  createAuthenticator,
+  parseDuration,
+} from '@tokengate/core'
 import type { AuthenticatorOptions, DecisionEvent, JwsAlgorithm } from '@tokengate/core'
 import { loadConfig } from '../config.js'
 import { UsageError } from '../io.js'
 import type { Command } from './command.js'
 
-/** The asymmetric JWS algorithms of the registry: keys from a URL are public keys. */
-const ASYMMETRIC = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-] as const
+/** The asymmetric JWS algorithms of the core's registry: keys from a URL are public keys. */
+const ASYMMETRIC = ASYMMETRIC_JWS_ALGORITHMS
 /** tokengate's defaults (packages/core/src/keys/source.ts, options.ts). */
 const DEFAULT_CACHE_MAX_AGE = 600
 const DEFAULT_CLOCK_TOLERANCE = 5

@@ -1,19 +1,44 @@
 // @tokengate/core/adapter: what the framework adapters share (never part of an app's API).
-export { authErrorResponse, setupAdapter, setupPerKey, withChallenge } from './setup.js'
+export { authErrorResponse, setupAdapter, setupEach, setupPerKey, withChallenge } from './setup.js'
 export { isMetadataRequest, metadataResponse } from '../policy/resource.js'
-export type { AdapterErrorMode, AdapterOptions, AdapterSetup, FailureMode } from './setup.js'
+export type {
+  AdapterErrorMode,
+  AdapterOptions,
+  AdapterOptionsFor,
+  AdapterSetup,
+  AdapterSource,
+  ContextAlwaysSet,
+  ContextMaybeSet,
+  FailureMode,
+} from './setup.js'
 export { adapterGuards, toList } from './guards.js'
 export type { AdapterGuards, GuardCheck } from './guards.js'
 export { adapterCookies, member } from './cookies.js'
 export type { AdapterCookies } from './cookies.js'
 export {
+  adapterHelpers,
+  attach,
+  challengeHeaders,
+  detach,
+  metadataFor,
+  plainResponse,
+  RequestModes,
+} from './flow.js'
+export type { AdapterHelpers, PlainResponse } from './flow.js'
+export {
+  bridgedRequestLike,
+  envKey,
+  nodeAnswered,
   nodeClientCertificate,
+  nodeLastResort,
+  nodeSend,
   nodeRequestHeaders,
   nodeRequestLike,
+  nodeServerRequestLike,
   ownHeader,
   pathOf,
 } from './node.js'
-export type { NodeHeadersSource, NodeIncoming, NodeSocket } from './node.js'
+export type { NodeHeadersSource, NodeIncoming, NodeResponse, NodeSocket } from './node.js'
 // The types the signatures above use, so that an adapter's own declarations can name them
 // (each entry's .d.ts is bundled on its own: a type it does not export cannot be named, TS4023).
 export type * from '../types.js'

@@ -27,6 +27,33 @@ export interface AdapterOptions {
   property?: string
 }
 
+/**
+ * {@link AdapterOptions} whose `property` is a literal name, so that an adapter can type the context
+ * variable it sets (Koa's `ctx.state[property]`, Hono's `c.get(property)`).
+ */
+export type AdapterOptionsFor<P extends string> = Omit<AdapterOptions, 'property'> & {
+  /** As {@link AdapterOptions.property}, typed by its literal value. */
+  property?: P
+}
+
+/** What an adapter's `tokengate()` takes: the authenticator's options, or an authenticator. */
+export type AdapterSource<Claims> = AuthenticatorOptions<Claims> | Authenticator<Claims>
+
+/**
+ * Options under which every request let through has a context (neither `optional` nor
+ * `passthrough`), so an adapter can type its context variable as always set.
+ */
+export type ContextAlwaysSet<Claims> = AuthenticatorOptions<Claims> & {
+  /** Not optional: a request without a token is refused. */
+  optional?: false
+  /** Not passthrough: a refused token is answered, not passed on. */
+  passthrough?: false
+}
+
+/** Options under which a request may go on without a context (`optional` or `passthrough`). */
+export type ContextMaybeSet<Claims> = AuthenticatorOptions<Claims> &
+  ({ optional: true } | { passthrough: true })
+
 /** How the `tokengate()` that ran on a request wants failures rendered; guards follow it. */
 export interface FailureMode {
   /** The authenticator's `realm`, for the challenges of guard failures. */
@@ -173,6 +200,28 @@ export function setupPerKey<Claims, Arg>(
     }
     return setup
   }
+}
+
+/**
+ * An adapter's setup from options, an authenticator, or a factory of either from a per-request
+ * `arg` (Hono: the context, for Workers bindings). Options and authenticators are resolved now; a
+ * factory's result is built once per `key` ({@link setupPerKey}).
+ *
+ * @example
+ * const setupFor = setupEach(createAuthenticator, options, adapterOptions, [], debug)
+ * const { attempt } = setupFor(c.env ?? NO_ENV, c)
+ */
+export function setupEach<Claims, Arg>(
+  create: (options: AuthenticatorOptions<Claims>) => Authenticator<Claims>,
+  options: AdapterSource<Claims> | ((arg: Arg) => AdapterSource<Claims>),
+  adapterOptions: AdapterOptions = {},
+  reserved: readonly string[] = [],
+  debug?: string,
+): (key: object, arg: Arg) => AdapterSetup<Claims> {
+  if (typeof options === 'function')
+    return setupPerKey(create, options, adapterOptions, reserved, debug)
+  const setup = setupAdapter(create, options, adapterOptions, reserved, debug)
+  return () => setup
 }
 
 /**

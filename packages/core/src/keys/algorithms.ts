@@ -28,7 +28,7 @@ export interface JwsEntry {
   readonly signatureBytes?: number | 'modulus'
   /** Web Crypto: the CryptoKey algorithm that verifies it (jose imports keys with these). */
   readonly webCrypto: CryptoKeyParams
-  /** node:crypto: the digest (null for EdDSA) and the kind of check (token/jws.node.ts). */
+  /** node:crypto: the digest (null for EdDSA) and the kind of check (token/signature-check.node.ts). */
   readonly node: {
     readonly digest: 'sha256' | 'sha384' | 'sha512' | null
     readonly kind: 'hmac' | 'rsa' | 'pss' | 'ecdsa' | 'eddsa'
@@ -250,6 +250,16 @@ const sizes = <T extends object>(table: T, size: (entry: T[keyof T]) => number |
 
 /** Every supported JWS alg, in registry order (the default allowlist of nothing: apps list theirs). */
 export const JWS_ALGORITHM_NAMES: readonly JwsAlgorithm[] = names(JWS_ALGORITHMS)
+/**
+ * The JWS algorithms verified with a public key (every one but HMAC), in the registry's order:
+ * what a JWKS URL can serve.
+ *
+ * @example
+ * createAuthenticator({ algorithms: [...ASYMMETRIC_JWS_ALGORITHMS], key: { jwksUri }, issuer })
+ */
+export const ASYMMETRIC_JWS_ALGORITHMS: readonly JwsAlgorithm[] = JWS_ALGORITHM_NAMES.filter(
+  (alg) => JWS_ALGORITHMS[alg].kty !== 'oct',
+)
 /** HMAC minimum secret size per alg (RFC 7518 §3.2). */
 export const HMAC_BYTES = sizes(JWS_ALGORITHMS, (e: JwsEntry) => e.minBytes)
 /** Key-wrapping secret size per alg (RFC 7518 §4.4, §4.7). */
