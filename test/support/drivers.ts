@@ -34,9 +34,11 @@ import express4 from 'express4'
 import type Koa from 'koa'
 import koa2 from 'koa2'
 import { buildExpressApp } from './apps/express.js'
+import { buildFastifyApp } from './apps/fastify.js'
 import type { ExpressFactory } from './apps/express.js'
 import { buildHonoApp } from './apps/hono.js'
 import { buildKoaApp } from './apps/koa.js'
+import { buildPassportApp } from './apps/passport.js'
 import { DEFAULT_HOST, closeServer, listen, send } from './http.js'
 
 export { DELEGATE_MARKER, SESSION_COOKIE } from './routes.js'
@@ -110,5 +112,25 @@ export const honoDriver = nodeDriver(
   (spec) => createAdaptorServer({ fetch: buildHonoApp(spec).fetch }) as Server,
 )
 
-/** express5, express4, koa (3), koa2, hono (on Node). The Workers driver lives in workers.ts. */
-export const drivers: Driver[] = [express5Driver, express4Driver, koaDriver, koa2Driver, honoDriver]
+export const fastifyDriver: Driver = {
+  name: 'fastify',
+  async start(spec) {
+    const app = await buildFastifyApp(spec)
+    await app.ready()
+    const port = await listen(app.server)
+    return { request: (r) => send(port, r), close: () => closeServer(app.server) }
+  },
+}
+
+export const passportDriver = nodeDriver('passport', (spec) => createServer(buildPassportApp(spec)))
+
+/** express5, express4, koa (3), koa2, hono (on Node), fastify (5), passport (Express 5). The Workers driver lives in workers.ts. */
+export const drivers: Driver[] = [
+  express5Driver,
+  express4Driver,
+  koaDriver,
+  koa2Driver,
+  honoDriver,
+  fastifyDriver,
+  passportDriver,
+]
