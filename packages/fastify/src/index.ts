@@ -4,7 +4,7 @@ import { createAuthenticator, isAuthError, type AuthContext, type AuthError } fr
 import type { Authenticator, AuthenticatorOptions, DefaultClaims } from '@tokengate/core'
 import * as kit from '@tokengate/core/adapter'
 import type { AdapterOptions, FailureMode, GuardCheck } from '@tokengate/core/adapter'
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AuthHook, RegisteredClaims, TokengateOptions } from './types.js'
 
@@ -77,7 +77,9 @@ export function authHook<Claims = DefaultClaims>(
   }
 }
 
-const plugin: FastifyPluginCallback<TokengateOptions<any>> = (fastify, options, done) => {
+// Async: a start-up error rejects the registration (a callback plugin's throw would hang until the
+// plugin timeout), so `ready()`/`listen()` fail at once with tokengate's message.
+const plugin: FastifyPluginAsync<TokengateOptions<any>> = async (fastify, options) => {
   const { authenticator, hook = 'onRequest', decorator = 'authenticate', ...rest } = options
   if (hook !== 'onRequest' && hook !== false)
     throw new TypeError(
@@ -95,7 +97,6 @@ const plugin: FastifyPluginCallback<TokengateOptions<any>> = (fastify, options, 
     if (!fastify.hasRequestDecorator(name)) fastify.decorateRequest(name, undefined)
   fastify.decorate(decorator, authenticate)
   if (hook === 'onRequest') fastify.addHook('onRequest', authenticate)
-  done()
 }
 
 /**
@@ -108,7 +109,7 @@ const plugin: FastifyPluginCallback<TokengateOptions<any>> = (fastify, options, 
  * await fastify.register(tokengate, { authenticator: { algorithms: ['ES256'], key: { jwksUri }, issuer } })
  * fastify.get('/me', async (request) => request.auth?.payload)
  */
-export const tokengate: FastifyPluginCallback<TokengateOptions<any>> = fp(plugin, {
+export const tokengate: FastifyPluginAsync<TokengateOptions<any>> = fp(plugin, {
   fastify: '5.x',
   name: '@tokengate/fastify',
 })
