@@ -2,7 +2,8 @@
 import type { AuthContext, AuthError, DefaultClaims } from '@tokengate/core'
 import type { AdapterOptions } from '@tokengate/core/adapter'
 import type { Request } from 'express'
-import type { AuthenticateOptions as PassportAuthenticateOptions, Authenticator } from 'passport'
+import type { AuthenticateOptions as PassportAuthenticateOptions } from 'passport'
+import type { RequestHandler } from 'express'
 
 /** The strategy's own options (the authenticator's are the core's). */
 export interface TokengateStrategyOptions<Claims = DefaultClaims> extends AdapterOptions {
@@ -18,7 +19,9 @@ export interface TokengateStrategyOptions<Claims = DefaultClaims> extends Adapte
 /** `authenticate()`'s options: Passport's, and the Passport instance (default the singleton). */
 export interface AuthenticateOptions extends PassportAuthenticateOptions {
   /** A `new Passport()` instance the strategy was registered with; default `passport` itself. */
-  passport?: Authenticator
+  passport?: {
+    authenticate(strategy: string, options: PassportAuthenticateOptions): RequestHandler
+  }
 }
 
 /**
