@@ -6,7 +6,9 @@ import { z } from 'zod'
 import { TokengateStrategy, authenticate, requireRoles } from './index.js'
 import type { AuthSlot } from './index.js'
 
-const claims = z.object({ sub: z.string(), tenant: z.string() })
+// The same claims as @tokengate/express's type test: both merge into the one Express.Request of the
+// repository's type-test program, as they would in an app that used both packages.
+const claims = z.object({ sub: z.string(), tenant: z.string(), email_verified: z.boolean() })
 type Claims = z.output<typeof claims>
 
 declare module './index.js' {
