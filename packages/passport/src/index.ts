@@ -92,8 +92,9 @@ export class TokengateStrategy<Claims = DefaultClaims> extends Strategy {
         },
         (err: unknown) => refuse(this, err, req),
       )
-      // A throw while answering stays on this request, never an unhandled rejection.
-      .catch((err: unknown) => (res && answered(res) ? res.destroy() : this.error(err as Error)))
+      // A throw while answering (the user mapper's) stays on this request, never an unhandled
+      // rejection; an AuthError thrown there is a refusal like any other.
+      .catch((err: unknown) => (res && answered(res) ? res.destroy() : refuse(this, err, req)))
   }
 }
 

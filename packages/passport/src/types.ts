@@ -48,7 +48,6 @@ export type AuthSlot = { [K in RegisteredProperty]?: AuthContext<RegisteredClaim
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own typing recipe
   namespace Express {
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merged into Express.Request
     interface Request extends AuthSlot {
       /** With `passthrough`: why the token sent was refused (its `code`); else undefined. */
       authError?: AuthError
