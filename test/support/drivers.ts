@@ -18,7 +18,10 @@
 //                        then tokengate; only when `timeoutMs` is given
 // With adapterOptions.onError 'delegate', the framework's own error handler (Express error
 // middleware, Koa try/catch middleware, Hono app.onError) renders the AuthError and adds the
-// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono`).
+// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono|fastify|passport`).
+// Fastify mounts the authenticated routes in an encapsulated context with the plugin's hook, `/stacked`
+// with a route-level authHook(), and `/timed` with Fastify's own `handlerTimeout`; Passport uses the
+// strategy through authenticate() (tokengate's exact answer) on Express 5.
 //
 // Transport: the Node drivers listen on 127.0.0.1 and are called with node:http, so a string[]
 // header goes out as repeated header lines (Hono through @hono/node-server, which, like every
