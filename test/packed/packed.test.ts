@@ -27,7 +27,17 @@ afterAll(() => {
 
 describe('installed from the tarballs', () => {
   it('resolves every @tokengate package to the tarball, not the registry, with no nested copy', () => {
-    for (const name of ['cli', 'core', 'express', 'hono', 'koa', 'redis', 'testing']) {
+    for (const name of [
+      'cli',
+      'core',
+      'express',
+      'fastify',
+      'hono',
+      'koa',
+      'passport',
+      'redis',
+      'testing',
+    ]) {
       const dir = join(app.dir, 'node_modules/@tokengate', name)
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }
       expect(pkg.version).toBe('0.1.0')
@@ -83,6 +93,25 @@ describe(`CommonJS Express app, require() on Node ${OLDEST_NODE}`, () => {
     expect(result.signatureCheck).toMatch(/@tokengate\/core\/dist\/signature-check\.node\.cjs$/)
     expect(result.expressEntry).toMatch(/@tokengate\/express\/dist\/index\.js$/)
     expect(result.exports).toContain('tokengate')
+  })
+})
+
+describe(`CommonJS Fastify and Passport apps, require() on Node ${OLDEST_NODE}`, () => {
+  it('the Fastify plugin and the Passport strategy verify a real token and refuse a missing one', async () => {
+    const { stdout } = await exec(app.oldestNode, ['fastify-passport/server.cjs'], { cwd: app.dir })
+    const result = JSON.parse(stdout) as Record<string, any>
+    expect(result.fastifyEntry).toMatch(/@tokengate\/fastify\/dist\/index\.cjs$/)
+    expect(result.passportEntry).toMatch(/@tokengate\/passport\/dist\/index\.cjs$/)
+    const missing = { status: 401, challenge: 'Bearer', body: { code: 'token_missing' } }
+    expect(result.fastify).toMatchObject({
+      valid: { status: 200, body: { sub: 'alice' } },
+      missing,
+    })
+    // The passport-jwt line swapped (Passport's own failure answer keeps status and challenge),
+    // then authenticate(), which sends tokengate's own body.
+    expect(result.passport.valid).toMatchObject({ status: 200, body: { sub: 'alice' } })
+    expect(result.passport.passportMissing).toMatchObject({ status: 401, challenge: 'Bearer' })
+    expect(result.passport.missing).toMatchObject(missing)
   })
 })
 

@@ -45,6 +45,8 @@ const dirs: string[] = []
 export function scratch(): Promise<Scratch> {
   installed ??= install({
     express: '^5.1.0',
+    fastify: '^5.0.0',
+    passport: '^0.7.0',
     hono: '^4.9.0',
     zod: '^4.1.0',
     typescript: '~5.9.3',

@@ -18,7 +18,10 @@
 //                        then tokengate; only when `timeoutMs` is given
 // With adapterOptions.onError 'delegate', the framework's own error handler (Express error
 // middleware, Koa try/catch middleware, Hono app.onError) renders the AuthError and adds the
-// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono`).
+// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono|fastify|passport`).
+// Fastify mounts the authenticated routes in an encapsulated context with the plugin's hook, `/stacked`
+// with a route-level authHook(), and `/timed` with Fastify's own `handlerTimeout`; Passport uses the
+// strategy through authenticate() (tokengate's exact answer) on Express 5.
 //
 // Transport: the Node drivers listen on 127.0.0.1 and are called with node:http, so a string[]
 // header goes out as repeated header lines (Hono through @hono/node-server, which, like every
@@ -34,9 +37,11 @@ import express4 from 'express4'
 import type Koa from 'koa'
 import koa2 from 'koa2'
 import { buildExpressApp } from './apps/express.js'
+import { buildFastifyApp } from './apps/fastify.js'
 import type { ExpressFactory } from './apps/express.js'
 import { buildHonoApp } from './apps/hono.js'
 import { buildKoaApp } from './apps/koa.js'
+import { buildPassportApp } from './apps/passport.js'
 import { DEFAULT_HOST, closeServer, listen, send } from './http.js'
 
 export { DELEGATE_MARKER, SESSION_COOKIE } from './routes.js'
@@ -110,5 +115,25 @@ export const honoDriver = nodeDriver(
   (spec) => createAdaptorServer({ fetch: buildHonoApp(spec).fetch }) as Server,
 )
 
-/** express5, express4, koa (3), koa2, hono (on Node). The Workers driver lives in workers.ts. */
-export const drivers: Driver[] = [express5Driver, express4Driver, koaDriver, koa2Driver, honoDriver]
+export const fastifyDriver: Driver = {
+  name: 'fastify',
+  async start(spec) {
+    const app = await buildFastifyApp(spec)
+    await app.ready()
+    const port = await listen(app.server)
+    return { request: (r) => send(port, r), close: () => closeServer(app.server) }
+  },
+}
+
+export const passportDriver = nodeDriver('passport', (spec) => createServer(buildPassportApp(spec)))
+
+/** express5, express4, koa (3), koa2, hono (on Node), fastify (5), passport (Express 5). The Workers driver lives in workers.ts. */
+export const drivers: Driver[] = [
+  express5Driver,
+  express4Driver,
+  koaDriver,
+  koa2Driver,
+  honoDriver,
+  fastifyDriver,
+  passportDriver,
+]
