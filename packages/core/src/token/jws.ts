@@ -102,7 +102,13 @@ export async function verifyJws(
 // whole MAC already.
 // The lengths are the registry's (keys/algorithms.ts `signatureBytes`); the key has already
 // verified for `alg`, so it is of the kind the entry names.
-function signatureLength(key: CryptoKey, alg: string): number | undefined {
+/**
+ * The exact signature length in bytes `key` makes for `alg` (undefined for HMAC), as above.
+ *
+ * @example
+ * signatureLength(es256Key, 'ES256') // 64
+ */
+export function signatureLength(key: CryptoKey, alg: string): number | undefined {
   const bytes = jwsAlgorithm(alg)?.signatureBytes
   if (bytes !== 'modulus') return bytes
   return Math.ceil(((key.algorithm as RsaHashedKeyAlgorithm).modulusLength ?? 0) / 8)
