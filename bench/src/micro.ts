@@ -45,7 +45,6 @@ export interface MicroRow {
 }
 
 type Op = (token: string) => unknown
-const gc = (globalThis as { gc?: () => void }).gc
 
 const b64 = (s: string): Buffer => Buffer.from(s, 'base64url')
 
@@ -102,9 +101,6 @@ async function measureAll(
   const batch = async (name: string, n: number): Promise<number> => {
     const { op, tokens } = cases[name]!
     let i = cursor[name] ?? 0
-    // A collection first (node --expose-gc), outside the measure: each batch then pays for its own
-    // garbage only, not for the previous case's (jose's Web Crypto path leaves much more).
-    gc?.()
     // CPU time (user + system) of this process rather than wall time: on a shared machine a batch
     // that loses the core to another job is not charged for the time it waited.
     const start = process.cpuUsage()

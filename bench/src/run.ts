@@ -243,7 +243,7 @@ try {
 
   if (k.micro) {
     console.error('micro benchmark (in-process)...')
-    const micro = spawnNode('micro.ts', SERVER_CPU, { BENCH_DIR: dir }, undefined, ['--expose-gc'])
+    const micro = spawnNode('micro.ts', SERVER_CPU, { BENCH_DIR: dir })
     micro.stderr!.pipe(process.stderr)
     try {
       report.micro = JSON.parse(await waitFor(micro, 'RESULT ', 20 * 60_000)) as MicroRow[]
