@@ -21,6 +21,8 @@ export interface CacheMixRow {
   entries: number
   /** The cache's own accounting (token/cache.ts entryWeight), bytes. */
   weight: number
+  /** Heap retained after the last round (forced GC before and after, authenticator alive), MiB. */
+  heapMiB?: number
 }
 
 /** RSS while 1,000,000 distinct tokens go through one authenticator with the default cache. */
@@ -86,6 +88,7 @@ function zipfSequence(n: number, s: number, length: number, seed: number): Uint3
   return out
 }
 
+const gc = (globalThis as { gc?: () => void }).gc
 const request = (token: string) => ({
   method: 'GET',
   url: '/',
@@ -133,16 +136,21 @@ export async function runCacheMix(options: {
   for (const mix of ((options.mixes ?? true) ? Object.keys(sequences) : []) as Mix[]) {
     const cpu: Record<CacheSetting, number[]> = { off: [], 'admit-1': [], 'admit-2': [] }
     const last = {} as Record<CacheSetting, CacheStats | undefined>
+    const heap = {} as Record<CacheSetting, number>
     // Interleaved: every round runs each setting once, on a new authenticator (a cold cache).
     for (let r = 0; r < rounds; r++) {
       for (const setting of settings) {
+        gc?.()
+        const heapBefore = process.memoryUsage().heapUsed
         const authenticator = core.createAuthenticator(optionsFor(material, alg, setting))
         const next = sequences[mix]
         const start = process.cpuUsage()
         for (let i = 0; i < requests; i++) await authenticator.authenticate(request(next(i)))
         const used = process.cpuUsage(start)
         cpu[setting].push((used.user + used.system) / requests)
-        last[setting] = cacheOf(authenticator)
+        last[setting] = cacheOf(authenticator) // keeps the cache alive through the measure
+        gc?.()
+        heap[setting] = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20
       }
     }
     for (const setting of settings) {
@@ -155,6 +163,7 @@ export async function runCacheMix(options: {
         hitRate: c ? c.stats.hits / (c.stats.hits + c.stats.misses) : 0,
         entries: c?.size ?? 0,
         weight: c?.weight ?? 0,
+        heapMiB: heap[setting],
       })
       process.stderr.write(`  cache mix ${mix} ${setting}: ${JSON.stringify(rows.at(-1))}\n`)
     }

@@ -14,6 +14,7 @@ import {
 } from './config.js'
 import type { RunStats } from './load.js'
 import type { CacheReport } from './cache-mix.js'
+import type { HooksRow } from './hooks.js'
 import type { MicroRow } from './micro.js'
 
 export interface Cell {
@@ -54,6 +55,8 @@ export interface Report {
   cells: Cell[]
   /** The in-process cache mixes and the memory run (cache-mix.ts), when run. */
   cache?: CacheReport
+  /** Calls into the hooks' modules per request, not configured and with a listener (hooks.ts). */
+  hooks?: HooksRow[]
   seconds?: number
 }
 
@@ -232,6 +235,7 @@ export function markdown(report: Report): string {
     lines.push('')
   }
   if (report.cache) lines.push(...cacheSection(report.cache))
+  if (report.hooks) lines.push(...hooksSection(report))
   lines.push(...targets(report), '')
   const spreads = cells.map((c) => c.spread).filter((s): s is number => s !== undefined)
   if (spreads.length > 0 && k.runs > 1)
@@ -340,6 +344,40 @@ export function targets(report: Report): string[] {
       )
     }
   }
+  for (const h of report.hooks ?? []) {
+    if (h.setting !== 'none') continue
+    out.push(
+      `| 6. hooks not configured: calls into observe/, introspection/, otel per request = 0 (${h.path === 'fresh' ? 'fresh token' : 'cache hit'}) | – | HS256 | ${h.callsPerRequest.toFixed(2)} calls | – | ${mark(h.callsPerRequest === 0)} |`,
+    )
+  }
+  return out
+}
+
+/** Events, telemetry and introspection not configured: calls into their code, and CPU per token. */
+function hooksSection(report: Report): string[] {
+  const out = [
+    '## Hooks not configured (events, telemetry, introspection)',
+    '',
+    'Calls into the functions of core/src/observe/, core/src/introspection/ and @tokengate/otel per',
+    '`authenticate()` (V8 precise coverage, call counts, over the whole run: an exact count, not a',
+    'timing), HS256, without any hook configured and with one `onDecision` listener (what',
+    '@tokengate/otel installs). CPU µs per token from the micro run (best round) beside them.',
+    '',
+    '| configured | path | calls per request | CPU µs per token |',
+    '| --- | --- | ---: | ---: |',
+  ]
+  const micro = report.micro.find((r) => r.alg === 'HS256')
+  const cpu: Record<string, number | undefined> = {
+    'none fresh': micro?.core,
+    'none cached': micro?.coreCached,
+    'onDecision fresh': micro?.coreObserved,
+    'onDecision cached': micro?.coreCachedObserved,
+  }
+  for (const h of report.hooks ?? [])
+    out.push(
+      `| ${h.setting === 'none' ? 'nothing' : 'onDecision listener'} | ${h.path === 'fresh' ? 'fresh token, cache off' : 'cache hit'} | ${h.callsPerRequest.toFixed(2)} | ${fmtUs(cpu[`${h.setting} ${h.path}`])} |`,
+    )
+  out.push('')
   return out
 }
 
@@ -363,16 +401,17 @@ function cacheSection(c: CacheReport): string[] {
     '',
     `${c.alg}, ${fmtInt(c.requests)} requests per mix through \`authenticate()\`: one-use (a new token every`,
     `request), repeat (one token), and Zipf (s = ${c.zipfS}) over ${fmtInt(c.users)} users, one token each. CPU time`,
-    'per request (user + system), median of interleaved rounds; hit rate, entries and accounted bytes from the last round.',
+    'per request (user + system), median of interleaved rounds; hit rate, entries and accounted bytes from the last round,',
+    'heap retained by it (forced GC before and after the round, the cache alive).',
     '',
-    '| mix | setting | CPU µs / request | x cache off | hit rate | entries | accounted MiB |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| mix | setting | CPU µs / request | x cache off | hit rate | entries | accounted MiB | heap retained MiB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   for (const r of c.rows) {
     const off = c.rows.find((x) => x.mix === r.mix && x.setting === 'off')
     lines.push(
       `| ${r.mix} | ${SETTING[r.setting] ?? r.setting} | ${fmtUs(r.cpuUs)} | ${off ? fmtX(off.cpuUs / r.cpuUs) : '–'} | ` +
-        `${(r.hitRate * 100).toFixed(1)}% | ${fmtInt(r.entries)} | ${(r.weight / 2 ** 20).toFixed(1)} |`,
+        `${(r.hitRate * 100).toFixed(1)}% | ${fmtInt(r.entries)} | ${(r.weight / 2 ** 20).toFixed(1)} | ${r.heapMiB === undefined ? '–' : r.heapMiB.toFixed(1)} |`,
     )
   }
   lines.push('')

@@ -23,6 +23,7 @@ import {
   writeMaterial,
 } from './material.js'
 import type { CacheReport } from './cache-mix.js'
+import type { HooksRow } from './hooks.js'
 import type { MicroRow } from './micro.js'
 import { machine, markdown, summarize, svg, type Cell, type Report } from './report.js'
 
@@ -219,7 +220,9 @@ try {
     micro: [],
     cells: [],
   }
-  const todo = plan()
+  // BENCH_HTTP=0: the in-process parts only (micro, cache mixes and memory, hooks), all in CPU
+  // time, for a machine too loaded for req/s to mean anything.
+  const todo = process.env.BENCH_HTTP === '0' ? [] : plan()
   const runnable = todo.filter(([, v, alg]) => !alg || !unsupported(v, alg)).length
   const perCell = (k.warmup + k.runs * k.duration + 2) * k.rounds
   console.error(
@@ -258,6 +261,18 @@ try {
       report.cache = JSON.parse(await waitFor(child, 'RESULT ', 60 * 60_000)) as CacheReport
     } catch (err) {
       console.error(`cache mix failed: ${(err as Error).message}`)
+    }
+    await stop(child)
+  }
+
+  if (process.env.BENCH_HOOKS !== '0') {
+    console.error('unconfigured hooks (in-process call counts)...')
+    const child = spawnNode('hooks.ts', SERVER_CPU, {})
+    child.stderr!.pipe(process.stderr)
+    try {
+      report.hooks = JSON.parse(await waitFor(child, 'RESULT ', 10 * 60_000)) as HooksRow[]
+    } catch (err) {
+      console.error(`hooks run failed: ${(err as Error).message}`)
     }
     await stop(child)
   }

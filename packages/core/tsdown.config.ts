@@ -1,6 +1,7 @@
 // Build of @tokengate/core: the app-facing entry, the adapters' subpath (`@tokengate/core/adapter`)
-// and both signature checks behind the private `#signature-check` import (package.json `imports`:
-// node:crypto under the `node` condition, jose elsewhere). That import stays external so that the
+// and both signature checks and JWE decryption steps behind the private `#signature-check` and
+// `#jwe-decrypt` imports (package.json `imports`: node:crypto under the `node` condition, jose
+// elsewhere). Those imports stay external so that the
 // runtime, not the build, picks the file; all entries share chunks, so each format holds one
 // AuthError. Types come from one entry per pass: declaration chunks split between entries export
 // their names mangled (`AuthError as D`), which TypeScript refuses in consumers (TS2460). Each
@@ -15,7 +16,11 @@ const entries = {
   adapter: 'src/adapter/index.ts',
   'signature-check': 'src/token/signature-check.ts',
   'signature-check.node': 'src/token/signature-check.node.ts',
+  'jwe-decrypt': 'src/token/jwe-decrypt.ts',
+  'jwe-decrypt.node': 'src/token/jwe-decrypt.node.ts',
 }
+// The runtime-picked private imports (package.json `imports`): never bundled.
+const seams = ['#signature-check', '#jwe-decrypt']
 
 /** A types-only pass for one entry, written as dist/<name>.d.ts and .d.cts. */
 const types = (name: string, entry: string): UserConfig => ({
@@ -23,13 +28,13 @@ const types = (name: string, entry: string): UserConfig => ({
   format: ['esm'],
   clean: false,
   dts: { emitDtsOnly: true },
-  external: ['#signature-check'],
+  external: seams,
   hooks: {
     'build:done': () => copyFileSync(`dist/${name}.d.ts`, `dist/${name}.d.cts`),
   },
 })
 
-const code: UserConfig = { ...packageBuild(entries), dts: false, external: ['#signature-check'] }
+const code: UserConfig = { ...packageBuild(entries), dts: false, external: seams }
 
 export default defineConfig([
   { ...code, format: ['esm'] },

@@ -81,16 +81,18 @@ describe(`CommonJS Express app, require() on Node ${OLDEST_NODE}`, () => {
     })
   })
 
-  it('import() on the same Node picks the ESM build, and #signature-check the node:crypto check', async () => {
+  it('import() on the same Node picks the ESM build, and #signature-check and #jwe-decrypt the node:crypto steps', async () => {
     const { stdout } = await exec(app.oldestNode, ['express-cjs/esm.mjs'], { cwd: app.dir })
     const result = JSON.parse(stdout) as {
       coreEntry: string
       signatureCheck: string
+      jweDecrypt: string
       expressEntry: string
       exports: string[]
     }
     expect(result.coreEntry).toMatch(/@tokengate\/core\/dist\/index\.js$/)
     expect(result.signatureCheck).toMatch(/@tokengate\/core\/dist\/signature-check\.node\.cjs$/)
+    expect(result.jweDecrypt).toMatch(/@tokengate\/core\/dist\/jwe-decrypt\.node\.cjs$/)
     expect(result.expressEntry).toMatch(/@tokengate\/express\/dist\/index\.js$/)
     expect(result.exports).toContain('tokengate')
   })

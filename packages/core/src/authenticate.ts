@@ -30,8 +30,8 @@ import type {
   TokenSource,
 } from './types.js'
 import { tokenShape } from './token/compact.js'
-import { Observer, resolveObserveOptions, type Trace } from './observe/observer.js'
-import { verifyJws } from './token/jws.js'
+import { Observer, resolveObserveOptions, type IssuerView, type Trace } from './observe/observer.js'
+import { checkJws, type VerifiedJws } from './token/jws.js'
 import type { SignatureCheck } from './token/signature-check.js'
 import { checkAccessToken, Introspector, registerIntrospector } from './introspection/index.js'
 
@@ -117,7 +117,8 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       return (await bind(request, ctx, hit.claims, proof)) as AuthContext<Claims>
     }
 
-    const opened = await openToken(token, trace)
+    const pending = openToken(token, trace)
+    const opened = pending instanceof Promise ? await pending : pending
     const claims = opened.claims
     if (trace) {
       trace.claims = claims
@@ -136,7 +137,8 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     if (trace && revocationChecks) trace.step = 'revocation'
     if (revocationChecks) await checkRevoked(ctx, claims)
     cache?.set(token, { ctx, claims, keys: opened.keyBinding }, notAfter)
-    if (trace && needsBinding(claims)) trace.step = 'binding'
+    if (!needsBinding(claims)) return ctx as AuthContext<Claims>
+    if (trace) trace.step = 'binding'
     return (await bind(request, ctx, claims, proof)) as AuthContext<Claims>
   }
 
@@ -175,40 +177,48 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   /**
    * Decrypts (a JWE, RFC 7516) and verifies (the JWS, RFC 7515) in one step: a JWS is verified; a
    * JWE is decrypted, then its nested JWS verified, or its JSON claims taken as they are when
-   * `allowUnsignedPayload` says so. One await on the way to the signature, as before the split.
+   * `allowUnsignedPayload` says so. A Promise only when a step needs one (a JWE, remote keys, an
+   * `issuers` function, the portable signature check): with local keys and the node:crypto check a
+   * JWS is verified without a microtask (perf, issue 17). May throw synchronously; run() is async.
    */
-  async function openToken(token: string, trace: Trace | undefined): Promise<OpenedToken> {
-    let jws = token
-    let encryption: AuthContext['encryption']
+  function openToken(token: string, trace: Trace | undefined): OpenedToken | Promise<OpenedToken> {
     if (trace) trace.step = 'verify' // a token of no JWS or JWE shape is refused here
-    if (tokenShape(token) === 'jwe') {
-      if (trace) trace.step = 'decrypt'
-      if (!config.decryptor)
-        throw new AuthError('token_malformed', 'encrypted tokens (JWE) are not accepted here')
-      const decrypted = await config.decryptor.decrypt(token)
-      encryption = { protectedHeader: decrypted.protectedHeader }
-      const inner = interpretPlaintext(decrypted.plaintext, config.decryptor.allowUnsignedPayload)
-      if (!('jws' in inner)) {
-        const claims = inner.claims as Record<string, unknown>
-        return {
-          claims,
-          // An encrypted-only token: its JWE header is the one protected header there is.
-          protectedHeader: decrypted.protectedHeader as JWSHeaderParameters,
-          encryption,
-          rules: config.issuers ? (await config.issuers.forClaims(claims)).claims : config.claims,
-          keyBinding: undefined,
-        }
-      }
-      if (tokenShape(inner.jws) !== 'jws')
-        throw new AuthError(
-          'signature_required',
-          'the encrypted token does not contain a signed JWT',
-        )
-      jws = inner.jws
-    } else if (config.decryptor?.required) {
+    if (tokenShape(token) === 'jwe') return openJwe(token, trace)
+    if (config.decryptor?.required) {
       if (trace) trace.step = 'decrypt'
       throw new AuthError('encryption_required', 'only encrypted tokens (JWE) are accepted')
     }
+    return verifyInner(token, undefined, trace)
+  }
+
+  async function openJwe(token: string, trace: Trace | undefined): Promise<OpenedToken> {
+    if (trace) trace.step = 'decrypt'
+    if (!config.decryptor)
+      throw new AuthError('token_malformed', 'encrypted tokens (JWE) are not accepted here')
+    const decrypted = await config.decryptor.decrypt(token)
+    const encryption = { protectedHeader: decrypted.protectedHeader }
+    const inner = interpretPlaintext(decrypted.plaintext, config.decryptor.allowUnsignedPayload)
+    if (!('jws' in inner)) {
+      const claims = inner.claims as Record<string, unknown>
+      return {
+        claims,
+        // An encrypted-only token: its JWE header is the one protected header there is.
+        protectedHeader: decrypted.protectedHeader as JWSHeaderParameters,
+        encryption,
+        rules: config.issuers ? (await config.issuers.forClaims(claims)).claims : config.claims,
+        keyBinding: undefined,
+      }
+    }
+    if (tokenShape(inner.jws) !== 'jws')
+      throw new AuthError('signature_required', 'the encrypted token does not contain a signed JWT')
+    return verifyInner(inner.jws, encryption, trace)
+  }
+
+  function verifyInner(
+    jws: string,
+    encryption: AuthContext['encryption'],
+    trace: Trace | undefined,
+  ): OpenedToken | Promise<OpenedToken> {
     if (trace) {
       trace.step = 'verify'
       trace.jws = jws
@@ -216,7 +226,17 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     // Several issuers: the unverified iss picks the only keys and rules the token may pass with.
     // (A Promise only for an `issuers` function whose answer is not cached yet.)
     const picked = config.issuers ? config.issuers.forToken(jws) : config
-    const issuer = picked instanceof Promise ? await picked : picked
+    return picked instanceof Promise
+      ? picked.then((issuer) => verifyFor(jws, issuer, encryption, trace))
+      : verifyFor(jws, picked, encryption, trace)
+  }
+
+  function verifyFor(
+    jws: string,
+    issuer: IssuerView,
+    encryption: AuthContext['encryption'],
+    trace: Trace | undefined,
+  ): OpenedToken | Promise<OpenedToken> {
     if (trace) trace.issuer = issuer
     if (onKeyFetch && issuer.keys instanceof RemoteKeySource) issuer.keys.onFetch(onKeyFetch)
     // Read before verifying: a refresh that drops a key while this verification runs makes the
@@ -225,14 +245,10 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       issuer.keys instanceof RemoteKeySource
         ? { source: issuer.keys, generation: issuer.keys.generation }
         : undefined
-    const verified = await verifyJws(jws, issuer.keys, issuer.algorithms, checkSignature)
-    return {
-      claims: parsePayload(verified.payload),
-      protectedHeader: verified.protectedHeader,
-      encryption,
-      rules: issuer.claims,
-      keyBinding,
-    }
+    const verified = checkJws(jws, issuer.keys, issuer.algorithms, checkSignature)
+    return verified instanceof Promise
+      ? verified.then((v) => openedToken(v, issuer, encryption, keyBinding))
+      : openedToken(verified, issuer, encryption, keyBinding)
   }
 
   function contextOf(
@@ -377,6 +393,21 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   if (introspector) registerIntrospector(authenticator, introspector)
   observer?.register(authenticator)
   return authenticator
+}
+
+function openedToken(
+  verified: VerifiedJws,
+  issuer: IssuerView,
+  encryption: AuthContext['encryption'],
+  keyBinding: KeyBinding | undefined,
+): OpenedToken {
+  return {
+    claims: parsePayload(verified.payload),
+    protectedHeader: verified.protectedHeader,
+    encryption,
+    rules: issuer.claims,
+    keyBinding,
+  }
 }
 
 /** A token decrypted and verified: the verified claims, the header, and what they are checked by. */

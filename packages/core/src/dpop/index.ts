@@ -1,4 +1,5 @@
 // DPoP (RFC 9449): the options, the proof checks of §4.3, the token binding of §6 and §7, the challenge.
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2'
 import { invalid, verifyProof } from './proof.js'
 import { createMemoryReplayStore } from './replay.js'
 import { resolveNonce, type DpopNonces } from './nonce.js'
@@ -198,13 +199,13 @@ class DpopChecker implements Dpop {
     const windowEnd = iat + this.maxAge + tolerance
     if (now > windowEnd) throw invalid('the DPoP proof is older than dpop.maxAge (RFC 9449 §11.1)')
     // §4.2: ath = base64url(SHA-256(ASCII(access token))); the token is base64url text, hence ASCII.
-    if (typeof claims.ath !== 'string' || claims.ath !== (await sha256(found.token)))
+    if (typeof claims.ath !== 'string' || claims.ath !== sha256(found.token))
       throw invalid('the DPoP proof ath does not match the access token (RFC 9449 §4.3)')
     // §4.3 check 10, last: only an otherwise valid proof is asked to be sent again with a nonce.
     const nextNonce = this.nonces ? await this.nonces.check(claims.nonce, now) : undefined
     return {
       jkt,
-      replayKey: await sha256(`${jkt}\n${htu}\n${jti}`),
+      replayKey: sha256(`${jkt}\n${htu}\n${jti}`),
       windowEnd,
       expiresAt: Math.ceil(windowEnd) + REPLAY_MARGIN_SECONDS,
       ...(nextNonce !== undefined && { nextNonce }),
@@ -279,6 +280,8 @@ class DpopChecker implements Dpop {
   }
 }
 
-async function sha256(text: string): Promise<string> {
-  return encode(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))))
+// Synchronous (@noble/hashes, as introspection's cache keys): Web Crypto's digest is a promise
+// settled on Node's thread pool, twice per proof.
+function sha256(text: string): string {
+  return encode(nobleSha256(encoder.encode(text)))
 }

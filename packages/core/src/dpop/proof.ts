@@ -1,6 +1,12 @@
 // A DPoP proof JWT on its own (RFC 9449 §4.2, §4.3 checks 2 and 4-7): type, algorithm, key, signature.
-import { calculateJwkThumbprint, compactVerify, type JWK } from 'jose'
+import { signatureCheck } from '#signature-check'
+import { sha256 } from '@noble/hashes/sha2'
+import type { JWK } from 'jose'
 import { normalizeTyp } from '../token/claims.js'
+import { signatureLength } from '../token/jws.js'
+import type { SignatureCheck } from '../token/signature-check.js'
+import { encode } from '../util/base64url.js'
+import { Lru } from '../util/lru.js'
 import { AuthError } from '../errors.js'
 import { jwsAlgorithm, misfit } from '../keys/algorithms.js'
 import { importFor, prepareJwk } from '../keys/public-key.js'
@@ -10,6 +16,13 @@ import { decodeHeader, parsePayloadObject, tokenShape } from '../token/compact.j
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 /** Proof keys are the client's choice: RSA up to 4096 bits, as clients generate them. */
 const MAX_RSA_BITS = 4096
+/**
+ * Imported proof keys by alg and RFC 7638 thumbprint: a client signs every proof with one key, so
+ * its import (and, on Node, its KeyObject) is paid once, not per request. The thumbprint covers
+ * every member the key is imported from (prepareJwk keeps only those), so one entry is one key.
+ * Bounded: clients come and go, and anyone may send proofs with fresh keys.
+ */
+const proofKeys = new Lru<string, Promise<CryptoKey>>(1024, 1024, () => 1)
 
 /**
  * Checks a proof JWT against the allowed algorithms and returns its claims and the RFC 7638
@@ -22,6 +35,7 @@ const MAX_RSA_BITS = 4096
 export async function verifyProof(
   proof: string,
   algorithms: ReadonlySet<string>,
+  checkSignature: SignatureCheck = signatureCheck,
 ): Promise<{ claims: Record<string, unknown>; jkt: string }> {
   let header: Record<string, unknown>
   try {
@@ -47,7 +61,14 @@ export async function verifyProof(
   const key = await proofKey(header.jwk, alg)
   let payloadBytes: Uint8Array
   try {
-    payloadBytes = (await compactVerify(proof, key.cryptoKey, { algorithms: [alg] })).payload
+    // The JWS signature check of `#signature-check`: node:crypto on Node, jose elsewhere.
+    const checked = checkSignature(proof, key.cryptoKey, alg)
+    payloadBytes = checked instanceof Promise ? await checked : checked
+    // One accepted spelling per signature value, as for access tokens (jws.ts).
+    const expected = signatureLength(key.cryptoKey, alg)
+    const sigBytes = Math.floor(((proof.length - proof.lastIndexOf('.') - 1) * 3) / 4)
+    if (expected !== undefined && expected !== sigBytes)
+      throw new Error('the signature length does not fit the key')
   } catch (cause) {
     throw invalid('the DPoP proof signature does not verify with its jwk (RFC 9449 §4.3)', cause)
   }
@@ -80,14 +101,32 @@ async function proofKey(jwk: unknown, alg: string): Promise<{ cryptoKey: CryptoK
     throw invalid(
       `the DPoP proof jwk is an RSA key above ${MAX_RSA_BITS} bits or with a large exponent`,
     )
+  const jkt = thumbprint(prepared.jwk as Record<string, string>)
+  const cacheKey = `${alg} ${jkt}`
+  let imported = proofKeys.get(cacheKey)
+  if (!imported) {
+    imported = importFor(prepared, alg)
+    proofKeys.set(cacheKey, imported)
+  }
   try {
-    const cryptoKey = await importFor(prepared, alg)
-    // RFC 7638 §3.2: the thumbprint covers the required members only, which prepareJwk kept.
-    return { cryptoKey, jkt: await calculateJwkThumbprint(prepared.jwk, 'sha256') }
+    return { cryptoKey: await imported, jkt }
   } catch (cause) {
+    proofKeys.delete(cacheKey)
     throw invalid('the DPoP proof jwk is not a usable public key', cause)
   }
 }
+
+/**
+ * RFC 7638 §3: SHA-256 of the required members in lexicographic order, no whitespace (§3.2:
+ * prepareJwk kept exactly those, each a string). Synchronous (@noble/hashes), where Web Crypto's
+ * digest is a promise settled on Node's thread pool.
+ */
+function thumbprint(jwk: Record<string, string>): string {
+  const members = Object.keys(jwk).sort()
+  const json = `{${members.map((m) => `${JSON.stringify(m)}:${JSON.stringify(jwk[m])}`).join(',')}}`
+  return encode(sha256(encoder.encode(json)))
+}
+const encoder = new TextEncoder()
 
 function parseClaims(bytes: Uint8Array): Record<string, unknown> {
   return parsePayloadObject(

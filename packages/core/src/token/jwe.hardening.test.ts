@@ -229,3 +229,32 @@ describe('a decryption key that fails at first use is 503 keys_unavailable (issu
     expect((await failure(decryptor.decrypt(parts.join('.')))).code).toBe('decryption_failed')
   })
 })
+
+describe('base64url header members read by key management are canonical (issue 17, RFC 4648 §3.5)', () => {
+  // node:crypto's decoder skips characters jose's refuses: one spelling per value keeps both paths
+  // reading the same bytes, as the segments themselves (compact.ts).
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const oddEnd = (s: string) => s.slice(0, -1) + B64[B64.indexOf(s.at(-1)!) | 1]
+
+  it.each([
+    ['A128GCMKW', 'iv'],
+    ['A128GCMKW', 'tag'],
+    [PBES2, 'p2s'],
+  ] as const)('%s with a non-canonical %s is token_malformed', async (alg, member) => {
+    const key = alg === PBES2 ? enc('a shared password') : randomSecret(alg)
+    const jwe = await encryptToken('p', {
+      alg,
+      key,
+      kid: null,
+      ...(alg === PBES2 && { p2c: 1000 }),
+    })
+    const header = decodeHeader(jwe.slice(0, jwe.indexOf('.'))) as Record<string, string>
+    const value = header[member]!
+    // 4n characters have no spare bits: one more makes a length base64url never has (4n+1).
+    const spelled = value.length % 4 === 0 ? `${value}A` : oddEnd(value)
+    const forged = [b64url({ ...header, [member]: spelled }), ...jwe.split('.').slice(1)].join('.')
+    const decryptor = resolveDecryptOptions({ keys: key, keyManagementAlgorithms: [alg] })
+    expect(await decryptor.decrypt(jwe)).toHaveProperty('plaintext')
+    expect((await failure(decryptor.decrypt(forged))).code).toBe('token_malformed')
+  })
+})

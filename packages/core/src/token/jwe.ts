@@ -1,5 +1,6 @@
 // JWE decryption (RFC 7516): options.decrypt checked once at start-up, then strict per-token checks before jose decrypts.
-import { compactDecrypt, errors, type JWEHeaderParameters, type JWTPayload } from 'jose'
+import { jweDecrypt } from '#jwe-decrypt'
+import { errors, type JWEHeaderParameters, type JWTPayload } from 'jose'
 import { AuthError } from '../errors.js'
 import { resolveDecryptionKeys } from '../keys/decryption-keys.js'
 import { isCanonical } from '../util/base64url.js'
@@ -11,6 +12,7 @@ import {
   jweKeyManagement,
 } from '../keys/algorithms.js'
 import type { DecryptOptions } from '../types.js'
+import type { JweDecrypt, JweDecrypted } from './jwe-decrypt.js'
 import { rejectUnknownOptions } from '../util/options.js'
 
 /** What the pipeline calls for a 5-segment token. Built once by {@link resolveDecryptOptions}. */
@@ -20,7 +22,7 @@ export interface Decryptor {
   /** A JSON-object plaintext is taken as the claims (no inner signature). */
   allowUnsignedPayload: boolean
   /** Decrypts a compact JWE; every failure is an AuthError, and plaintext never appears in one. */
-  decrypt(token: string): Promise<{ plaintext: Uint8Array; protectedHeader: JWEHeaderParameters }>
+  decrypt(token: string): Promise<JweDecrypted>
 }
 
 export { DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS }
@@ -52,7 +54,11 @@ const keyFailure = (cause: unknown) =>
  * const decryptor = resolveDecryptOptions({ keys: privatePem, keyManagementAlgorithms: ['RSA-OAEP-256'] })
  * const { plaintext, protectedHeader } = await decryptor.decrypt(token)
  */
-export function resolveDecryptOptions(o: DecryptOptions, opt = 'options.decrypt'): Decryptor {
+export function resolveDecryptOptions(
+  o: DecryptOptions,
+  opt = 'options.decrypt',
+  decryptStep: JweDecrypt = jweDecrypt,
+): Decryptor {
   if (typeof o !== 'object' || o === null)
     throw new TypeError(`tokengate: ${opt} must be an object with keys and keyManagementAlgorithms`)
   // A misspelt option (`require: true`) must not silently weaken the policy.
@@ -100,15 +106,10 @@ export function resolveDecryptOptions(o: DecryptOptions, opt = 'options.decrypt'
             throw keyFailure(cause)
           }
           try {
-            const result = await compactDecrypt(token, material, {
-              keyManagementAlgorithms: [alg],
-              contentEncryptionAlgorithms: [enc],
-              maxPBES2Count: maxPbes2Count,
-              maxDecompressedLength: 0,
-            })
-            return { plaintext: result.plaintext, protectedHeader: result.protectedHeader }
+            // jose on Web Crypto, or node:crypto under the `node` condition (#jwe-decrypt).
+            return await decryptStep(token, material, header, alg, enc, maxPbes2Count)
           } catch (cause) {
-            // jose raises a bare TypeError only for the key it was given (wrong type, algorithm or
+            // Both steps raise a bare TypeError only for the key they were given (wrong type, algorithm or
             // usages for this alg; every token-side fault is a JOSEError or becomes a random CEK,
             // RFC 7516 §11.5): the key is broken, not the token, so 503 as for a failed import.
             if (cause instanceof TypeError && !(cause instanceof errors.JOSEError))
@@ -267,5 +268,19 @@ function checkHeader(
         'the JWE PBES2 iteration count is above the accepted bound',
       )
   }
+  // One spelling per value (RFC 4648 §3.5), as for the segments: the base64url header members
+  // this family reads (RFC 7518 §4.6.1, §4.7.1, §4.8.1) are refused when not canonical, so that
+  // jose's decoder and node:crypto's (which skips stray characters) never read different bytes.
+  for (const name of BASE64URL_MEMBERS[family ?? 'dir'] ?? []) {
+    const value = (header as Record<string, unknown>)[name]
+    if (typeof value === 'string' && !isCanonical(value))
+      throw new AuthError('token_malformed', 'a JWE header member is not canonical base64url')
+  }
   return { alg, enc }
+}
+
+const BASE64URL_MEMBERS: Record<string, readonly string[]> = {
+  aesgcmkw: ['iv', 'tag'],
+  pbes2: ['p2s'],
+  'ecdh-es': ['apu', 'apv'],
 }

@@ -35,6 +35,24 @@ export async function verifyJws(
   algorithms: ReadonlySet<string>,
   checkSignature: SignatureCheck = signatureCheck,
 ): Promise<VerifiedJws> {
+  return checkJws(token, keys, algorithms, checkSignature)
+}
+
+/**
+ * {@link verifyJws} without a promise where none is needed: the pipeline's hot path (perf, issue
+ * 17: each await is a microtask, and local keys with the node:crypto check answer synchronously).
+ * Returns a Promise only when the key source or the check does; throws synchronously otherwise.
+ *
+ * @example
+ * const result = checkJws(token, keys, new Set(['HS256']), signatureCheck)
+ * const verified = result instanceof Promise ? await result : result
+ */
+export function checkJws(
+  token: string,
+  keys: KeySource,
+  algorithms: ReadonlySet<string>,
+  checkSignature: SignatureCheck,
+): VerifiedJws | Promise<VerifiedJws> {
   const segment = token.slice(0, token.indexOf('.'))
   const header = verifiedHeaders.get(segment) ?? decodeHeader(segment)
   const alg = header.alg
@@ -65,33 +83,74 @@ export async function verifyJws(
   if (header.typ !== undefined && typeof header.typ !== 'string')
     throw new AuthError('token_malformed', 'the token header typ is not a string')
 
-  // perf (issue 17): no await (a microtask each) for keys and a check that answer synchronously,
-  // as local keys and the node:crypto check do.
   const selected = keys.select(alg, kid)
-  const candidates = selected instanceof Promise ? await selected : selected
-  const sigSegment = token.length - token.lastIndexOf('.') - 1
-  // Canonical unpadded base64url (tokenShape): 4n, 4n+2, 4n+3 characters are 3n, 3n+1, 3n+2 bytes.
-  const sigBytes = Math.floor((sigSegment * 3) / 4)
-  let failure: unknown
-  for (const key of candidates) {
+  return selected instanceof Promise
+    ? selected.then((candidates) =>
+        tryKeys(token, header, segment, alg, candidates, checkSignature),
+      )
+    : tryKeys(token, header, segment, alg, selected, checkSignature)
+}
+
+/** Each candidate key in turn: the first that verifies wins; a non-signature failure is mapped. */
+function tryKeys(
+  token: string,
+  header: Record<string, unknown>,
+  segment: string,
+  alg: string,
+  candidates: readonly CryptoKey[],
+  checkSignature: SignatureCheck,
+  from = 0,
+  failure?: unknown,
+): VerifiedJws | Promise<VerifiedJws> {
+  for (let i = from; i < candidates.length; i++) {
+    const key = candidates[i]!
+    let checked: Uint8Array | Promise<Uint8Array>
     try {
-      const checked = checkSignature(token, key, alg)
-      const payload = checked instanceof Promise ? await checked : checked
-      // Checked after the key's own checks (a key unfit for alg stays token_malformed).
-      const expected = signatureLength(key, alg)
-      if (expected !== undefined && expected !== sigBytes)
-        throw new errors.JWSSignatureVerificationFailed('the signature length does not fit the key')
-      if (!verifiedHeaders.has(segment)) {
-        if (verifiedHeaders.size >= MAX_VERIFIED_HEADERS) verifiedHeaders.clear()
-        verifiedHeaders.set(segment, deepFreeze(header))
-      }
-      return { payload, protectedHeader: header as JWSHeaderParameters }
+      checked = checkSignature(token, key, alg)
+      if (!(checked instanceof Promise)) return accept(token, header, segment, alg, key, checked)
     } catch (err) {
       if (!(err instanceof errors.JWSSignatureVerificationFailed)) throw fromJoseError(err)
       failure = err
+      continue
     }
+    // An asynchronous check (jose on Web Crypto): the remaining keys are tried after it settles.
+    const next = (err: unknown): VerifiedJws | Promise<VerifiedJws> => {
+      if (!(err instanceof errors.JWSSignatureVerificationFailed)) throw fromJoseError(err)
+      return tryKeys(token, header, segment, alg, candidates, checkSignature, i + 1, err)
+    }
+    return checked.then((payload) => {
+      try {
+        return accept(token, header, segment, alg, key, payload)
+      } catch (err) {
+        return next(err)
+      }
+    }, next)
   }
   throw new AuthError('signature_invalid', 'the token signature is invalid', { cause: failure })
+}
+
+/** A verified signature: its exact length (below), then the header kept for reuse. */
+function accept(
+  token: string,
+  header: Record<string, unknown>,
+  segment: string,
+  alg: string,
+  key: CryptoKey,
+  payload: Uint8Array,
+): VerifiedJws {
+  // Checked after the key's own checks (a key unfit for alg stays token_malformed).
+  // Canonical unpadded base64url (tokenShape): 4n, 4n+2, 4n+3 characters are 3n, 3n+1, 3n+2 bytes.
+  const expected = signatureLength(key, alg)
+  if (expected !== undefined) {
+    const sigBytes = Math.floor(((token.length - token.lastIndexOf('.') - 1) * 3) / 4)
+    if (expected !== sigBytes)
+      throw new errors.JWSSignatureVerificationFailed('the signature length does not fit the key')
+  }
+  if (!verifiedHeaders.has(segment)) {
+    if (verifiedHeaders.size >= MAX_VERIFIED_HEADERS) verifiedHeaders.clear()
+    verifiedHeaders.set(segment, deepFreeze(header))
+  }
+  return { payload, protectedHeader: header as JWSHeaderParameters }
 }
 
 // One accepted spelling per signature value (issue 12 item 8): RFC 8017 §8.1.2 / §8.2.2 step 1
@@ -102,7 +161,13 @@ export async function verifyJws(
 // whole MAC already.
 // The lengths are the registry's (keys/algorithms.ts `signatureBytes`); the key has already
 // verified for `alg`, so it is of the kind the entry names.
-function signatureLength(key: CryptoKey, alg: string): number | undefined {
+/**
+ * The exact signature length in bytes `key` makes for `alg` (undefined for HMAC), as above.
+ *
+ * @example
+ * signatureLength(es256Key, 'ES256') // 64
+ */
+export function signatureLength(key: CryptoKey, alg: string): number | undefined {
   const bytes = jwsAlgorithm(alg)?.signatureBytes
   if (bytes !== 'modulus') return bytes
   return Math.ceil(((key.algorithm as RsaHashedKeyAlgorithm).modulusLength ?? 0) / 8)

@@ -8,6 +8,7 @@ console.log(
     coreEntry,
     // The private #signature-check import as seen from the core's own files (node condition).
     signatureCheck: createRequire(fileURLToPath(coreEntry)).resolve('#signature-check'),
+    jweDecrypt: createRequire(fileURLToPath(coreEntry)).resolve('#jwe-decrypt'),
     expressEntry: import.meta.resolve('@tokengate/express'),
     exports: Object.keys(await import('@tokengate/express')).sort(),
   }),
