@@ -18,7 +18,7 @@
 //                        then tokengate; only when `timeoutMs` is given
 // With adapterOptions.onError 'delegate', the framework's own error handler (Express error
 // middleware, Koa try/catch middleware, Hono app.onError) renders the AuthError and adds the
-// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono`).
+// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono|nest-express|nest-fastify`).
 //
 // Transport: the Node drivers listen on 127.0.0.1 and are called with node:http, so a string[]
 // header goes out as repeated header lines (Hono through @hono/node-server, which, like every
@@ -37,6 +37,7 @@ import { buildExpressApp } from './apps/express.js'
 import type { ExpressFactory } from './apps/express.js'
 import { buildHonoApp } from './apps/hono.js'
 import { buildKoaApp } from './apps/koa.js'
+import { startNestApp, type NestPlatform } from './apps/nest.js'
 import { DEFAULT_HOST, closeServer, listen, send } from './http.js'
 
 export { DELEGATE_MARKER, SESSION_COOKIE } from './routes.js'
@@ -110,5 +111,29 @@ export const honoDriver = nodeDriver(
   (spec) => createAdaptorServer({ fetch: buildHonoApp(spec).fetch }) as Server,
 )
 
-/** express5, express4, koa (3), koa2, hono (on Node). The Workers driver lives in workers.ts. */
-export const drivers: Driver[] = [express5Driver, express4Driver, koaDriver, koa2Driver, honoDriver]
+/** NestJS on the Express or the Fastify platform (apps/nest.ts). */
+function nestDriver(platform: NestPlatform): Driver {
+  return {
+    name: `nest-${platform}`,
+    async start(spec) {
+      const { port, app } = await startNestApp(spec, platform)
+      return { request: (r) => send(port, r), close: () => app.close() }
+    },
+  }
+}
+export const nestExpressDriver = nestDriver('express')
+export const nestFastifyDriver = nestDriver('fastify')
+
+/**
+ * express5, express4, koa (3), koa2, hono (on Node), nest-express, nest-fastify. The Workers
+ * driver lives in workers.ts.
+ */
+export const drivers: Driver[] = [
+  express5Driver,
+  express4Driver,
+  koaDriver,
+  koa2Driver,
+  honoDriver,
+  nestExpressDriver,
+  nestFastifyDriver,
+]
