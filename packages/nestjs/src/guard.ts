@@ -102,13 +102,17 @@ async function activate(setup: AdapterSetup<unknown>, context: ExecutionContext)
  * @example
  * providers: [{ provide: APP_GUARD, useClass: TokengateGuard }]
  */
-@Injectable()
 export class TokengateGuard implements CanActivate {
-  constructor(@Inject(TOKENGATE) private readonly setup: AdapterSetup<unknown>) {}
+  constructor(private readonly setup: AdapterSetup<unknown>) {}
   canActivate(context: ExecutionContext): Promise<boolean> {
     return activate(this.setup, context)
   }
 }
+// Nest's decorators applied as calls, here and below: the sources compile the same under any
+// transform (tsc, tsdown, tsx, vitest) whether or not it enables TypeScript's legacy decorators,
+// and no injection depends on emitDecoratorMetadata (every dependency names its token).
+Injectable()(TokengateGuard)
+Inject(TOKENGATE)(TokengateGuard, undefined, 0)
 
 /**
  * A guard over another authenticator (a second issuer on some routes): it authenticates again and
@@ -123,12 +127,12 @@ export function createTokengateGuard(
   adapterOptions?: AdapterOptions,
 ): Type<CanActivate> {
   const setup = setupOf(options, adapterOptions)
-  @Injectable()
   class TokengateGuardFor implements CanActivate {
     canActivate(context: ExecutionContext): Promise<boolean> {
       return activate(setup, context)
     }
   }
+  Injectable()(TokengateGuardFor)
   return TokengateGuardFor
 }
 
@@ -157,17 +161,16 @@ export function sendAuthError(response: unknown, err: AuthError): void {
 }
 
 /** The module's filter (registered by `TokengateModule`): renders what the guards refused. */
-@Catch(TokengateException)
 export class TokengateExceptionFilter implements ExceptionFilter {
   catch(exception: TokengateException, host: ArgumentsHost): void {
     if (exception.authError) sendAuthError(host.switchToHttp().getResponse(), exception.authError)
   }
 }
+Catch(TokengateException)(TokengateExceptionFilter)
 
 /** Answers the RFC 9728 metadata paths before any guard (the document is public, §3). */
-@Injectable()
 export class TokengateMetadataMiddleware implements NestMiddleware {
-  constructor(@Inject(TOKENGATE) private readonly setup: AdapterSetup<unknown>) {}
+  constructor(private readonly setup: AdapterSetup<unknown>) {}
   use(req: Req, res: Reply, next: (err?: unknown) => void): void {
     const resource = this.setup.authenticator.protectedResource
     const target = (req.originalUrl as string | undefined) ?? req.url
@@ -179,6 +182,8 @@ export class TokengateMetadataMiddleware implements NestMiddleware {
     }, next)
   }
 }
+Injectable()(TokengateMetadataMiddleware)
+Inject(TOKENGATE)(TokengateMetadataMiddleware, undefined, 0)
 
 /** Appends a response header through the platform (Fastify's reply keeps its own header list). */
 export function appendHeader(response: unknown, name: string, value: string): void {

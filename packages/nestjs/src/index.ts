@@ -24,10 +24,8 @@ export { TokengateMetadataMiddleware, createTokengateGuard, sendAuthError } from
  * @example
  * imports: [TokengateModule.forRoot({ algorithms: ['ES256'], key: { jwksUri }, issuer, audience })]
  */
-@Global()
-@Module({})
 export class TokengateModule implements NestModule {
-  constructor(@Inject(TOKENGATE) private readonly setup: AdapterSetup<unknown>) {}
+  constructor(private readonly setup: AdapterSetup<unknown>) {}
 
   /**
    * Options known at start-up (or an authenticator built elsewhere); checked now.
@@ -65,6 +63,11 @@ export class TokengateModule implements NestModule {
       .forRoutes({ path: '{*path}', method: RequestMethod.ALL })
   }
 }
+
+// Decorators as calls (see guard.ts).
+Global()(TokengateModule)
+Module({})(TokengateModule)
+Inject(TOKENGATE)(TokengateModule, undefined, 0)
 
 function module(setup: Provider): DynamicModule {
   return {
