@@ -80,7 +80,9 @@ export async function createApp(
       const isForm =
         req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded'
       if (!isForm && !req.is('application/json')) {
-        res.status(415).json({ error: 'invalid_request', error_description: 'Send a form or JSON.' })
+        res
+          .status(415)
+          .json({ error: 'invalid_request', error_description: 'Send a form or JSON.' })
         return
       }
       // Login CSRF: a sign-in from another site would log the victim into the attacker's account.
@@ -116,11 +118,7 @@ export async function createApp(
     }
 
     // Logout is an authenticated, CSRF-checked request like any other unsafe cookie request.
-    @Post('logout') async logout(
-      @Auth() ctx: AuthOf,
-      @Req() req: Request,
-      @Res() res: Response,
-    ) {
+    @Post('logout') async logout(@Auth() ctx: AuthOf, @Req() req: Request, @Res() res: Response) {
       await auth.signOut(ctx!)
       clearAuthCookie(res, auth.cookie.name, auth.cookie.clearOptions)
       if (req.is('application/x-www-form-urlencoded')) res.redirect(303, '/')

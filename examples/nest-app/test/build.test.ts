@@ -60,7 +60,9 @@ describe('Nest example compiled by tsc', () => {
     })
     expect(issued.status).toBe(200)
     const { access_token } = (await issued.json()) as { access_token: string }
-    const me = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${access_token}` } })
+    const me = await fetch(`${url}/api/me`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    })
     expect(me.status).toBe(200)
     expect(await me.json()).toMatchObject({ name: expect.any(String), roles: ['user'] })
     const admin = await fetch(`${url}/api/admin`, {

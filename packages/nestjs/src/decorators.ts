@@ -7,7 +7,6 @@ import type { AuthContext, RoleMode, StepUpRequirement } from '@tokengate/core/a
 import type { RegisteredClaims } from './types.js'
 import { CHECKS, IS_PUBLIC, contextOf } from './guard.js'
 
-
 // The core's guard factories, each check kept as metadata instead of a middleware. Built once
 // when the decorator is applied, so a bad step-up requirement fails at start-up.
 const checks = adapterGuards<GuardCheck[], RegisteredClaims>((check) => [check])

@@ -1,6 +1,11 @@
 // Public types of @tokengate/nestjs: the claims registry, the typed context of @Auth(), the options.
 import type { AdapterOptions } from '@tokengate/core/adapter'
-import type { AuthContext, Authenticator, AuthenticatorOptions, DefaultClaims } from '@tokengate/core'
+import type {
+  AuthContext,
+  Authenticator,
+  AuthenticatorOptions,
+  DefaultClaims,
+} from '@tokengate/core'
 
 /**
  * Fill this in once to type the claims of `@Auth()` everywhere in the app.
@@ -27,8 +32,7 @@ export type AuthOf<Claims = RegisteredClaims> = AuthContext<Claims> | undefined
 
 /** `TokengateModule.forRoot`'s first argument: options, or an authenticator built elsewhere. */
 export type TokengateOptions<Claims = DefaultClaims> =
-  | AuthenticatorOptions<Claims>
-  | Authenticator<Claims>
+  AuthenticatorOptions<Claims> | Authenticator<Claims>
 
 /**
  * `TokengateModule.forRootAsync`'s argument: Nest's usual `imports` / `inject` / `useFactory`

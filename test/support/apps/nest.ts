@@ -76,10 +76,16 @@ export async function startNestApp(
     @Scopes(REPORTS_SCOPE) @Get('reports') reports(@Auth() auth: AuthContext, @Req() req: any) {
       return ok(auth, req)
     }
-    @RequireClaims(isVerified) @Get('verified') verified(@Auth() auth: AuthContext, @Req() req: any) {
+    @RequireClaims(isVerified) @Get('verified') verified(
+      @Auth() auth: AuthContext,
+      @Req() req: any,
+    ) {
       return ok(auth, req)
     }
-    @Roles(ANY_ROLES, { mode: 'any' }) @Get('any-role') anyRole(@Auth() auth: AuthContext, @Req() req: any) {
+    @Roles(ANY_ROLES, { mode: 'any' }) @Get('any-role') anyRole(
+      @Auth() auth: AuthContext,
+      @Req() req: any,
+    ) {
       return ok(auth, req)
     }
     @StepUp(STEP_UP) @Get('step-up') stepUp(@Auth() auth: AuthContext, @Req() req: any) {
@@ -94,7 +100,10 @@ export async function startNestApp(
     @Get('timed') timed(@Auth() auth: AuthContext, @Req() req: any) {
       return ok(auth, req)
     }
-    @Public() @HttpCode(200) @Post('session') session(@Req() req: any, @Res({ passthrough: true }) res: any) {
+    @Public() @HttpCode(200) @Post('session') session(
+      @Req() req: any,
+      @Res({ passthrough: true }) res: any,
+    ) {
       header(res, 'Set-Cookie', 'other=1; Path=/')
       setAuthCookie(res, SESSION_COOKIE, String(req.body), { maxAge: 3600 })
       return { ok: true }
