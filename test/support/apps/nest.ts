@@ -51,7 +51,6 @@ export async function startNestApp(
   platform: NestPlatform,
 ): Promise<{ port: number; app: INestApplication }> {
   const marker = `nest-${platform}`
-  const Second = spec.second ? createTokengateGuard(spec.second, spec.adapterOptions) : undefined
   const ok = (auth: AuthContext | undefined, req: { authError?: AuthError }) =>
     protectedBody(auth, req.authError)
 
@@ -116,7 +115,8 @@ export async function startNestApp(
   }
 
   const controllers: (new () => unknown)[] = [RoutesController]
-  if (Second) {
+  if (spec.second) {
+    const Second = createTokengateGuard(spec.second, spec.adapterOptions)
     @Controller()
     class StackedController {
       @UseGuards(Second) @Get('stacked') stacked(@Auth() auth: AuthContext, @Req() req: any) {
