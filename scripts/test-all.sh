@@ -36,6 +36,8 @@ echo "== demo smoke: the Quick start's first command, for each framework"
 for demo in demo demo:koa demo:hono; do
   bash examples/shared/scripts/demo-smoke.sh "$demo" || status=1
 done
+# NestJS (issue 20 item 2): the Nest example's `pnpm demo:nest`, the same smoke.
+bash examples/shared/scripts/demo-smoke.sh demo:nest || status=1
 # One plain closing line, 'N passed, N failed', for CI's summary.
 node -e '
   const fs = require("fs")

@@ -39,6 +39,7 @@ export interface Scratch {
 
 let installed: Promise<Scratch> | undefined
 let installedWithoutZod: Promise<string> | undefined
+let installedNest: Promise<string> | undefined
 const dirs: string[] = []
 
 /** The scratch app with everything: both builds, TypeScript, zod for a claims schema, Node {@link OLDEST_NODE}. */
@@ -72,6 +73,28 @@ export function scratchWithoutZod(): Promise<string> {
     ['core', 'express'],
   )
   return installedWithoutZod
+}
+
+/**
+ * A CommonJS NestJS 11 project (the lower end of @tokengate/nestjs's peer range; the workspace runs
+ * Nest 12) with both platforms, TypeScript and Node {@link OLDEST_NODE}: issue 20 item 2.
+ */
+export function scratchNest(): Promise<string> {
+  installedNest ??= install(
+    {
+      '@nestjs/common': '^11.1.0',
+      '@nestjs/core': '^11.1.0',
+      '@nestjs/platform-express': '^11.1.0',
+      '@nestjs/platform-fastify': '^11.1.0',
+      'reflect-metadata': '^0.2.2',
+      rxjs: '^7.8.2',
+      typescript: '~5.9.3',
+      '@types/node': '^20.19.0',
+      node: OLDEST_NODE,
+    },
+    ['core', 'nestjs'],
+  )
+  return installedNest
 }
 
 /** Removes every scratch directory this process installed (call from afterAll); returns them. */

@@ -18,7 +18,7 @@
 //                        then tokengate; only when `timeoutMs` is given
 // With adapterOptions.onError 'delegate', the framework's own error handler (Express error
 // middleware, Koa try/catch middleware, Hono app.onError) renders the AuthError and adds the
-// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono|fastify|passport`).
+// DELEGATE_MARKER header (`x-error-handler: express5|express4|koa|koa2|hono|fastify|passport|nest-express|nest-fastify`).
 // Fastify mounts the authenticated routes in an encapsulated context with the plugin's hook, `/stacked`
 // with a route-level authHook(), and `/timed` with Fastify's own `handlerTimeout`; Passport uses the
 // strategy through authenticate() (tokengate's exact answer) on Express 5.
@@ -42,6 +42,7 @@ import type { ExpressFactory } from './apps/express.js'
 import { buildHonoApp } from './apps/hono.js'
 import { buildKoaApp } from './apps/koa.js'
 import { buildPassportApp } from './apps/passport.js'
+import { startNestApp, type NestPlatform } from './apps/nest.js'
 import { DEFAULT_HOST, closeServer, listen, send } from './http.js'
 
 export { DELEGATE_MARKER, SESSION_COOKIE } from './routes.js'
@@ -128,6 +129,23 @@ export const fastifyDriver: Driver = {
 export const passportDriver = nodeDriver('passport', (spec) => createServer(buildPassportApp(spec)))
 
 /** express5, express4, koa (3), koa2, hono (on Node), fastify (5), passport (Express 5). The Workers driver lives in workers.ts. */
+/** NestJS on the Express or the Fastify platform (apps/nest.ts). */
+function nestDriver(platform: NestPlatform): Driver {
+  return {
+    name: `nest-${platform}`,
+    async start(spec) {
+      const { port, app } = await startNestApp(spec, platform)
+      return { request: (r) => send(port, r), close: () => app.close() }
+    },
+  }
+}
+export const nestExpressDriver = nestDriver('express')
+export const nestFastifyDriver = nestDriver('fastify')
+
+/**
+ * express5, express4, koa (3), koa2, hono (on Node), nest-express, nest-fastify. The Workers
+ * driver lives in workers.ts.
+ */
 export const drivers: Driver[] = [
   express5Driver,
   express4Driver,
@@ -136,4 +154,6 @@ export const drivers: Driver[] = [
   honoDriver,
   fastifyDriver,
   passportDriver,
+  nestExpressDriver,
+  nestFastifyDriver,
 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command, for real: `pnpm demo` starts, prints the URL and the demo credentials,
 # serves the page, issues a token and lets the admin in.
-# Usage: bash examples/shared/scripts/demo-smoke.sh [demo|demo:koa|demo:hono]   (root package.json scripts)
+# Usage: bash examples/shared/scripts/demo-smoke.sh [demo|demo:koa|demo:hono|demo:nest]   (root package.json scripts)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
