@@ -140,6 +140,9 @@ export async function runCacheMix(options: {
     // Interleaved: every round runs each setting once, on a new authenticator (a cold cache).
     for (let r = 0; r < rounds; r++) {
       for (const setting of settings) {
+        // The previous round's cache of this setting is dropped first: held while measuring, it
+        // would be freed during the round and cancel this one's growth out.
+        last[setting] = undefined
         gc?.()
         const heapBefore = process.memoryUsage().heapUsed
         const authenticator = core.createAuthenticator(optionsFor(material, alg, setting))

@@ -1,12 +1,13 @@
 // `pnpm bench:from-log FILE [ROUNDS]`: rebuilds bench/results from the progress log (stderr) of a
 // `pnpm bench` that was stopped before its end (a time box on a shared machine): the micro rows, the
-// cache mixes and the HTTP cells measured so far (req/s and p99 only: the CPU figures are not in
+// cache mixes, the memory samples, the hooks' call counts and the HTTP cells measured so far (req/s and p99 only: the CPU figures are not in
 // the log). The tables and targets then come from report.ts as for a finished run.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import type { CacheMixRow, CacheReport } from './cache-mix.js'
 import { knobs, type Alg, type Framework, type Mode, type Variant } from './config.js'
+import type { HooksRow } from './hooks.js'
 import type { MicroRow } from './micro.js'
 import { machine, markdown, summarize, svg, type Cell, type Report } from './report.js'
 
@@ -24,7 +25,17 @@ const report: Report = {
 const rows: CacheMixRow[] = []
 const memory: CacheReport['memory'] = []
 const cells = new Map<string, Cell>()
+const hooks: HooksRow[] = []
 for (const line of log) {
+  const h = /^ {2}hooks (none|onDecision) (fresh|cached): ([\d.]+) calls\/request$/.exec(line)
+  if (h)
+    hooks.push({
+      setting: h[1] as HooksRow['setting'],
+      path: h[2] as HooksRow['path'],
+      requests: 0,
+      callsPerRequest: Number(h[3]),
+      functions: {},
+    })
   let m = /^ {2}micro (\S+): (\{.*\})$/.exec(line)
   if (m) report.micro.push(JSON.parse(m[2]!) as MicroRow)
   m = /^ {2}cache mix \S+ \S+: (\{.*\})$/.exec(line)
@@ -53,6 +64,7 @@ for (const line of log) {
   }
 }
 report.cells = [...cells.values()]
+if (hooks.length > 0) report.hooks = hooks
 if (rows.length > 0)
   report.cache = {
     alg: 'HS256',
