@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createServer } from 'node:net'
 import { freePorts } from './callers.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -11,9 +12,9 @@ let proc: ReturnType<typeof spawn>
 let base: number
 
 beforeAll(async () => {
-  // Four consecutive ports are needed (gateway, orders, billing, redis); take a free one as base.
-  ;[base] = (await freePorts(1)) as [number]
-  base = Math.min(base, 60_000)
+  // Four consecutive ports are needed (gateway, orders, billing, redis): a base whose next three
+  // are free too.
+  base = await consecutiveFreePorts(4)
   proc = spawn(
     process.execPath,
     ['--conditions=@tokengate/source', '--import', 'tsx', 'src/demo.ts'],
@@ -31,7 +32,7 @@ beforeAll(async () => {
     proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     proc.on('exit', (code) => reject(new Error(`demo exited with ${code}:\n${output}`)))
   })
-}, 60_000)
+}, 120_000)
 
 afterAll(async () => {
   if (proc?.exitCode === null) {
@@ -57,3 +58,22 @@ it('the printed commands answer as their comments say', async () => {
   expect((await get('/billing/invoices', 'BOB')).status).toBe(200)
   expect((await get('/items', 'ALICE', base + 1)).status).toBe(401)
 })
+
+async function consecutiveFreePorts(n: number): Promise<number> {
+  for (;;) {
+    const [first] = (await freePorts(1)) as [number]
+    const base = Math.min(first, 60_000)
+    const probes = Array.from({ length: n }, () => createServer())
+    const results = await Promise.all(
+      probes.map(
+        (probe, i) =>
+          new Promise<boolean>((resolve) => {
+            probe.once('error', () => resolve(false))
+            probe.listen(base + i, '127.0.0.1', () => resolve(true))
+          }),
+      ),
+    )
+    await Promise.all(probes.map((p) => new Promise((r) => (p.listening ? p.close(r) : r(null)))))
+    if (results.every(Boolean)) return base
+  }
+}
