@@ -35,7 +35,9 @@ async function main() {
     let body = text
     try {
       body = JSON.parse(text)
-    } catch {}
+    } catch {
+      // Passport's own failure answer is text, not JSON: keep it as it is.
+    }
     return { status: res.status, challenge: res.headers.get('www-authenticate'), body }
   }
 
