@@ -8,7 +8,12 @@ import { OLDEST_NODE, exec, removeScratches, scratchNest } from './scratch.js'
 let dir: string
 beforeAll(async () => {
   dir = await scratchNest()
-  await exec(join(dir, 'node_modules/.bin/tsc'), ['-p', 'nest-cjs/tsconfig.json'], { cwd: dir })
+  // tsc prints its errors on stdout: keep them in the failure.
+  await exec(join(dir, 'node_modules/.bin/tsc'), ['-p', 'nest-cjs/tsconfig.json'], {
+    cwd: dir,
+  }).catch((err: { stdout?: string }) => {
+    throw new Error(`tsc failed:\n${err.stdout ?? String(err)}`)
+  })
 }, 600_000)
 afterAll(() => {
   for (const removed of removeScratches()) expect(existsSync(removed)).toBe(false)

@@ -2,4 +2,4 @@
 import { join } from 'node:path'
 import { describeStartScript } from '@tokengate/example-shared/testing'
 
-describeStartScript('Nest', join(__dirname, '..'))
+describeStartScript('Nest', join(__dirname, '..'), 60_000)

@@ -42,7 +42,11 @@ class AppController {
   }
 }
 
-async function run(platform: 'express' | 'fastify', jwks: object, token: string) {
+async function run(
+  platform: 'express' | 'fastify',
+  jwks: ReturnType<typeof publicJwks>,
+  token: string,
+) {
   @Module({
     imports: [
       TokengateModule.forRoot({
