@@ -11,11 +11,15 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 const root = dirname(fileURLToPath(import.meta.url))
+const runtime = process.env.TOKENGATE_RUNTIME ?? 'node'
 
 export default defineConfig({
   root,
   ssr: {
-    resolve: { conditions: ['@tokengate/source', 'module', 'node', 'development|production'] },
+    resolve: {
+      // The runtime's own condition first, as its resolver has it: `#jwe-decrypt` is jose there.
+      conditions: [runtime, '@tokengate/source', 'module', 'node', 'development|production'],
+    },
   },
   test: {
     name: `core on ${process.env.TOKENGATE_RUNTIME ?? 'node'}`,
@@ -24,6 +28,7 @@ export default defineConfig({
     // Bun only: zod loaded natively through Vite's module runner comes back without its `z`
     // export (its namespace interop); transformed by vitest like the sources, it is whole.
     server: { deps: { inline: ['zod'] } },
+    env: { TOKENGATE_JWE_PATH: runtime === 'node' ? 'node:crypto' : 'jose' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
