@@ -35,7 +35,7 @@ function missing(): string[] {
     const text = citingText(file, readFileSync(join(root, file), 'utf8'))
     const here = dirname(file)
     for (const [, cited] of text.matchAll(repoPath)) {
-      // A README may name a path inside its own package (`test/mcp.test.ts` in examples/mcp).
+      // A README may name a path inside its own package (examples/mcp/README.md names its own test/).
       if (!existsSync(join(root, cited!)) && !existsSync(join(root, here, cited!)))
         out.add(`${file}: ${cited}`)
     }
