@@ -32,10 +32,10 @@ const encoder = new TextEncoder()
  */
 export function authHook<Claims = DefaultClaims>(
   options: AuthenticatorOptions<Claims> | Authenticator<Claims>,
-  adapterOptions: AdapterOptions = {},
+  adapter: AdapterOptions = {},
 ): AuthHook {
-  const debug = process.env.DEBUG // DEBUG=tokengate: explain mode (docs/debugging.md)
-  const mode = kit.setupAdapter(createAuthenticator, options, adapterOptions, RESERVED, debug)
+  // DEBUG=tokengate: explain mode (docs/debugging.md).
+  const mode = kit.setupAdapter(createAuthenticator, options, adapter, RESERVED, process.env.DEBUG)
   return async (request, reply) => {
     // RFC 9728 §3: the metadata document is public, answered before any authentication.
     const metadata = kit.metadataFor(mode, request.method, request.url)

@@ -145,31 +145,30 @@ const h: kit.AdapterHelpers<RequestHandler, Response> = /* @__PURE__ */ kit.adap
   guard,
   (res, value) => void res.append('Set-Cookie', value),
 )
-type H = typeof h
 /**
  * Requires roles of `req.auth` (every one, or `{ mode: 'any' }`): 401 without, 403 `insufficient_role`.
  * @example
  * app.delete('/users/:id', authenticate(), requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
  */
-export const requireRoles: H['requireRoles'] = /* @__PURE__ */ member(h, 'requireRoles')
+export const requireRoles: typeof h.requireRoles = /* @__PURE__ */ member(h, 'requireRoles')
 /**
  * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` (RFC 6750 §3.1).
  * @example
  * app.get('/reports', authenticate(), requireScopes('reports:read'), handler)
  */
-export const requireScopes: H['requireScopes'] = /* @__PURE__ */ member(h, 'requireScopes')
+export const requireScopes: typeof h.requireScopes = /* @__PURE__ */ member(h, 'requireScopes')
 /**
  * Requires a predicate over the verified claims to return exactly `true`: 403 `insufficient_role`.
  * @example
  * app.get('/billing', authenticate(), requireClaims((claims) => claims.email_verified === true), handler)
  */
-export const requireClaims: H['requireClaims'] = /* @__PURE__ */ member(h, 'requireClaims')
+export const requireClaims: typeof h.requireClaims = /* @__PURE__ */ member(h, 'requireClaims')
 /**
  * Requires a strong or recent enough sign-in (RFC 9470 step-up): 401 `insufficient_user_authentication`.
  * @example
  * app.post('/transfer', authenticate(), requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
  */
-export const requireAuthentication: H['requireAuthentication'] = /* @__PURE__ */ member(
+export const requireAuthentication: typeof h.requireAuthentication = /* @__PURE__ */ member(
   h,
   'requireAuthentication',
 )
@@ -178,13 +177,16 @@ export const requireAuthentication: H['requireAuthentication'] = /* @__PURE__ */
  * @example
  * setAuthCookie(res, '__Host-session', token, { maxAge: '1h' })
  */
-export const setAuthCookie: H['setAuthCookie'] = /* @__PURE__ */ member(h, 'setAuthCookie')
+export const setAuthCookie: typeof h.setAuthCookie = /* @__PURE__ */ member(h, 'setAuthCookie')
 /**
  * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
  * @example
  * clearAuthCookie(res, '__Host-session')
  */
-export const clearAuthCookie: H['clearAuthCookie'] = /* @__PURE__ */ member(h, 'clearAuthCookie')
+export const clearAuthCookie: typeof h.clearAuthCookie = /* @__PURE__ */ member(
+  h,
+  'clearAuthCookie',
+)
 
 function guard(check: GuardCheck): RequestHandler {
   return (req, res, next) => {
