@@ -42,12 +42,8 @@ export function authHook<Claims = DefaultClaims>(
     if (metadata) return void (answered(reply) || send(reply, await metadata))
     // request.protocol (trustProxy) is read only if a step needs the URL. Something else answered
     // meanwhile (handlerTimeout's 503): nothing is attached, and Fastify runs nothing more.
-    const like = kit.nodeRequestLike(
-      request.method,
-      () => request.protocol,
-      request.url,
-      request.raw,
-    )
+    const { method, url, raw } = request
+    const like = kit.nodeRequestLike(method, () => request.protocol, url, raw)
     await kit
       .authenticateOn(modes, request, mode, like, {
         set: (name, value) => Object.assign(request, { [name]: value }),
