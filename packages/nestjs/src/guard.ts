@@ -1,12 +1,13 @@
 // The guard: maps the Express or Fastify request under Nest onto the core, checks the route's
 // requirements, and keeps every refusal whole (Nest's own guards answer a bare 403).
-import { Catch, HttpException, Inject, Injectable } from '@nestjs/common'
-import type { ArgumentsHost, CanActivate, ExceptionFilter, ExecutionContext } from '@nestjs/common'
+import { Inject, Injectable } from '@nestjs/common'
+import type { CanActivate, ExecutionContext } from '@nestjs/common'
 import type { NestMiddleware, Type } from '@nestjs/common'
 import { Reflector } from '@nestjs/core'
-import { createAuthenticator, isAuthError, type AuthContext, type AuthError } from '@tokengate/core'
+import { createAuthenticator, type AuthContext } from '@tokengate/core'
 import * as kit from '@tokengate/core/adapter'
 import type { AdapterOptions, AdapterSetup, GuardCheck } from '@tokengate/core/adapter'
+import { TokengateException, answered, appendHeader, type Reply } from './reply.js'
 import type { TokengateOptions } from './types.js'
 
 /** Injection token of the module's resolved authenticator and adapter options. */
@@ -16,27 +17,13 @@ export const IS_PUBLIC = 'tokengate:public'
 /** Metadata key of the checks `@Roles()`, `@Scopes()`, `@RequireClaims()`, `@StepUp()` add. */
 export const CHECKS = 'tokengate:checks'
 const reflector = new Reflector()
-const modes = new WeakMap<object, AdapterSetup<unknown>>()
+const modes = new kit.RequestModes<object>()
 // What Express, Fastify and Node already keep on a request: `property` may not take these names.
 const RESERVED =
   'app,baseUrl,body,context,cookies,fresh,headers,host,hostname,id,ip,ips,log,method,next,originalUrl,params,path,port,protocol,query,raw,res,route,routeOptions,secure,server,signal,signedCookies,socket,stale,subdomains,url,xhr'.split(
     ',',
   )
 type Req = Record<string, unknown> & { raw?: kit.NodeIncoming; method: string; url: string }
-// Express's res is Node's ServerResponse; Fastify's reply wraps it (`raw`) and sends through `send`.
-interface Reply {
-  raw?: Reply
-  headersSent: boolean
-  writableEnded: boolean
-  code?(status: number): Reply
-  header?(name: string, value: string): Reply
-  send?(body: Uint8Array): Reply
-  append?(name: string, value: string): void
-  getHeader(name: string): unknown
-  setHeader(name: string, value: string | string[]): void
-  end(body?: string): void
-  statusCode: number
-}
 
 /** Resolves the options once (a bad option throws at start-up), as every adapter's tokengate(). */
 export function setupOf(options: TokengateOptions<any>, adapterOptions?: AdapterOptions) {
@@ -46,15 +33,7 @@ export function setupOf(options: TokengateOptions<any>, adapterOptions?: Adapter
 
 /** The context the guard attached to a request (Express `req` or Fastify `request`). */
 export function contextOf(req: object): AuthContext<any> | undefined {
-  return (req as Req)[modes.get(req)?.property ?? 'auth'] as AuthContext<any> | undefined
-}
-
-/** A refusal on its way to the module's exception filter (`onError: 'respond'`, the default). */
-export class TokengateException extends HttpException {
-  constructor(readonly authError: AuthError | undefined) {
-    // undefined: someone else answered first (a timeout); there is nothing left to say.
-    super(authError?.toJSON() ?? 'answered', authError?.status ?? 503, { cause: authError })
-  }
+  return (req as Req)[modes.property(req)] as AuthContext<any> | undefined
 }
 
 async function activate(setup: AdapterSetup<unknown>, context: ExecutionContext) {
@@ -64,33 +43,34 @@ async function activate(setup: AdapterSetup<unknown>, context: ExecutionContext)
   const req = context.switchToHttp().getRequest<Req>()
   const res = context.switchToHttp().getResponse<Reply>()
   const raw = req.raw ?? (req as unknown as kit.NodeIncoming)
-  modes.set(req, setup)
-  // Only the guard that ran last speaks for the request (a second authenticator on a route).
-  req[setup.property] = req.authError = undefined
+  const target = (req.originalUrl as string | undefined) ?? raw.url ?? '/'
   try {
-    const target = (req.originalUrl as string | undefined) ?? raw.url ?? '/'
-    const { context: auth, refusal } = await setup.attempt(
+    const result = await kit.authenticateOn(
+      modes,
+      req,
+      setup,
       kit.nodeRequestLike(req.method, () => req.protocol as string, target, raw),
+      {
+        set: (name, value) => (req[name] = value),
+        header: (name, value) => appendHeader(res, name, value),
+        answered: () => answered(res),
+      },
     )
     // Something else answered meanwhile (a request timeout): the handler must not run as well.
-    if (answered(res)) throw new TokengateException(undefined)
-    req[setup.property] = auth ?? undefined
-    req.authError = refusal
-    // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
-    if (auth?.dpop?.nonce !== undefined) appendHeader(res, 'DPoP-Nonce', auth.dpop.nonce)
+    if (!result) throw new TokengateException(undefined)
     // Controller's requirements, then the handler's: every one must pass.
     for (const target of targets.reverse())
       for (const check of (Reflect.getOwnMetadata(CHECKS, target) as GuardCheck[]) ?? [])
-        check((auth ?? null) as AuthContext<unknown> | null, setup)
+        check(result.context, setup)
     return true
   } catch (err) {
     req[setup.property] = undefined
-    if (!isAuthError(err)) throw err
-    const error = kit.withChallenge(err, setup)
+    const error = modes.refusal(req, err)
+    if (!error) throw err
     if (setup.onError === 'respond') throw new TokengateException(error)
     // 'delegate': the app's exception filters decide; `headers`, `statusCode` and `expose` as
     // http-errors has them, so Nest's default handler still answers with the status.
-    const { 'content-type': _json, ...headers } = error.toResponse().headers
+    const headers = kit.challengeHeaders(error)
     throw Object.assign(error, { headers, statusCode: error.status, expose: true })
   }
 }
@@ -136,68 +116,15 @@ export function createTokengateGuard(
   return TokengateGuardFor
 }
 
-/**
- * Renders a refusal exactly as the other adapters do (status, `WWW-Authenticate`, JSON body),
- * through Express's or Fastify's response. For an app's own filter under `onError: 'delegate'`.
- *
- * @example
- * @Catch(AuthError) class AuthFilter { catch(err: AuthError, host: ArgumentsHost) { sendAuthError(host.switchToHttp().getResponse(), err) } }
- */
-export function sendAuthError(response: unknown, err: AuthError): void {
-  const res = response as Reply
-  if (answered(res)) return
-  const { status, headers, body } = err.toResponse()
-  if (res.code && res.send) {
-    res.code(status)
-    for (const [name, value] of Object.entries(headers)) res.header?.(name, value)
-    // Bytes: a string would have Fastify append `; charset=utf-8` to the content type.
-    res.send(Buffer.from(JSON.stringify(body)))
-    return
-  }
-  // Node's own setHeader/end: Express's res.json would append a charset and an ETag.
-  res.statusCode = status
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
-  res.end(JSON.stringify(body))
-}
-
-/** The module's filter (registered by `TokengateModule`): renders what the guards refused. */
-export class TokengateExceptionFilter implements ExceptionFilter {
-  catch(exception: TokengateException, host: ArgumentsHost): void {
-    if (exception.authError) sendAuthError(host.switchToHttp().getResponse(), exception.authError)
-  }
-}
-Catch(TokengateException)(TokengateExceptionFilter)
-
 /** Answers the RFC 9728 metadata paths before any guard (the document is public, §3). */
 export class TokengateMetadataMiddleware implements NestMiddleware {
   constructor(private readonly setup: AdapterSetup<unknown>) {}
   use(req: Req, res: Reply, next: (err?: unknown) => void): void {
-    const resource = this.setup.authenticator.protectedResource
     const target = (req.originalUrl as string | undefined) ?? req.url
-    if (!kit.isMetadataRequest(resource, req.method, target)) return next()
-    kit.metadataResponse(resource).then(({ status, headers, body }) => {
-      res.statusCode = status
-      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
-      res.end(body)
-    }, next)
+    const metadata = kit.metadataFor(this.setup, req.method, target)
+    if (!metadata) return next()
+    metadata.then((answer) => kit.nodeWrite(res, answer), next)
   }
 }
 Injectable()(TokengateMetadataMiddleware)
 Inject(TOKENGATE)(TokengateMetadataMiddleware, undefined, 0)
-
-/** Appends a response header through the platform (Fastify's reply keeps its own header list). */
-export function appendHeader(response: unknown, name: string, value: string): void {
-  const res = response as Reply
-  if (res.header && res.raw) res.header(name, value)
-  else if (res.append) res.append(name, value)
-  else {
-    const prev = res.getHeader(name)
-    res.setHeader(name, prev === undefined ? value : [...[prev].flat().map(String), value])
-  }
-}
-
-/** True once a response has been started or sent by anyone: it can take no status or header now. */
-function answered(res: Reply): boolean {
-  const raw = res.raw ?? res
-  return raw.headersSent || raw.writableEnded
-}

@@ -5,8 +5,8 @@ import type { DynamicModule, MiddlewareConsumer, NestModule, Provider } from '@n
 import { APP_FILTER } from '@nestjs/core'
 import * as kit from '@tokengate/core/adapter'
 import type { AdapterOptions, AdapterSetup } from '@tokengate/core/adapter'
-import { setupOf, TOKENGATE, TokengateExceptionFilter, TokengateGuard } from './guard.js'
-import { TokengateMetadataMiddleware, appendHeader } from './guard.js'
+import { setupOf, TOKENGATE, TokengateGuard, TokengateMetadataMiddleware } from './guard.js'
+import { TokengateExceptionFilter, appendHeader } from './reply.js'
 import type { TokengateAsyncOptions, TokengateOptions } from './types.js'
 
 export type * from './types.js'
@@ -14,8 +14,13 @@ export type { AdapterOptions } from '@tokengate/core/adapter'
 export { AuthError, isAuthError } from '@tokengate/core'
 export { Auth, Public, RequireClaims, Roles, Scopes, StepUp } from './decorators.js'
 export type { RequirementDecorator } from './decorators.js'
-export { TOKENGATE, TokengateException, TokengateExceptionFilter, TokengateGuard } from './guard.js'
-export { TokengateMetadataMiddleware, createTokengateGuard, sendAuthError } from './guard.js'
+export {
+  TOKENGATE,
+  TokengateGuard,
+  TokengateMetadataMiddleware,
+  createTokengateGuard,
+} from './guard.js'
+export { TokengateException, TokengateExceptionFilter, sendAuthError } from './reply.js'
 
 /**
  * The module: one authenticator for the app (global, so `TokengateGuard` works in every module),

@@ -3,7 +3,7 @@
 import { createAuthenticator, isAuthError, type AuthContext, type AuthError } from '@tokengate/core'
 import type { Authenticator, AuthenticatorOptions, DefaultClaims } from '@tokengate/core'
 import * as kit from '@tokengate/core/adapter'
-import type { AdapterSetup, FailureMode, GuardCheck } from '@tokengate/core/adapter'
+import { member, type AdapterSetup, type GuardCheck } from '@tokengate/core/adapter'
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express'
 import passport from 'passport'
 import { Strategy } from 'passport-strategy'
@@ -13,7 +13,7 @@ export type * from './types.js'
 export type { AdapterOptions } from '@tokengate/core/adapter'
 export { AuthError, isAuthError } from '@tokengate/core'
 
-const failureMode = new WeakMap<Request, FailureMode>()
+const modes = new kit.RequestModes<Request>()
 // Why the strategy refused a request: passport's failWithError error carries only a status.
 const refusals = new WeakMap<Request, AuthError>()
 // What Express, Node and Passport keep on a request: `property` may not take these names.
@@ -21,14 +21,12 @@ const RESERVED =
   'app,authInfo,baseUrl,body,cookies,fresh,headers,host,hostname,ip,ips,isAuthenticated,isUnauthenticated,logIn,logOut,login,logout,method,next,originalUrl,params,path,protocol,query,res,route,secure,session,signedCookies,socket,stale,subdomains,url,xhr'.split(
     ',',
   )
-type Slots = Record<string, unknown>
 
 /**
  * A Passport strategy (name `'tokengate'`): `req.user` is the token's claims (or what `user`
  * returns) and `req.auth` its AuthContext. A refusal is `fail(challenge, status)` with tokengate's
  * status and `WWW-Authenticate`; `authenticate()` or `failWithError` with `authErrorHandler` send
  * its exact body too.
- *
  * @example
  * passport.use(new TokengateStrategy({ algorithms: ['RS256'], key: { jwksUri }, issuer, audience }))
  * app.get('/me', passport.authenticate('tokengate', { session: false }), (req, res) => res.json(req.user))
@@ -41,7 +39,7 @@ export class TokengateStrategy<Claims = DefaultClaims> extends Strategy {
   private readonly toUser: (context: AuthContext<Claims>, req: Request) => unknown
 
   constructor(
-    optionsOrAuthenticator: AuthenticatorOptions<Claims> | Authenticator<Claims>,
+    options: AuthenticatorOptions<Claims> | Authenticator<Claims>,
     strategyOptions: TokengateStrategyOptions<Claims> = {},
   ) {
     super()
@@ -54,47 +52,39 @@ export class TokengateStrategy<Claims = DefaultClaims> extends Strategy {
     this.name = name
     this.toUser =
       user ?? (adapter.property === 'user' ? (context) => context : (context) => context.payload)
-    this.setup = kit.setupAdapter(
-      createAuthenticator,
-      optionsOrAuthenticator,
-      adapter,
-      RESERVED,
-      process.env.DEBUG, // DEBUG=tokengate: explain mode (docs/debugging.md)
-    )
+    const debug = process.env.DEBUG // DEBUG=tokengate: explain mode (docs/debugging.md)
+    this.setup = kit.setupAdapter(createAuthenticator, options, adapter, RESERVED, debug)
   }
 
   /** Called by Passport for each request; ends in success, pass, fail or error. */
   override authenticate(req: Request): void {
-    const mode = this.setup
     const res = req.res
-    const resource = mode.authenticator.protectedResource
     // RFC 9728 §3: the metadata document is public; Passport has no action for a 200 of our own.
-    if (res && kit.isMetadataRequest(resource, req.method, req.originalUrl)) {
-      kit.metadataResponse(resource).then((answer) => write(res, answer), this.error.bind(this))
-      return
-    }
-    failureMode.set(req, mode)
+    const metadata = res && kit.metadataFor(this.setup, req.method, req.originalUrl)
+    if (res && metadata)
+      return void metadata.then((m) => kit.nodeWrite(res, m), this.error.bind(this))
     refusals.delete(req)
-    const slots = req as unknown as Slots
-    slots[mode.property] = undefined
-    slots.authError = undefined
-    mode
-      .attempt(kit.nodeRequestLike(req.method, () => req.protocol, req.originalUrl, req))
+    const like = kit.nodeRequestLike(req.method, () => req.protocol, req.originalUrl, req)
+    kit
+      .authenticateOn(modes, req, this.setup, like, {
+        set: (name, value) => Object.assign(req, { [name]: value }),
+        header: (name, value) => res?.setHeader(name, value),
+        answered: () => res !== undefined && kit.nodeAnswered(res), // a request timeout answered
+      })
       .then(
-        async ({ context, refusal }) => {
-          if (res && answered(res)) return // a request timeout answered meanwhile
-          slots[mode.property] = context ?? undefined
-          slots.authError = refusal
-          // RFC 9449 §8.2: the next DPoP nonce, when the proof's was from the previous window.
-          if (context?.dpop?.nonce !== undefined) res?.setHeader('DPoP-Nonce', context.dpop.nonce)
-          if (!context) return this.pass() // optional, passthrough, preflight or skip: anonymous
-          this.success(await this.toUser(context, req))
+        async (result) => {
+          if (!result) return
+          // Optional, passthrough, preflight or skip: anonymous.
+          if (!result.context) return this.pass()
+          this.success(await this.toUser(result.context, req))
         },
         (err: unknown) => refuse(this, err, req),
       )
       // A throw while answering (the user mapper's) stays on this request, never an unhandled
       // rejection; an AuthError thrown there is a refusal like any other.
-      .catch((err: unknown) => (res && answered(res) ? res.destroy() : refuse(this, err, req)))
+      .catch((err: unknown) =>
+        res && kit.nodeAnswered(res) ? res.destroy() : refuse(this, err, req),
+      )
   }
 }
 
@@ -104,22 +94,20 @@ function refuse(
   err: unknown,
   req: Request,
 ): void {
-  const mode = failureMode.get(req)
-  ;(req as unknown as Slots)[mode?.property ?? 'auth'] = undefined
-  if (req.res && answered(req.res)) return
-  if (!isAuthError(err)) return to.error(err)
-  const error = kit.withChallenge(err, mode)
+  Object.assign(req, { [modes.property(req)]: undefined })
+  if (req.res && kit.nodeAnswered(req.res)) return
+  const error = modes.refusal(req, err)
+  if (!error) return to.error(err)
   refusals.set(req, error)
-  const { 'content-type': _json, ...headers } = error.toResponse().headers
+  const headers = kit.challengeHeaders(error)
   // 'delegate': next(err) with http-errors' `headers`, for the app's error handler.
-  if (mode?.onError === 'delegate') return to.error(Object.assign(error, { headers }))
+  if (modes.delegates(req)) return to.error(Object.assign(error, { headers }))
   to.fail(headers['www-authenticate'], error.status)
 }
 
 /**
  * `passport.authenticate(name, { session: false })` that answers a refusal exactly as the other
  * tokengate adapters do (status, `WWW-Authenticate`, `Cache-Control`, JSON body).
- *
  * @example
  * app.get('/me', authenticate(), (req, res) => res.json(req.user))
  */
@@ -138,7 +126,6 @@ export function authenticate(
 /**
  * Error middleware: renders an AuthError (`onError: 'delegate'`, a guard) or the refusal behind
  * Passport's `failWithError` error; anything else goes on.
- *
  * @example
  * app.use(authErrorHandler)
  */
@@ -148,104 +135,65 @@ export const authErrorHandler: ErrorRequestHandler = (err, req, res, next) => {
     : (err as Error)?.name === 'AuthenticationError'
       ? refusals.get(req)
       : undefined
-  if (error === undefined || answered(res)) return next(err)
-  const { status, headers, body } = error.toResponse()
-  write(res, { status, headers, body: JSON.stringify(body) })
+  if (error === undefined || kit.nodeAnswered(res)) return next(err)
+  kit.nodeSend(res, error)
 }
 
 // Guards and cookie helpers: behaviour (and TSDoc) is @tokengate/core/adapter's. Pure calls
-// (kit.member): a bundle without them carries none of their code.
-const guards: kit.AdapterGuards<RequestHandler> = /* @__PURE__ */ kit.adapterGuards(guard)
+// (member): a bundle without them carries none of their code.
+const h: kit.AdapterHelpers<RequestHandler, Response> = /* @__PURE__ */ kit.adapterHelpers(
+  guard,
+  (res, value) => void res.append('Set-Cookie', value),
+)
 /**
  * Requires roles of `req.auth` (every one, or `{ mode: 'any' }`): 401 without, 403 `insufficient_role`.
- *
  * @example
  * app.delete('/users/:id', authenticate(), requireRoles(['admin', 'owner'], { mode: 'any' }), handler)
  */
-export const requireRoles: typeof guards.requireRoles = /* @__PURE__ */ kit.member(
-  guards,
-  'requireRoles',
-)
+export const requireRoles: typeof h.requireRoles = /* @__PURE__ */ member(h, 'requireRoles')
 /**
  * Requires every listed scope: 403 `insufficient_scope` with `scope="…"` (RFC 6750 §3.1).
- *
  * @example
  * app.get('/reports', authenticate(), requireScopes('reports:read'), handler)
  */
-export const requireScopes: typeof guards.requireScopes = /* @__PURE__ */ kit.member(
-  guards,
-  'requireScopes',
-)
+export const requireScopes: typeof h.requireScopes = /* @__PURE__ */ member(h, 'requireScopes')
 /**
  * Requires a predicate over the verified claims to return exactly `true`: 403 `insufficient_role`.
- *
  * @example
  * app.get('/billing', authenticate(), requireClaims((claims) => claims.email_verified === true), handler)
  */
-export const requireClaims: typeof guards.requireClaims = /* @__PURE__ */ kit.member(
-  guards,
-  'requireClaims',
-)
+export const requireClaims: typeof h.requireClaims = /* @__PURE__ */ member(h, 'requireClaims')
 /**
  * Requires a strong or recent enough sign-in (RFC 9470 step-up): 401 `insufficient_user_authentication`.
- *
  * @example
  * app.post('/transfer', authenticate(), requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
  */
-export const requireAuthentication: typeof guards.requireAuthentication =
-  /* @__PURE__ */ kit.member(guards, 'requireAuthentication')
-const cookies = /* @__PURE__ */ kit.adapterCookies<Response>((res, value) => {
-  res.append('Set-Cookie', value)
-})
+export const requireAuthentication: typeof h.requireAuthentication = /* @__PURE__ */ member(
+  h,
+  'requireAuthentication',
+)
 /**
  * Appends a `Set-Cookie` for the token: HttpOnly always, Secure, SameSite=Lax and Path=/ by default.
- *
  * @example
  * setAuthCookie(res, '__Host-session', token, { maxAge: '1h' })
  */
-export const setAuthCookie: typeof cookies.setAuthCookie = /* @__PURE__ */ kit.member(
-  cookies,
-  'setAuthCookie',
-)
+export const setAuthCookie: typeof h.setAuthCookie = /* @__PURE__ */ member(h, 'setAuthCookie')
 /**
  * Appends a `Set-Cookie` that deletes the token cookie (same path and domain as when set).
- *
  * @example
  * clearAuthCookie(res, '__Host-session')
  */
-export const clearAuthCookie: typeof cookies.clearAuthCookie = /* @__PURE__ */ kit.member(
-  cookies,
+export const clearAuthCookie: typeof h.clearAuthCookie = /* @__PURE__ */ member(
+  h,
   'clearAuthCookie',
 )
 
 function guard(check: GuardCheck): RequestHandler {
   return (req, res, next) => {
-    const mode = failureMode.get(req)
-    try {
-      check(
-        ((req as unknown as Slots)[mode?.property ?? 'auth'] as AuthContext | undefined) ?? null,
-        mode,
-      )
-    } catch (err) {
-      // No Passport here: a refusal is answered as authenticate() answers one, delegated to next(err).
-      return refuse(
-        { fail: () => authErrorHandler(refusals.get(req), req, res, next), error: next },
-        err,
-        req,
-      )
-    }
-    next()
+    const refused = modes.check(req, check, (property) => req[property as keyof Request])
+    if (!refused) return next()
+    // No Passport here: a refusal is answered as authenticate() answers one, delegated to next(err).
+    const fail = () => authErrorHandler(refusals.get(req), req, res, next)
+    refuse({ fail, error: next }, refused.error, req)
   }
-}
-
-const answered = (res: Response): boolean => res.headersSent || res.writableEnded
-
-// Node's own setHeader/end: Express's res.json would add a charset and an ETag.
-function write(
-  res: Response,
-  answer: { status: number; headers: Record<string, string>; body: string },
-): void {
-  res.statusCode = answer.status
-  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
-  res.end(answer.body)
 }

@@ -1,6 +1,7 @@
 // Public types of @tokengate/passport: the strategy's options and the typed `req.auth`.
 import type { AuthContext, AuthError, DefaultClaims } from '@tokengate/core'
-import type { AdapterOptions } from '@tokengate/core/adapter'
+import type { AdapterOptions, AuthSlotOf } from '@tokengate/core/adapter'
+import type { RegisteredClaimsOf, RegisteredPropertyOf } from '@tokengate/core/adapter'
 import type { Request } from 'express'
 import type { AuthenticateOptions as PassportAuthenticateOptions } from 'passport'
 import type { RequestHandler } from 'express'
@@ -37,13 +38,11 @@ export interface AuthenticateOptions extends PassportAuthenticateOptions {
 export interface Register {}
 
 /** The claims type of `req.auth`: `Register['claims']` when registered, else the JWT defaults. */
-export type RegisteredClaims = Register extends { claims: infer C } ? C : DefaultClaims
-
+export type RegisteredClaims = RegisteredClaimsOf<Register>
 /** Where `req` holds the context: `Register['property']` when registered, else `'auth'`. */
-export type RegisteredProperty = Register extends { property: infer P extends string } ? P : 'auth'
-
+export type RegisteredProperty = RegisteredPropertyOf<Register>
 /** `req[RegisteredProperty]`: the AuthContext the strategy verified; undefined otherwise. */
-export type AuthSlot = { [K in RegisteredProperty]?: AuthContext<RegisteredClaims> }
+export type AuthSlot = AuthSlotOf<Register>
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own typing recipe

@@ -2,10 +2,16 @@
 // tokengate() ran on a request, the metadata answer, a guard check, a failure's AuthError.
 import { isAuthError, type AuthError } from '../errors.js'
 import { isMetadataRequest, metadataResponse } from '../policy/resource.js'
-import type { AuthAttempt, AuthContext, Authenticator, DefaultClaims } from '../types.js'
+import type {
+  AuthAttempt,
+  AuthContext,
+  Authenticator,
+  DefaultClaims,
+  RequestLike,
+} from '../types.js'
 import { adapterCookies, type AdapterCookies } from './cookies.js'
 import { adapterGuards, type AdapterGuards, type GuardCheck } from './guards.js'
-import { withChallenge, type FailureMode } from './setup.js'
+import { withChallenge, type AdapterSetup, type FailureMode } from './setup.js'
 
 /** A response as plain data: what an adapter writes with its framework's own calls. */
 export interface PlainResponse {
@@ -138,6 +144,40 @@ export class RequestModes<Key extends object> {
   }
 }
 
+/** Where {@link authenticateOn} keeps its result: the framework's request and response calls. */
+export interface AttachTarget {
+  /** Sets (or, with undefined, clears) one name where the framework keeps it on the request. */
+  set(name: string, value: unknown): void
+  /** Sets one response header. */
+  header(name: string, value: string): void
+  /** True once anyone answered the request (a timeout's 503): nothing is attached then. */
+  answered(): boolean
+}
+
+/**
+ * One request through a `tokengate()`, the framework aside: records its mode on `key` (for guards
+ * and failures after it), forgets what an earlier one left ({@link detach}), authenticates and
+ * {@link attach}es the result. Undefined when someone answered meanwhile (the route must not run
+ * as well); a refusal rejects, for the adapter's failure rendering.
+ *
+ * @example
+ * const result = await authenticateOn(modes, req, setup, nodeRequestLike(...), { set, header, answered })
+ */
+export async function authenticateOn<Key extends object, Claims>(
+  modes: RequestModes<Key>,
+  key: Key,
+  setup: AdapterSetup<Claims>,
+  request: RequestLike,
+  target: AttachTarget,
+): Promise<AuthAttempt<Claims> | undefined> {
+  modes.set(key, setup)
+  detach(setup.property, (name) => target.set(name, undefined))
+  const result = await setup.attempt(request)
+  if (target.answered()) return undefined
+  attach(result, setup.property, target.set, target.header)
+  return result
+}
+
 /**
  * An AuthError's response headers without its content type, for a framework's error handling
  * (`err.headers` as http-errors has it, which Express's and Koa's default handlers send).
@@ -169,4 +209,31 @@ export function adapterHelpers<Handler, Target, Claims = DefaultClaims>(
   append: (target: Target, setCookie: string) => void,
 ): AdapterHelpers<Handler, Target, Claims> {
   return { ...adapterGuards<Handler, Claims>(guard), ...adapterCookies<Target>(append) }
+}
+
+/**
+ * The claims type an adapter's `Register` names: `R['claims']` when registered, else the JWT
+ * defaults. Each adapter declares its own `Register` (declaration merging is per module).
+ *
+ * @example
+ * export type RegisteredClaims = RegisteredClaimsOf<Register>
+ */
+export type RegisteredClaimsOf<R> = R extends { claims: infer C } ? C : DefaultClaims
+
+/**
+ * Where an adapter's `Register` says the request holds the context: `R['property']`, else `'auth'`.
+ *
+ * @example
+ * export type RegisteredProperty = RegisteredPropertyOf<Register>
+ */
+export type RegisteredPropertyOf<R> = R extends { property: infer P extends string } ? P : 'auth'
+
+/**
+ * The request's context slot as an adapter's `Register` types it: `{ auth?: AuthContext<Claims> }`.
+ *
+ * @example
+ * export type AuthSlot = AuthSlotOf<Register>
+ */
+export type AuthSlotOf<R> = {
+  [K in RegisteredPropertyOf<R>]?: AuthContext<RegisteredClaimsOf<R>>
 }

@@ -18,13 +18,21 @@ export type { AdapterCookies } from './cookies.js'
 export {
   adapterHelpers,
   attach,
+  authenticateOn,
   challengeHeaders,
   detach,
   metadataFor,
   plainResponse,
   RequestModes,
 } from './flow.js'
-export type { AdapterHelpers, PlainResponse } from './flow.js'
+export type {
+  AdapterHelpers,
+  AttachTarget,
+  AuthSlotOf,
+  PlainResponse,
+  RegisteredClaimsOf,
+  RegisteredPropertyOf,
+} from './flow.js'
 export {
   bridgedRequestLike,
   envKey,
@@ -32,6 +40,7 @@ export {
   nodeClientCertificate,
   nodeLastResort,
   nodeSend,
+  nodeWrite,
   nodeRequestHeaders,
   nodeRequestLike,
   nodeServerRequestLike,

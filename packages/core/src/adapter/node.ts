@@ -1,6 +1,7 @@
 // Reading a Node request (`IncomingMessage`) for the core, shared by the adapters that run on Node.
 import type { AuthError } from '../errors.js'
 import type { ClientCertificate, HeadersLike, RequestLike } from '../types.js'
+import { plainResponse, type PlainResponse } from './flow.js'
 
 /** What {@link nodeRequestHeaders} reads of a Node `IncomingMessage` (the core imports nothing of Node). */
 export interface NodeHeadersSource {
@@ -290,10 +291,23 @@ export function nodeAnswered(res: Pick<NodeResponse, 'headersSent' | 'writableEn
  * nodeSend(res, err)
  */
 export function nodeSend(res: NodeResponse, err: AuthError): void {
-  const { status, headers, body } = err.toResponse()
+  nodeWrite(res, plainResponse(err))
+}
+
+/**
+ * Writes a plain response (an AuthError's, the RFC 9728 metadata document) with Node's own
+ * `setHeader`/`end`, as {@link nodeSend} does: no charset or ETag of a framework's helpers.
+ *
+ * @example
+ * metadataFor(setup, req.method, req.url)?.then((answer) => nodeWrite(res, answer))
+ */
+export function nodeWrite(
+  res: Pick<NodeResponse, 'setHeader' | 'end'> & { statusCode: number },
+  { status, headers, body }: PlainResponse,
+): void {
   res.statusCode = status
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
-  res.end(JSON.stringify(body))
+  res.end(body)
 }
 
 /**
