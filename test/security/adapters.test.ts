@@ -48,6 +48,11 @@ const code = (res: DriverResponse) => (res.body as { code?: string } | undefined
  * than the app's request timeout. After release it answers at once with `jwks`.
  */
 async function gatedJwksServer(jwks: { keys: object[] }) {
+  return gatedServer('application/jwk-set+json', JSON.stringify(jwks))
+}
+
+/** The same for any answer: a JWKS, or an introspection endpoint's JSON (RFC 7662 §2.2). */
+async function gatedServer(contentType: string, body: string) {
   const held: ServerResponse[] = []
   let released = false
   let answered = 0
@@ -61,7 +66,7 @@ async function gatedJwksServer(jwks: { keys: object[] }) {
     }
     if (res.destroyed || res.socket === null || res.socket.destroyed) return done()
     res.on('close', done)
-    res.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(JSON.stringify(jwks))
+    res.writeHead(200, { 'content-type': contentType }).end(body)
   }
   let onAsked: () => void = () => {}
   const asked = new Promise<void>((resolve) => {
@@ -75,6 +80,7 @@ async function gatedJwksServer(jwks: { keys: object[] }) {
   const port = await listen(server)
   return {
     jwksUri: `http://127.0.0.1:${port}/jwks.json`,
+    endpoint: `http://127.0.0.1:${port}/introspect`,
     /** Resolves once the first key request arrived (and is held until release). */
     asked,
     /** Answers every held request; resolves once all of them were sent. */
@@ -167,6 +173,63 @@ describe.each(allDrivers)('$name', (driver) => {
         }
       },
     )
+  })
+})
+
+// The introspection endpoint is a slow dependency too (issue 21 item 1, RFC 7662): concurrent
+// requests for one opaque token share one call, and on workerd a call started by a request that was
+// already answered is cancelled with it, so a request joining it must give up after the timeout
+// (introspection/index.ts #join) instead of hanging, and the next one asks anew.
+describe.each(allDrivers)('$name', (driver) => {
+  it('introspection that ends after a timeout middleware answered: no hang, no crash', async () => {
+    const opaque = 'opaque-token-0123456789abcdef'
+    const endpoint = await gatedServer(
+      'application/json',
+      JSON.stringify({
+        active: true,
+        sub: 'alice',
+        iss: ISSUER,
+        aud: AUDIENCE,
+        exp: now() + 3600,
+        client_id: 'caller',
+      }),
+    )
+    const app = await driver.start({
+      options: {
+        ...localOptions(),
+        introspection: {
+          endpoint: endpoint.endpoint,
+          client: { id: 'rs-adapters', secret: 'rs-adapters-secret-0123456789abcdef0123' },
+          timeout: '2s',
+        },
+      },
+      timeoutMs: 50,
+    })
+    const watch = watchProcess()
+    try {
+      const bearer = { authorization: `Bearer ${opaque}` }
+      const first = await app.request({ path: '/timed', headers: bearer })
+      expect(first.status).toBe(503)
+      expect(first.body).toEqual({ timeout: true })
+      await endpoint.asked
+      await endpoint.release()
+
+      let next = await app.request({ path: '/protected', headers: bearer })
+      if (driver.name === 'hono-workers' && next.status === 503) {
+        // workerd cancelled the call with the request that started it: the request that joined
+        // it gave up after the timeout (never a hang), and the next one asks the endpoint anew.
+        expect(code(next)).toBe('introspection_unavailable')
+        next = await app.request({ path: '/protected', headers: bearer })
+      }
+      expect(next.status).toBe(200)
+      expect((next.body as { payload?: { sub?: string } }).payload?.sub).toBe('alice')
+      await nextTurns()
+      expect(watch.fatal).toEqual([])
+    } finally {
+      watch.stop()
+      await app.close()
+      await endpoint.close()
+    }
   })
 })
 

@@ -51,7 +51,6 @@ export class Introspector {
       this.#active = new Lru(cache.max, cache.maxBytes, (entry) => 256 + 4 * entry.bytes)
     if (cache && cache.negativeTtlMs > 0)
       this.#inactive = new Lru(cache.max, Number.POSITIVE_INFINITY, () => 0)
-    if (config.endpoint !== undefined) this.#endpoint = Promise.resolve(config.endpoint)
   }
 
   /** Whether the token goes to introspection: always, or (default) when it is no JWS or JWE. */
@@ -77,18 +76,38 @@ export class Introspector {
 
   /** One call per token at a time: concurrent requests for the same token wait for the same answer. */
   #ask(key: string, token: string): Promise<Answer> {
-    let pending = this.#inflight.get(key)
-    if (!pending) {
-      pending = this.#call(token).then((answer) => {
-        this.#remember(key, answer)
-        return answer
-      })
-      const shared = pending.finally(() => this.#inflight.delete(key))
-      // The rejection is handled by each waiting request; this copy only cleans up.
-      shared.catch(() => undefined)
-      this.#inflight.set(key, pending)
-    }
+    const joined = this.#inflight.get(key)
+    if (joined) return this.#join(key, joined)
+    const pending = this.#call(token).then((answer) => {
+      this.#remember(key, answer)
+      return answer
+    })
+    const shared = pending.finally(() => {
+      if (this.#inflight.get(key) === pending) this.#inflight.delete(key)
+    })
+    // The rejection is handled by each waiting request; this copy only cleans up.
+    shared.catch(() => undefined)
+    this.#inflight.set(key, pending)
     return pending
+  }
+
+  /**
+   * A request that joins another's call waits at most the timeout, on a timer of its own. On Workers
+   * a fetch belongs to the request that started it: when that request ends first (a timeout
+   * middleware answered, the client went away), the runtime cancels its I/O and the shared promise
+   * never settles, so every later request for the token would hang on it (issue 21 item 1, as
+   * keys/remote-jwks.ts `#join`). Past the deadline the stuck call is dropped; the next request
+   * starts a fresh one.
+   */
+  #join(key: string, pending: Promise<Answer>): Promise<Answer> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        if (this.#inflight.get(key) === pending) this.#inflight.delete(key)
+        reject(unavailable(new EndpointError('no answer within the timeout')))
+      }, this.#config.timeoutMs)
+    })
+    return Promise.race([pending, deadline]).finally(() => clearTimeout(timer))
   }
 
   async #call(token: string): Promise<Answer> {
@@ -110,29 +129,38 @@ export class Introspector {
     } catch (cause) {
       // Never 401 and never an accept: the token may be fine, the server could not say.
       // The cause names the failure only (no token, no client credentials: http.ts).
-      throw new AuthError(
-        'introspection_unavailable',
-        'the token cannot be introspected right now',
-        {
-          cause:
-            cause instanceof EndpointError || signal.aborted
-              ? cause
-              : new EndpointError('the introspection failed', { cause }),
-          retryAfter: RETRY_AFTER_S,
-        },
+      throw unavailable(
+        cause instanceof EndpointError || signal.aborted
+          ? cause
+          : new EndpointError('the introspection failed', { cause }),
       )
     }
   }
 
   /** The configured endpoint, or the discovered one (fetched once; a failure is retried next time). */
   #endpointUrl(signal: AbortSignal): Promise<string> {
-    if (this.#endpoint) return this.#endpoint
-    const found = discoverEndpoint(this.#config.discovery as string, signal)
-    this.#endpoint = found
-    found.catch(() => {
-      if (this.#endpoint === found) this.#endpoint = undefined
+    if (this.#config.endpoint !== undefined) return Promise.resolve(this.#config.endpoint)
+    let found = this.#endpoint
+    if (!found) {
+      const discovery = discoverEndpoint(this.#config.discovery as string, signal)
+      found = discovery
+      this.#endpoint = discovery
+      discovery.catch(() => {
+        if (this.#endpoint === discovery) this.#endpoint = undefined
+      })
+    }
+    const shared = found
+    // A discovery started by another request may never settle on Workers (see #join): this call
+    // waits no longer than its own deadline, and a stuck discovery is dropped for the next request.
+    return new Promise<string>((resolve, reject) => {
+      const onAbort = () => {
+        if (this.#endpoint === shared) this.#endpoint = undefined
+        reject(signal.reason)
+      }
+      if (signal.aborted) return onAbort()
+      signal.addEventListener('abort', onAbort, { once: true })
+      shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
     })
-    return found
   }
 
   #cached(key: string): Answer | undefined {
@@ -191,4 +219,12 @@ export function registerIntrospector(authenticator: object, introspector: Intros
 /** The introspector of an authenticator made by createAuthenticator, for tests. */
 export function introspectorOf(authenticator: object): Introspector | undefined {
   return introspectors.get(authenticator)
+}
+
+/** 503 `introspection_unavailable`: never 401 and never an accept, the server could not say. */
+function unavailable(cause: unknown): AuthError {
+  return new AuthError('introspection_unavailable', 'the token cannot be introspected right now', {
+    cause,
+    retryAfter: RETRY_AFTER_S,
+  })
 }
