@@ -4,6 +4,7 @@ import { Lru } from '../util/lru.js'
 import { AuthError } from '../errors.js'
 import type { SignatureCheck } from '../token/jws.js'
 import { encode } from '../util/base64url.js'
+import { joinWithin } from '../util/deadline.js'
 import { discoverEndpoint, EndpointError, postIntrospection } from './http.js'
 import type { IntrospectionConfig } from './options.js'
 import { JWT_MEDIA_TYPE, readAnswer, type Answer } from './response.js'
@@ -100,14 +101,10 @@ export class Introspector {
    * starts a fresh one.
    */
   #join(key: string, pending: Promise<Answer>): Promise<Answer> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        if (this.#inflight.get(key) === pending) this.#inflight.delete(key)
-        reject(unavailable(new EndpointError('no answer within the timeout')))
-      }, this.#config.timeoutMs)
+    return joinWithin(pending, this.#config.timeoutMs, () => {
+      if (this.#inflight.get(key) === pending) this.#inflight.delete(key)
+      return unavailable(new EndpointError('no answer within the timeout'))
     })
-    return Promise.race([pending, deadline]).finally(() => clearTimeout(timer))
   }
 
   async #call(token: string): Promise<Answer> {

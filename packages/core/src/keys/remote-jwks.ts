@@ -2,6 +2,7 @@
 import type { JWK } from 'jose'
 import { AuthError } from '../errors.js'
 import { KeyFailureError, type KeyFetchEvent } from '../events.js'
+import { joinWithin } from '../util/deadline.js'
 import { describeFetchFailure, safeUrl } from './fetch-failure.js'
 import {
   fittingAlgorithms,
@@ -222,21 +223,17 @@ export class RemoteKeySource implements KeySource {
    * deadline the stuck fetch is dropped, and the next request starts a fresh one.
    */
   #join(inflight: Promise<void>): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        if (this.#inflight === inflight) {
-          this.#inflight = undefined
-          // Not a failure of the key server (nothing came back at all): no cooldown.
-          this.#lastAttempt = Number.NEGATIVE_INFINITY
-          this.#lastError = new KeyFailureError('timeout', 'no answer within the timeout', {
-            url: safeUrl(this.#jwksUri ?? this.#config.discovery ?? ''),
-          })
-        }
-        reject(this.#lastError as Error)
-      }, this.#config.timeoutMs)
+    return joinWithin(inflight, this.#config.timeoutMs, () => {
+      if (this.#inflight === inflight) {
+        this.#inflight = undefined
+        // Not a failure of the key server (nothing came back at all): no cooldown.
+        this.#lastAttempt = Number.NEGATIVE_INFINITY
+        this.#lastError = new KeyFailureError('timeout', 'no answer within the timeout', {
+          url: safeUrl(this.#jwksUri ?? this.#config.discovery ?? ''),
+        })
+      }
+      return this.#lastError
     })
-    return Promise.race([inflight, deadline]).finally(() => clearTimeout(timer))
   }
 
   /** Tells the onKeyFetch listeners; a throwing listener changes nothing (observe/observer.ts). */
