@@ -1,4 +1,7 @@
-// Load generator (its own process, pinned away from the server): autocannon, a warm-up, then N runs.
+// Load generator (its own process, pinned away from the servers): autocannon, driven by run.ts one
+// run at a time over stdin, so that the servers of one framework and algorithm can be measured in
+// turn, run by run (a noisy neighbour then slows all of them alike; see run.ts `measureGroup`).
+import { createInterface } from 'node:readline'
 import autocannon, { type Options, type Result } from 'autocannon'
 import type { Alg, Mode } from './config.js'
 import { readTokens } from './material.js'
@@ -14,29 +17,26 @@ export interface RunStats {
   errors: number
 }
 
-function env(name: string): string {
-  const value = process.env[name]
-  if (value === undefined || value === '') throw new Error(`bench load: ${name} is required`)
-  return value
+/** One line on stdin: load `url` for `seconds`, with the algorithm's first token or a fresh one per request. */
+export interface LoadCommand {
+  url: string
+  mode: Mode
+  seconds: number
 }
 
-const url = env('BENCH_URL')
-const mode = env('BENCH_MODE') as Mode
 const alg = process.env.BENCH_ALG as Alg | undefined
 const dir = process.env.BENCH_DIR
-const duration = Number(env('BENCH_DURATION'))
-const warmup = Number(env('BENCH_WARMUP'))
-const runs = Number(env('BENCH_RUNS'))
-const connections = Number(env('BENCH_CONNECTIONS'))
-
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const tokens = alg && dir ? readTokens(dir, alg) : []
+// Fresh: one shared counter across connections and runs, from a random start, through the whole pool.
+let next = Math.floor(Math.random() * Math.max(1, tokens.length))
 
-function options(seconds: number): Options {
+function options({ url, mode, seconds }: LoadCommand): Options {
   const base: Options = { url, connections, duration: seconds, pipelining: 1 }
   if (tokens.length === 0) return base
+  // Every server of a group gets the same requests: the bare framework and the no-op middleware too
+  // receive the token (and ignore it), so parsing the header is not counted against the middlewares.
   if (mode === 'repeat') return { ...base, headers: { authorization: `Bearer ${tokens[0]}` } }
-  // Fresh: one shared counter across connections, from a random start, through the whole pool.
-  let next = Math.floor(Math.random() * tokens.length)
   return {
     ...base,
     requests: [
@@ -53,10 +53,10 @@ function options(seconds: number): Options {
   }
 }
 
-function stats(result: Result): RunStats {
-  const seconds = result.duration > 0 ? result.duration : duration
+function stats(result: Result, seconds: number): RunStats {
+  const elapsed = result.duration > 0 ? result.duration : seconds
   return {
-    rps: result.requests.total / seconds,
+    rps: result.requests.total / elapsed,
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: result.requests.total,
@@ -65,9 +65,10 @@ function stats(result: Result): RunStats {
   }
 }
 
-// Requests of the warm-up too: the parent divides the server's CPU time by every request it served.
-let warmupRequests = 0
-if (warmup > 0) warmupRequests = (await autocannon(options(warmup))).requests.total
-const out: RunStats[] = []
-for (let i = 0; i < runs; i++) out.push(stats(await autocannon(options(duration))))
-process.stdout.write(`RESULT ${JSON.stringify({ runs: out, warmupRequests })}\n`)
+process.stdout.write('READY\n')
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === '') continue
+  const command = JSON.parse(line) as LoadCommand
+  const result = stats(await autocannon(options(command)), command.seconds)
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`)
+}

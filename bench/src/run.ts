@@ -47,6 +47,7 @@ function spawnNode(
   env: Record<string, string>,
   profileName?: string,
   nodeFlags: string[] = [],
+  stdin: 'ignore' | 'pipe' = 'ignore',
 ): ChildProcess {
   // One directory per server: the module loader thread of tsx writes a profile of its own next to
   // the main thread's (the larger file).
@@ -69,7 +70,7 @@ function spawnNode(
   return spawn(cmd, argv, {
     cwd: benchRoot,
     env: { ...process.env, ...env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   })
 }
 
@@ -128,86 +129,157 @@ function cpuSeconds(pid: number | undefined): number | undefined {
 }
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100
 
-/** A served request must succeed with the token and fail without it: never benchmark 401s. */
-async function sanity(url: string, token: string | undefined): Promise<void> {
-  const ok = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {})
+/**
+ * A served request must succeed with the token and fail without it: never benchmark 401s. The bare
+ * framework and the no-op middleware get the same token and answer `anonymous`.
+ */
+async function sanity(url: string, token: string, variant: Variant): Promise<void> {
+  const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
   const body = await ok.text()
   if (ok.status !== 200)
     throw new Error(`sanity: status ${ok.status} with a valid token: ${body.slice(0, 120)}`)
-  if (token && !body.includes('user-'))
-    throw new Error(`sanity: unexpected body ${body.slice(0, 120)}`)
-  if (!token) return
+  if (variant === 'bare' || variant === 'noop') {
+    if (!body.includes('anonymous')) throw new Error(`sanity: unexpected body ${body.slice(0, 120)}`)
+    return
+  }
+  if (!body.includes('user-')) throw new Error(`sanity: unexpected body ${body.slice(0, 120)}`)
   const tampered = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA')
   const bad = await fetch(url, { headers: { authorization: `Bearer ${tampered}` } })
   await bad.text()
   if (bad.status !== 401) throw new Error(`sanity: status ${bad.status} for a tampered token`)
 }
 
-async function measure(
-  dir: string,
-  fw: Framework,
-  variant: Variant,
-  alg: Alg | undefined,
-  mode: Mode | undefined,
-  firstToken?: string,
-): Promise<Cell> {
-  const cell: Cell = {
-    framework: fw,
-    variant,
-    ...(alg && { alg }),
-    ...(mode && { mode }),
-    runs: [],
-  }
-  const server = spawnNode(
-    `servers/${fw}.ts`,
-    SERVER_CPU,
-    { BENCH_DIR: dir, BENCH_VARIANT: variant, BENCH_ALG: alg ?? 'HS256' },
-    [fw, variant, alg, mode].filter(Boolean).join('-'),
-  )
-  try {
-    const port = await waitFor(server, 'LISTENING ', 30_000)
-    const url = `http://127.0.0.1:${port}/`
-    await sanity(url, alg === undefined ? undefined : firstToken)
-    const load = spawnNode('load.ts', LOAD_CPU, {
-      BENCH_URL: url,
-      BENCH_MODE: mode ?? 'repeat',
-      ...(alg && { BENCH_ALG: alg, BENCH_DIR: dir }),
-      BENCH_DURATION: String(k.duration),
-      BENCH_WARMUP: String(k.warmup),
-      BENCH_RUNS: String(k.runs),
-      BENCH_CONNECTIONS: String(k.connections),
+/** Successive stdout lines of a child that start with `prefix`, one per call of `next`. */
+function lineReader(child: ChildProcess, prefix: string): (timeoutMs: number) => Promise<string> {
+  const queue: string[] = []
+  const waiting: Array<(line: string | Error) => void> = []
+  let stderr = ''
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.startsWith(prefix)) return
+    const payload = line.slice(prefix.length)
+    const waiter = waiting.shift()
+    if (waiter) waiter(payload)
+    else queue.push(payload)
+  })
+  child.on('exit', (code) => {
+    for (const waiter of waiting.splice(0)) waiter(new Error(`exited with ${code}: ${firstError(stderr)}`))
+  })
+  return (timeoutMs) =>
+    new Promise((resolve, reject) => {
+      const queued = queue.shift()
+      if (queued !== undefined) return resolve(queued)
+      if (child.exitCode !== null) return reject(new Error(`exited with ${child.exitCode}: ${firstError(stderr)}`))
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${prefix.trim()}`)), timeoutMs)
+      waiting.push((line) => {
+        clearTimeout(timer)
+        if (line instanceof Error) reject(line)
+        else resolve(line)
+      })
     })
-    const timeout = (k.warmup + k.runs * (k.duration + 2)) * 1000 + 30_000
-    const cpuBefore = cpuSeconds(server.pid)
-    const { runs, warmupRequests } = JSON.parse(await waitFor(load, 'RESULT ', timeout)) as {
-      runs: RunStats[]
-      warmupRequests: number
-    }
-    const cpuAfter = cpuSeconds(server.pid)
-    await stop(load)
-    const served = warmupRequests + runs.reduce((s, r) => s + r.requests, 0)
-    if (cpuBefore !== undefined && cpuAfter !== undefined && served > 0)
-      cell.cpuUs = ((cpuAfter - cpuBefore) * 1e6) / served
-    const failed = runs.find((r) => r.non2xx > 0 || r.errors > 0)
-    if (failed) throw new Error(`load: ${failed.non2xx} non-2xx responses, ${failed.errors} errors`)
-    return summarize({ ...cell, runs })
-  } catch (err) {
-    return { ...cell, error: (err as Error).message }
-  } finally {
-    await stop(server)
-  }
 }
 
-function plan(): Array<[Framework, Variant, Alg | undefined, Mode | undefined]> {
-  const out: Array<[Framework, Variant, Alg | undefined, Mode | undefined]> = []
-  for (const fw of k.frameworks) {
-    if (k.variants.includes('bare')) out.push([fw, 'bare', undefined, undefined])
-    if (k.variants.includes('noop')) out.push([fw, 'noop', undefined, undefined])
-    for (const alg of k.algs)
+interface Live {
+  cell: Cell
+  server?: ChildProcess
+  url?: string
+  cpu: number[]
+}
+
+/**
+ * One framework and algorithm: every server of the group (bare, no-op, tokengate with and without
+ * its cache, thin jose, the peers; one token repeated and fresh tokens) is started, and the runs go
+ * round the group in turn (a warm-up round first, not counted), so the ratios a target reads (cache
+ * hit against bare, cache on against off, tokengate against a peer) come from runs seconds apart:
+ * on a shared or throttled VM, throughput moves by 2x over minutes, far more than those ratios.
+ * Server CPU time per request is read around each run (warm-up excluded); the median counts.
+ */
+async function measureGroup(
+  dir: string,
+  fw: Framework,
+  alg: Alg,
+  entries: Array<[Variant, Mode]>,
+  firstToken: string,
+): Promise<Cell[]> {
+  const live: Live[] = []
+  const load = spawnNode(
+    'load.ts',
+    LOAD_CPU,
+    { BENCH_ALG: alg, BENCH_DIR: dir, BENCH_CONNECTIONS: String(k.connections) },
+    undefined,
+    [],
+    'pipe',
+  )
+  const result = lineReader(load, 'RESULT ')
+  try {
+    await waitFor(load, 'READY', 30_000)
+    for (const [variant, mode] of entries) {
+      const cell: Cell = { framework: fw, variant, alg, mode, runs: [] }
+      const entry: Live = { cell, cpu: [] }
+      live.push(entry)
+      try {
+        entry.server = spawnNode(
+          `servers/${fw}.ts`,
+          SERVER_CPU,
+          { BENCH_DIR: dir, BENCH_VARIANT: variant, BENCH_ALG: alg },
+          [fw, variant, alg, mode].join('-'),
+        )
+        const port = await waitFor(entry.server, 'LISTENING ', 30_000)
+        entry.url = `http://127.0.0.1:${port}/`
+        await sanity(entry.url, firstToken, variant)
+      } catch (err) {
+        cell.error = (err as Error).message
+      }
+    }
+    const perRun = (k.duration + 2) * 1000 + 30_000
+    for (let run = 0; run <= k.runs; run++) {
+      for (const entry of live) {
+        if (entry.cell.error || !entry.url) continue
+        const seconds = run === 0 ? k.warmup : k.duration
+        const before = cpuSeconds(entry.server?.pid)
+        load.stdin!.write(`${JSON.stringify({ url: entry.url, mode: entry.cell.mode, seconds })}\n`)
+        const stats = JSON.parse(await result(perRun)) as RunStats
+        const after = cpuSeconds(entry.server?.pid)
+        if (stats.non2xx > 0 || stats.errors > 0) {
+          entry.cell.error = `load: ${stats.non2xx} non-2xx responses, ${stats.errors} errors`
+          continue
+        }
+        if (run === 0) continue
+        entry.cell.runs.push(stats)
+        if (before !== undefined && after !== undefined && stats.requests > 0)
+          entry.cpu.push(((after - before) * 1e6) / stats.requests)
+      }
+    }
+  } catch (err) {
+    for (const entry of live) entry.cell.error ??= (err as Error).message
+  } finally {
+    load.stdin?.end()
+    await stop(load)
+    await Promise.all(live.map((entry) => (entry.server ? stop(entry.server) : undefined)))
+  }
+  return live.map(({ cell, cpu }) => {
+    if (cell.error) return { ...cell, runs: [] }
+    const out = summarize(cell)
+    if (cpu.length > 0) out.cpuUs = [...cpu].sort((a, b) => a - b)[cpu.length >> 1]
+    return out
+  })
+}
+
+/** The groups: one per framework and algorithm, each its entries (variant, mode) in measuring order. */
+function plan(): Array<{ fw: Framework; alg: Alg; entries: Array<[Variant, Mode]> }> {
+  const out: Array<{ fw: Framework; alg: Alg; entries: Array<[Variant, Mode]> }> = []
+  for (const fw of k.frameworks)
+    for (const alg of k.algs) {
+      const entries: Array<[Variant, Mode]> = []
+      for (const v of ['bare', 'noop'] as Variant[])
+        if (k.variants.includes(v) && k.modes.includes('repeat')) entries.push([v, 'repeat'])
       for (const mode of k.modes)
         for (const v of ['tokengate', 'tokengate-nocache', 'jose', ...PEERS[fw]] as Variant[])
-          if (k.variants.includes(v)) out.push([fw, v, alg, mode])
-  }
+          if (k.variants.includes(v)) entries.push([v, mode])
+      if (entries.length > 0) out.push({ fw, alg, entries })
+    }
   return out
 }
 
@@ -223,8 +295,11 @@ try {
   // BENCH_HTTP=0: the in-process parts only (micro, cache mixes and memory, hooks), all in CPU
   // time, for a machine too loaded for req/s to mean anything.
   const todo = process.env.BENCH_HTTP === '0' ? [] : plan()
-  const runnable = todo.filter(([, v, alg]) => !alg || !unsupported(v, alg)).length
-  const perCell = (k.warmup + k.runs * k.duration + 2) * k.rounds
+  const runnable = todo.reduce(
+    (n, { alg, entries }) => n + entries.filter(([v]) => !unsupported(v, alg)).length,
+    0,
+  )
+  const perCell = (k.warmup + k.runs * k.duration + 3) * k.rounds
   console.error(
     `tokengate bench: ${runnable} configurations, about ${Math.ceil((runnable * perCell) / 60)} min ` +
       `(${k.runs} x ${k.duration}s + ${k.warmup}s warm-up each; BENCH_QUICK=1, BENCH_DURATION, BENCH_RUNS, ` +
@@ -277,39 +352,42 @@ try {
     await stop(child)
   }
 
-  // BENCH_ROUNDS: the whole matrix once per round, interleaved; each cell merges its runs.
+  // BENCH_ROUNDS: the whole matrix once per round; each cell merges its runs over the rounds.
   const merged = new Map<string, { cell: Cell; cpu: number[] }>()
   let i = 0
   for (let round = 1; round <= k.rounds; round++) {
-    for (const [fw, variant, alg, mode] of todo) {
-      const label = `${fw} ${variant}${alg ? ` ${alg} ${mode}` : ''}`
-      const why = alg && unsupported(variant, alg)
-      if (why) {
-        if (round === 1)
-          merged.set(label, {
-            cell: { framework: fw, variant, alg, ...(mode && { mode }), runs: [], na: why },
+    for (const { fw, alg, entries } of todo) {
+      const runnable = entries.filter(([v]) => !unsupported(v, alg))
+      for (const [variant, mode] of entries) {
+        const why = unsupported(variant, alg)
+        if (why && round === 1)
+          merged.set(`${fw} ${variant} ${alg} ${mode}`, {
+            cell: { framework: fw, variant, alg, mode, runs: [], na: why },
             cpu: [],
           })
-        continue
       }
       i++
-      const cell = await measure(dir, fw, variant, alg, mode, alg ? first.get(alg) : undefined)
-      const entry = merged.get(label)
-      if (!entry) merged.set(label, { cell, cpu: cell.cpuUs === undefined ? [] : [cell.cpuUs] })
-      else if (!entry.cell.error) {
-        if (cell.error) entry.cell = cell
-        else {
-          entry.cell = summarize({ ...entry.cell, runs: [...entry.cell.runs, ...cell.runs] })
-          if (cell.cpuUs !== undefined) entry.cpu.push(cell.cpuUs)
+      const cells = await measureGroup(dir, fw, alg, runnable, first.get(alg)!)
+      for (const cell of cells) {
+        const label = `${fw} ${cell.variant} ${alg} ${cell.mode}`
+        const entry = merged.get(label)
+        if (!entry) merged.set(label, { cell, cpu: cell.cpuUs === undefined ? [] : [cell.cpuUs] })
+        else if (!entry.cell.error) {
+          if (cell.error) entry.cell = cell
+          else {
+            entry.cell = summarize({ ...entry.cell, runs: [...entry.cell.runs, ...cell.runs] })
+            if (cell.cpuUs !== undefined) entry.cpu.push(cell.cpuUs)
+          }
         }
+        console.error(
+          `[${i}/${todo.length * k.rounds}] ${label}: ${cell.error ? `ERROR ${cell.error}` : `${Math.round(cell.rps!)} req/s, ${cell.cpuUs?.toFixed(1)} µs CPU, p99 ${cell.p99} ms`}`,
+        )
       }
-      console.error(
-        `[${i}/${runnable * k.rounds}] ${label}: ${cell.error ? `ERROR ${cell.error}` : `${Math.round(cell.rps!)} req/s, p99 ${cell.p99} ms`} (load ${loadavg()[0]!.toFixed(2)})`,
-      )
+      console.error(`  (load ${loadavg()[0]!.toFixed(2)})`)
     }
   }
   for (const { cell, cpu } of merged.values()) {
-    if (cpu.length > 0) cell.cpuUs = [...cpu].sort((a, b) => a - b)[cpu.length >> 1]
+    if (cpu.length > 1) cell.cpuUs = [...cpu].sort((a, b) => a - b)[cpu.length >> 1]
     report.cells.push(cell)
   }
 
