@@ -213,18 +213,19 @@ export function markdown(report: Report): string {
       '(Bearer parsing, segments, header, signature, claims, context); "cached" is a cache hit on one token.',
       '"+ onDecision" is the same with a decision listener (one event per request); without one no event is built.',
       'Best of 15 interleaved rounds (other load only adds time); "x floor (median)" uses the median rounds instead.',
+      'fast-jwt is its synchronous verifier, cache off, on the same token (a whole verification: parse, signature, claims).',
       '',
     )
     lines.push(
-      '| alg | node:crypto floor | core (Node entry) | x floor | x floor (median) | core (portable entry) | core cached | core + onDecision | cached + onDecision | jose jwtVerify |',
+      '| alg | node:crypto floor | core (Node entry) | x floor | x floor (median) | core (portable entry) | core cached | core + onDecision | cached + onDecision | jose jwtVerify | fast-jwt (x floor) |',
     )
-    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
     for (const r of report.micro) {
       const m = r.median
       lines.push(
         `| ${r.alg} | ${fmtUs(r.floor)} | ${fmtUs(r.core)} | ${fmtX(r.core === undefined ? undefined : r.core / r.floor)} | ` +
           `${fmtX(m?.core !== undefined && m.floor ? m.core / m.floor : undefined)} | ` +
-          `${fmtUs(r.corePortable)} | ${fmtUs(r.coreCached)} | ${fmtUs(r.coreObserved)} | ${fmtUs(r.coreCachedObserved)} | ${fmtUs(r.jose)} |`,
+          `${fmtUs(r.corePortable)} | ${fmtUs(r.coreCached)} | ${fmtUs(r.coreObserved)} | ${fmtUs(r.coreCachedObserved)} | ${fmtUs(r.jose)} | ${r.fastJwt === undefined ? '–' : `${fmtUs(r.fastJwt)} (${fmtX(r.fastJwt / r.floor)})`} |`,
       )
     }
     lines.push('')
