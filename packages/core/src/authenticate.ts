@@ -262,15 +262,29 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     payload: unknown,
     opened: OpenedToken,
   ): AuthContext<unknown> {
-    return freeze<AuthContext<unknown>>({
-      token,
-      source,
-      payload,
-      protectedHeader: opened.protectedHeader,
-      ...(opened.encryption && { encryption: opened.encryption }),
-      scopes: toScopes(opened.claims),
-      roles: toRoles(readPath(opened.claims, config.rolesClaim.path, config.rolesClaim.segments)),
-    })
+    // The same frozen context freeze() makes of the whole (perf, issue 17): scopes and roles are
+    // arrays of strings made here (claims.ts), never the payload's own, so freezing them is all
+    // they need; the walk is kept for what came from the token or the schema.
+    const scopes = Object.freeze(toScopes(opened.claims)) as string[]
+    const roles = Object.freeze(
+      toRoles(readPath(opened.claims, config.rolesClaim.path, config.rolesClaim.segments)),
+    ) as string[]
+    const protectedHeader = freeze(opened.protectedHeader)
+    freeze(payload)
+    // Members in the order they always had (Object.keys, JSON.stringify of a context).
+    return Object.freeze(
+      opened.encryption
+        ? {
+            token,
+            source,
+            payload,
+            protectedHeader,
+            encryption: freeze(opened.encryption),
+            scopes,
+            roles,
+          }
+        : { token, source, payload, protectedHeader, scopes, roles },
+    )
   }
 
   // Sender constraints, per request and after every other check (also on a cache hit): the client
