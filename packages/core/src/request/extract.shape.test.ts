@@ -72,6 +72,10 @@ describe('extract: the one-scan Bearer read equals RFC 6750 §2.1', () => {
     ['a tab after the scheme', 'Bearer\taa.bb.cc', MALFORMED],
     ['no space after the scheme', 'Bearer', MALFORMED],
     ['a non-ASCII letter in a segment', 'Bearer aa.bé.cc', MALFORMED],
+    // Case-insensitive matching (the /i flag) never folds a non-ASCII letter into A-Z (ECMA-262 Canonicalize).
+    ['a dotless i (uppercases to I)', 'Bearer aa.bı.cc', MALFORMED],
+    ['a long s (uppercases to S)', 'Bearer aa.bſ.cc', MALFORMED],
+    ['a Kelvin sign (lowercases to k)', 'Bearer aa.b\u212a.cc', MALFORMED],
     ['padding inside', 'Bearer aa=.bb.cc', MALFORMED],
     ['two credentials joined by a comma', 'Bearer aa.bb.cc, Bearer dd.ee.ff', TWO],
     [
