@@ -737,6 +737,55 @@ describe('authenticate: encrypted tokens (JWE)', () => {
     expect(ctx?.encryption?.protectedHeader).toMatchObject({ alg: 'dir', enc: 'A256GCM' })
     expect(ctx?.protectedHeader).toMatchObject({ alg: 'HS256' })
   })
+
+  // The context is shared through the cache (docs/ARCHITECTURE.md, "Contexts are frozen"): every
+  // part of it is frozen, and its members keep their order (perf issue 17 freezes it part by part).
+  it('a context, plain or from a JWE, is frozen all through, its members in a fixed order', async () => {
+    const hs = await keysFor('HS256')
+    const dir = new Uint8Array(32).fill(9)
+    const claims = {
+      sub: 'a',
+      scope: 'read  write ',
+      roles: ['admin', 2],
+      obj: { list: [{ x: 1 }] },
+    }
+    const jws = await signToken(claims, { alg: 'HS256', key: hs, now: NOW })
+    const jwe = await encryptToken(jws, { alg: 'dir', key: dir, cty: 'JWT' })
+    const a = createAuthenticator({
+      algorithms: ['HS256'],
+      key: hs.secret as Uint8Array,
+      decrypt: { keys: dir, keyManagementAlgorithms: ['dir'] },
+      cache: false,
+    })
+    const frozenThrough = (value: unknown): boolean =>
+      typeof value !== 'object' ||
+      value === null ||
+      (Object.isFrozen(value) && Object.values(value).every(frozenThrough))
+    const plain = await a.authenticate(bearer(jws))
+    const opened = await a.authenticate(bearer(jwe))
+    expect(Object.keys(plain!)).toEqual([
+      'token',
+      'source',
+      'payload',
+      'protectedHeader',
+      'scopes',
+      'roles',
+    ])
+    expect(Object.keys(opened!)).toEqual([
+      'token',
+      'source',
+      'payload',
+      'protectedHeader',
+      'encryption',
+      'scopes',
+      'roles',
+    ])
+    for (const ctx of [plain, opened]) {
+      expect(frozenThrough(ctx)).toBe(true)
+      expect([ctx?.scopes, ctx?.roles]).toEqual([['read', 'write'], ['admin']])
+      expect((ctx?.payload as typeof claims).obj.list[0]).toEqual({ x: 1 })
+    }
+  })
 })
 
 describe('authenticate: withHeader keeps tampering detectable', () => {

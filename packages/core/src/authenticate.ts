@@ -117,7 +117,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       return (await bind(request, ctx, hit.claims, proof)) as AuthContext<Claims>
     }
 
-    const pending = openToken(token, trace)
+    const pending = openToken(token, found.jwsShaped === true, trace)
     const opened = pending instanceof Promise ? await pending : pending
     const claims = opened.claims
     if (trace) {
@@ -181,9 +181,13 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
    * `issuers` function, the portable signature check): with local keys and the node:crypto check a
    * JWS is verified without a microtask (perf, issue 17). May throw synchronously; run() is async.
    */
-  function openToken(token: string, trace: Trace | undefined): OpenedToken | Promise<OpenedToken> {
+  function openToken(
+    token: string,
+    jwsShaped: boolean,
+    trace: Trace | undefined,
+  ): OpenedToken | Promise<OpenedToken> {
     if (trace) trace.step = 'verify' // a token of no JWS or JWE shape is refused here
-    if (tokenShape(token) === 'jwe') return openJwe(token, trace)
+    if (tokenShape(token, jwsShaped) === 'jwe') return openJwe(token, trace)
     if (config.decryptor?.required) {
       if (trace) trace.step = 'decrypt'
       throw new AuthError('encryption_required', 'only encrypted tokens (JWE) are accepted')
@@ -224,6 +228,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       trace.jws = jws
     }
     // Several issuers: the unverified iss picks the only keys and rules the token may pass with.
+    // Both callers have required tokenShape(jws) === 'jws', so the signature check is told so.
     // (A Promise only for an `issuers` function whose answer is not cached yet.)
     const picked = config.issuers ? config.issuers.forToken(jws) : config
     return picked instanceof Promise
@@ -245,7 +250,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       issuer.keys instanceof RemoteKeySource
         ? { source: issuer.keys, generation: issuer.keys.generation }
         : undefined
-    const verified = checkJws(jws, issuer.keys, issuer.algorithms, checkSignature)
+    const verified = checkJws(jws, issuer.keys, issuer.algorithms, checkSignature, true)
     return verified instanceof Promise
       ? verified.then((v) => openedToken(v, issuer, encryption, keyBinding))
       : openedToken(verified, issuer, encryption, keyBinding)
@@ -257,15 +262,29 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     payload: unknown,
     opened: OpenedToken,
   ): AuthContext<unknown> {
-    return freeze<AuthContext<unknown>>({
-      token,
-      source,
-      payload,
-      protectedHeader: opened.protectedHeader,
-      ...(opened.encryption && { encryption: opened.encryption }),
-      scopes: toScopes(opened.claims),
-      roles: toRoles(readPath(opened.claims, config.rolesClaim.path, config.rolesClaim.segments)),
-    })
+    // The same frozen context freeze() makes of the whole (perf, issue 17): scopes and roles are
+    // arrays of strings made here (claims.ts), never the payload's own, so freezing them is all
+    // they need; the walk is kept for what came from the token or the schema.
+    const scopes = Object.freeze(toScopes(opened.claims)) as string[]
+    const roles = Object.freeze(
+      toRoles(readPath(opened.claims, config.rolesClaim.path, config.rolesClaim.segments)),
+    ) as string[]
+    const protectedHeader = freeze(opened.protectedHeader)
+    freeze(payload)
+    // Members in the order they always had (Object.keys, JSON.stringify of a context).
+    return Object.freeze(
+      opened.encryption
+        ? {
+            token,
+            source,
+            payload,
+            protectedHeader,
+            encryption: freeze(opened.encryption),
+            scopes,
+            roles,
+          }
+        : { token, source, payload, protectedHeader, scopes, roles },
+    )
   }
 
   // Sender constraints, per request and after every other check (also on a cache hit): the client

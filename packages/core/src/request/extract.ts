@@ -1,6 +1,7 @@
 // Token extraction: the Authorization header (RFC 6750 §2.1), a named cookie, or a custom extractor.
 import { parse as parseCookie } from 'cookie'
 import { AuthError } from '../errors.js'
+import { JWS_PATTERN } from '../token/compact.js'
 import type { ExtractorRequest, RequestLike, TokenSource } from '../types.js'
 import { headerValues, toHeaders } from './headers.js'
 
@@ -18,10 +19,19 @@ export interface Extracted {
   source: TokenSource
   /** `'DPoP'` when the token came with the DPoP scheme (RFC 9449 §7.1), else Bearer. */
   scheme?: 'DPoP'
+  /**
+   * Set when the token matched the compact JWS shape in the same scan that read it (`BEARER_JWS`),
+   * so the pipeline does not scan it for that shape again (`tokenShape`, token/compact.ts).
+   */
+  jwsShaped?: true
 }
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*)$/i
+// The common case in one scan (perf, issue 17): a compact JWS is a b64token (its alphabet is a subset,
+// no "="), so a value this matches is one BEARER matches with the same capture; anything else goes
+// to BEARER as before. The JWS pattern is compact.ts's, so the shape need not be scanned again.
+const BEARER_JWS = new RegExp(`^bearer +(${JWS_PATTERN})$`, 'i')
 // A tab (or nothing) after the scheme is still a Bearer credential, a malformed one (400), not another scheme.
 const BEARER_SCHEME = /^bearer(?:[ \t]|$)/i
 // A Fetch Headers object joins repeated headers with ", ": a Bearer credential after a comma means two
@@ -45,9 +55,13 @@ export function extractToken(request: RequestLike, config: ExtractConfig): Extra
   let found: Extracted | undefined
   if (config.header) {
     const values = headerValues(request.headers, 'authorization')
-    const token = fromAuthorization(values, config.maxTokenLength)
-    if (token !== undefined) found = { token, source: 'header' }
-    else if (config.dpop && values !== undefined && DPOP_SCHEME.test(values[0] as string)) {
+    found = fromAuthorization(values, config.maxTokenLength)
+    if (
+      found === undefined &&
+      config.dpop &&
+      values !== undefined &&
+      DPOP_SCHEME.test(values[0] as string)
+    ) {
       found = {
         token: fromDpop(values[0] as string, config.maxTokenLength),
         source: 'header',
@@ -100,7 +114,7 @@ function checkLength(token: string, max: number): void {
     throw new AuthError('token_too_large', `the token is longer than ${max} characters`)
 }
 
-function fromAuthorization(values: string[] | undefined, max: number): string | undefined {
+function fromAuthorization(values: string[] | undefined, max: number): Extracted | undefined {
   if (values === undefined) return undefined
   if (values.length > 1)
     throw new AuthError('invalid_request', 'the request has more than one Authorization header')
@@ -114,6 +128,12 @@ function fromAuthorization(values: string[] | undefined, max: number): string | 
   // The scheme plus a few spaces of slack: a longer value cannot hold a token within the limit.
   if (value.length > max + 16)
     throw new AuthError('token_too_large', `the token is longer than ${max} characters`)
+  const jws = BEARER_JWS.exec(value)
+  if (jws) {
+    const token = jws[1] as string
+    checkLength(token, max)
+    return { token, source: 'header', jwsShaped: true }
+  }
   const match = BEARER.exec(value)
   if (!match) {
     throw new AuthError(
@@ -125,7 +145,7 @@ function fromAuthorization(values: string[] | undefined, max: number): string | 
   }
   const token = match[1] as string
   checkLength(token, max)
-  return token
+  return { token, source: 'header' }
 }
 
 function fromDpop(value: string, max: number): string {

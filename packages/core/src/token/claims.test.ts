@@ -266,6 +266,10 @@ describe('roles and scopes', () => {
 
   it.each<[string, Record<string, unknown>, string[]]>([
     ['scope space-delimited (RFC 9068 §2.2.3)', { scope: 'a b  c' }, ['a', 'b', 'c']],
+    ['scope with single spaces only', { scope: 'a b c' }, ['a', 'b', 'c']],
+    ['scope with spaces at both ends', { scope: ' a b ' }, ['a', 'b']],
+    ['an empty scope', { scope: '' }, []],
+    ['a scope of spaces only', { scope: '   ' }, []],
     ['scp array', { scp: ['a', 'b'] }, ['a', 'b']],
     ['scp string', { scp: 'a b' }, ['a', 'b']],
     ['scope wins over scp', { scope: 'a', scp: ['b'] }, ['a']],

@@ -3,7 +3,13 @@
 import { AuthError, type AuthErrorCode } from '../errors.js'
 import { decode, hasCanonicalEnd } from '../util/base64url.js'
 
-const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+/**
+ * The compact JWS shape without anchors: three non-empty base64url-alphabet segments (RFC 7515
+ * §7.1). request/extract.ts builds its one-scan Bearer pattern from it, so a token it reports as
+ * JWS-shaped is exactly one {@link tokenShape} would match.
+ */
+export const JWS_PATTERN = '[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+'
+const JWS_SHAPE = new RegExp(`^${JWS_PATTERN}$`)
 // RFC 7516 §7.1: the JWE Encrypted Key is empty for direct encryption (dir) and direct key agreement (ECDH-ES).
 const JWE_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 // RFC 8259 §8.1: a JSON text is not preceded by a byte order mark; one in a header or a decrypted
@@ -29,13 +35,16 @@ export function looksLikeJws(text: string): boolean {
 /**
  * Classifies a compact token by shape alone, before any decoding: 3 segments (JWS, RFC 7515 §7.1) or
  * 5 (JWE, RFC 7516 §7.1), each canonical unpadded base64url (RFC 7515 §2), so a token has one spelling.
+ * `jwsShaped`: the caller has matched {@link JWS_PATTERN}, anchored, on this very string (extract.ts
+ * does while reading the Bearer credential), so the alphabet scan is not repeated; the canonical
+ * ends are checked all the same.
  *
  * @example
  * tokenShape('eyJ...') // 'jws'
  */
-export function tokenShape(token: string): 'jws' | 'jwe' {
+export function tokenShape(token: string, jwsShaped = false): 'jws' | 'jwe' {
   let kind: 'jws' | 'jwe'
-  if (JWS_SHAPE.test(token)) kind = 'jws'
+  if (jwsShaped || JWS_SHAPE.test(token)) kind = 'jws'
   else if (JWE_SHAPE.test(token)) kind = 'jwe'
   else
     throw new AuthError('token_malformed', 'the token is not a compact JWS or JWE (RFC 7515 §7.1)')

@@ -42,6 +42,8 @@ export async function verifyJws(
  * {@link verifyJws} without a promise where none is needed: the pipeline's hot path (perf, issue
  * 17: each await is a microtask, and local keys with the node:crypto check answer synchronously).
  * Returns a Promise only when the key source or the check does; throws synchronously otherwise.
+ * `shaped`: the caller has required `tokenShape(token) === 'jws'` (compact.ts); it is passed on to
+ * the signature check, which then skips its own shape scan.
  *
  * @example
  * const result = checkJws(token, keys, new Set(['HS256']), signatureCheck)
@@ -52,6 +54,7 @@ export function checkJws(
   keys: KeySource,
   algorithms: ReadonlySet<string>,
   checkSignature: SignatureCheck,
+  shaped = false,
 ): VerifiedJws | Promise<VerifiedJws> {
   const segment = token.slice(0, token.indexOf('.'))
   const header = verifiedHeaders.get(segment) ?? decodeHeader(segment)
@@ -86,9 +89,9 @@ export function checkJws(
   const selected = keys.select(alg, kid)
   return selected instanceof Promise
     ? selected.then((candidates) =>
-        tryKeys(token, header, segment, alg, candidates, checkSignature),
+        tryKeys(token, header, segment, alg, candidates, checkSignature, shaped),
       )
-    : tryKeys(token, header, segment, alg, selected, checkSignature)
+    : tryKeys(token, header, segment, alg, selected, checkSignature, shaped)
 }
 
 /** Each candidate key in turn: the first that verifies wins; a non-signature failure is mapped. */
@@ -99,6 +102,7 @@ function tryKeys(
   alg: string,
   candidates: readonly CryptoKey[],
   checkSignature: SignatureCheck,
+  shaped: boolean,
   from = 0,
   failure?: unknown,
 ): VerifiedJws | Promise<VerifiedJws> {
@@ -106,7 +110,7 @@ function tryKeys(
     const key = candidates[i]!
     let checked: Uint8Array | Promise<Uint8Array>
     try {
-      checked = checkSignature(token, key, alg)
+      checked = checkSignature(token, key, alg, shaped)
       if (!(checked instanceof Promise)) return accept(token, header, segment, alg, key, checked)
     } catch (err) {
       if (!(err instanceof errors.JWSSignatureVerificationFailed)) throw fromJoseError(err)
@@ -116,7 +120,7 @@ function tryKeys(
     // An asynchronous check (jose on Web Crypto): the remaining keys are tried after it settles.
     const next = (err: unknown): VerifiedJws | Promise<VerifiedJws> => {
       if (!(err instanceof errors.JWSSignatureVerificationFailed)) throw fromJoseError(err)
-      return tryKeys(token, header, segment, alg, candidates, checkSignature, i + 1, err)
+      return tryKeys(token, header, segment, alg, candidates, checkSignature, shaped, i + 1, err)
     }
     return checked.then((payload) => {
       try {

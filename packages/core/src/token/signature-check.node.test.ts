@@ -259,3 +259,52 @@ describe('a decoded header reused across tokens is still checked on every token'
     }
   })
 })
+
+// The pipeline passes `shaped` once tokenShape (compact.ts) has required the strict JWS shape, and the
+// node:crypto check then skips its own scan (perf, issue 17). Called without it, the check alone still
+// refuses every other shape before any decoding: none reaches Buffer's lenient base64url decoder.
+describe('nodeSignatureCheck on its own refuses what is not a compact JWS; shaped changes no verdict', () => {
+  const secret = new Uint8Array(32).fill(7)
+  const hmacKey = () =>
+    globalThis.crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'verify',
+    ])
+  const verdict = async (check: () => unknown): Promise<string> => {
+    try {
+      await check()
+      return 'ok'
+    } catch (err) {
+      return (err as Error).constructor.name
+    }
+  }
+
+  it.each<[string, (token: string) => string]>([
+    ['padding after the signature', (t) => `${t}=`],
+    ['"+" in the payload', (t) => t.replace('.', '.+')],
+    ['a space inside', (t) => t.replace('.', '. ')],
+    ['an empty payload segment', (t) => `${t.split('.')[0]}..${t.split('.')[2]}`],
+    ['two segments', (t) => t.slice(0, t.lastIndexOf('.'))],
+    ['four segments', (t) => `${t}.${t.split('.')[2]}`],
+    ['a trailing newline', (t) => `${t}\n`],
+    ['a non-ASCII character', (t) => `${t}é`],
+  ])('%s: JWSInvalid', async (_name, build) => {
+    const key = await hmacKey()
+    const token = build(await signToken({ sub: 'alice' }, { alg: 'HS256', key: secret }))
+    expect(await verdict(() => nodeSignatureCheck(token, key, 'HS256'))).toBe('JWSInvalid')
+  })
+
+  it.each<[string, (token: string) => string, string]>([
+    ['a valid token', (t) => t, 'ok'],
+    ['a flipped signature bit', (t) => flipBit(t, 2), 'JWSSignatureVerificationFailed'],
+    ['a flipped payload bit', (t) => flipBit(t, 1), 'JWSSignatureVerificationFailed'],
+  ])(
+    '%s: the same verdict with and without shaped, and from jose',
+    async (_name, build, expected) => {
+      const key = await hmacKey()
+      const token = build(await signToken({ sub: 'alice' }, { alg: 'HS256', key: secret }))
+      expect(await verdict(() => nodeSignatureCheck(token, key, 'HS256'))).toBe(expected)
+      expect(await verdict(() => nodeSignatureCheck(token, key, 'HS256', true))).toBe(expected)
+      expect(await verdict(() => joseSignatureCheck(token, key, 'HS256'))).toBe(expected)
+    },
+  )
+})

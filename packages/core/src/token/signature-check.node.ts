@@ -113,8 +113,9 @@ function checkFor(key: CryptoKey, alg: string): Check {
   return check
 }
 
-// Canonical-looking compact JWS; verifyJws's caller has already required the strict shape (tokenShape, compact.ts),
-// this only keeps the function as strict as jose on its own (no non-base64url bytes reach Buffer).
+// Canonical-looking compact JWS: keeps the function as strict as jose on its own (no
+// non-base64url bytes reach Buffer). A caller that has required the strict shape already
+// (tokenShape, compact.ts: the pipeline, perf issue 17) passes `shaped` and skips this scan.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /**
@@ -125,8 +126,9 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
  * @example
  * const payload = nodeSignatureCheck(token, cryptoKey, 'ES256')
  */
-export const nodeSignatureCheck: SignatureCheck = (token, key, alg) => {
-  if (!COMPACT_JWS.test(token)) throw new errors.JWSInvalid('Invalid Compact JWS')
+export const nodeSignatureCheck: SignatureCheck = (token, key, alg, shaped) => {
+  if (shaped !== true && !COMPACT_JWS.test(token))
+    throw new errors.JWSInvalid('Invalid Compact JWS')
   const check = checkFor(key, alg)
   const second = token.lastIndexOf('.')
   const first = token.indexOf('.')
