@@ -216,9 +216,11 @@ for (const alg of algs) {
     for (const b of batches) await b(3000)
     const samples: number[][] = batches.map(() => [])
     for (let r = 0; r < rounds; r++) {
-      // Rotated order each round, so no variant always runs after the same neighbour.
-      for (let k = 0; k < batches.length; k++) {
-        const i = (k + r) % batches.length
+      // A random order each round: a batch right after an in-process one (or a server's first
+      // after a pause) starts on cold caches, so no variant may always sit in the same place.
+      const order = batches.map((_, i) => i).sort(() => Math.random() - 0.5)
+      for (const i of order) {
+        await batches[i]!(100) // unmeasured: the server is hot again when its batch starts
         samples[i]!.push((await batches[i]!(perRound)) / perRound)
       }
     }
