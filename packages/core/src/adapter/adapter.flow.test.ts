@@ -46,7 +46,7 @@ describe('authenticateOn', () => {
 
 describe('RequestModes', () => {
   const refused = () => {
-    throw new AuthError('insufficient_scope', 'short', { status: 403 })
+    throw new AuthError('insufficient_scope', 'short')
   }
   /** Everything a guard or a failure reads of a request's mode. */
   const reads = (modes: RequestModes<object>, key: object) => {
