@@ -42,32 +42,33 @@ export function tokengate<Claims = DefaultClaims>(
         )
         .catch((err: unknown) => kit.nodeLastResort(res, () => next(err)))
     modes.set(req, mode)
-    kit.detach(mode.property, (name) => Object.assign(req, { [name]: undefined }))
+    const slots = req as unknown as Record<string, unknown> // cleared only if set: no new property
+    kit.detach(mode.property, (name) => slots[name] !== undefined && (slots[name] = undefined))
     // req.protocol (proxy settings, a prototype walk) is read only if a step needs the URL.
     const request = kit.nodeRequestLike(req.method, () => req.protocol, req.originalUrl, req)
-    mode
-      .attempt(request)
-      .then(
-        (result) => {
-          // Something else answered meanwhile (a request timeout): the route must not run as well.
-          if (kit.nodeAnswered(res)) return
-          kit.attach(
-            result,
-            mode.property,
-            (k, v) => Object.assign(req, { [k]: v }),
-            (k, v) => res.setHeader(k, v),
-          )
+    // Throws stay on this request (never an unhandled rejection); no .catch(): one promise less.
+    void mode.attempt(request).then(
+      (result) => {
+        try {
+          if (kit.nodeAnswered(res)) return // answered meanwhile (a timeout): the route must not run
+          kit.attach(result, mode.property, (k, v) => (slots[k] = v), res.setHeader.bind(res))
           next()
-        },
-        (err: unknown) => fail(err, req, res, next),
-      )
-      // Whatever is raised while answering stays on this request (never an unhandled rejection).
-      .catch((err: unknown) => kit.nodeLastResort(res, () => next(err)))
+        } catch (err) {
+          kit.nodeLastResort(res, () => next(err))
+        }
+      },
+      (err: unknown) => {
+        try {
+          fail(err, req, res, next)
+        } catch (error) {
+          kit.nodeLastResort(res, () => next(error))
+        }
+      },
+    )
   }
 }
 
-// Guards and cookie helpers are @tokengate/core/adapter's. One declaration per export (editors show
-// a declaration's doc comment), each a pure call: a bundle without them carries none of their code.
+// Guards and cookie helpers: @tokengate/core/adapter's, one pure call per export (docs, tree-shaking).
 // Typed: an inferred RequestHandler would name express's private types in the declarations.
 const h: kit.AdapterHelpers<RequestHandler, Response, RegisteredClaims> =
   /* @__PURE__ */ kit.adapterHelpers(guard, (res, value) => void res.append('Set-Cookie', value))
@@ -114,9 +115,8 @@ export const requireScopes: H['requireScopes'] = /* @__PURE__ */ member(h, 'requ
  */
 export const requireClaims: H['requireClaims'] = /* @__PURE__ */ member(h, 'requireClaims')
 /**
- * Requires a strong or recent enough sign-in (RFC 9470 step-up): the token's `acr` among
- * `acrValues` and/or its `auth_time` at most `maxAge` ago; otherwise 401
- * `insufficient_user_authentication` with `acr_values` and `max_age` in the challenge.
+ * Requires a strong or recent sign-in (RFC 9470 step-up): `acr` among `acrValues`, `auth_time` at
+ * most `maxAge` ago; else 401 `insufficient_user_authentication` with `acr_values` and `max_age`.
  * @example
  * app.post('/transfer', requireAuthentication({ acrValues: ['mfa'], maxAge: '5m' }), handler)
  */

@@ -59,8 +59,8 @@ export function tokengate<Claims = DefaultClaims>(
     const metadata = kit.metadataFor(mode, c.req.method, c.req.path)
     if (metadata)
       return metadata.then((m) => c.body(m.body, m.status as ContentfulStatusCode, m.headers))
-    modes.set(c, mode)
-    kit.detach(mode.property, (name) => c.set(name, undefined))
+    modes.set(c, mode) // Below, only a name that reads as something is cleared (no Map built).
+    kit.detach(mode.property, (name) => c.get(name) !== undefined && c.set(name, undefined))
     let result: AuthAttempt<Claims>
     try {
       // On @hono/node-server the Node request behind it, else the Fetch Request.

@@ -96,12 +96,18 @@ export function attach(
 export class RequestModes<Key extends object> {
   readonly #modes = new WeakMap<Key, FailureMode>()
 
-  /** Records the failure mode of the `tokengate()` now running on a request. */
+  /**
+   * Records the failure mode of the `tokengate()` now running on a request. A default mode (no
+   * realm, no `resource_metadata`, no observer, `'respond'`, `'auth'`) reads exactly as no entry, so
+   * it is not stored (a WeakMap insertion per request, and its ephemeron for the GC): an earlier
+   * `tokengate()`'s entry is removed instead, so that the one that ran last still speaks.
+   */
   set(key: Key, mode: FailureMode): void {
-    this.#modes.set(key, mode)
+    if (isDefaultMode(mode)) this.#modes.delete(key)
+    else this.#modes.set(key, mode)
   }
 
-  /** The failure mode of the `tokengate()` that ran on a request, if any did. */
+  /** The failure mode of the `tokengate()` that ran on a request, if any did and it set one that is not the default. */
   get(key: Key): FailureMode | undefined {
     return this.#modes.get(key)
   }
@@ -142,6 +148,17 @@ export class RequestModes<Key extends object> {
   refusal(key: Key, err: unknown): AuthError | undefined {
     return isAuthError(err) ? withChallenge(err, this.#modes.get(key)) : undefined
   }
+}
+
+/** True when a mode reads as none at all in {@link RequestModes}: its get(), property(), delegates(). */
+function isDefaultMode(mode: FailureMode): boolean {
+  return (
+    mode.onError === 'respond' &&
+    mode.property === 'auth' &&
+    mode.realm === undefined &&
+    mode.resourceMetadata === undefined &&
+    mode.observer === undefined
+  )
 }
 
 /** Where {@link authenticateOn} keeps its result: the framework's request and response calls. */

@@ -35,4 +35,37 @@ describe('Lru: bounded by count and by summed weight, least recently used out fi
     lru.set('a', 'aaaaa')
     expect([lru.get('a'), lru.size, lru.weight]).toEqual([undefined, 0, 0])
   })
+
+  it('evicts exactly as a plain LRU over a random mix of reads, writes and deletes (the newest-key shortcut changes no order)', () => {
+    // The reference: an array, least recent first, moved on every read and write.
+    const lru = new Lru<string, string>(4, 12, byLength)
+    let order: { key: string; value: string }[] = []
+    const evict = () => {
+      const weight = () => order.reduce((sum, e) => sum + e.value.length, 0)
+      while (order.length > 4 || weight() > 12) order.shift()
+    }
+    let seed = 7
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n
+    for (let step = 0; step < 5000; step++) {
+      const key = 'k' + next(7)
+      const op = next(10)
+      const found = order.find((e) => e.key === key)
+      if (op < 5) {
+        expect(lru.get(key)).toBe(found?.value)
+        if (found) order = [...order.filter((e) => e !== found), found]
+      } else if (op < 9) {
+        const value = 'v'.repeat(1 + next(5))
+        lru.set(key, value)
+        order = [...order.filter((e) => e.key !== key), { key, value }]
+        evict()
+      } else {
+        lru.delete(key)
+        order = order.filter((e) => e.key !== key)
+      }
+      expect([lru.size, lru.weight]).toEqual([
+        order.length,
+        order.reduce((s, e) => s + e.value.length, 0),
+      ])
+    }
+  })
 })

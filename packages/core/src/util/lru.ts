@@ -19,6 +19,8 @@ export class Lru<K, V> {
   readonly #maxWeight: number
   readonly #weigh: (value: V) => number
   #weight = 0
+  /** The key last read or written (the Map's last entry), undefined when unknown. */
+  #newest: K | undefined
 
   constructor(max: number, maxWeight: number, weigh: (value: V) => number) {
     this.#max = max
@@ -40,8 +42,12 @@ export class Lru<K, V> {
   get(key: K): V | undefined {
     const slot = this.#map.get(key)
     if (slot === undefined) return undefined
+    // Already the most recent (a client sending its token again): moving it would change nothing,
+    // and a delete and a set per cache hit leave the Map tombstones to rehash.
+    if (key === this.#newest) return slot.value
     this.#map.delete(key)
     this.#map.set(key, slot)
+    this.#newest = key
     return slot.value
   }
 
@@ -51,6 +57,7 @@ export class Lru<K, V> {
     this.delete(key)
     if (weight > this.#maxWeight) return
     this.#map.set(key, { value, weight })
+    this.#newest = key
     this.#weight += weight
     for (const [oldest, slot] of this.#map) {
       if (this.#map.size <= this.#max && this.#weight <= this.#maxWeight) break
@@ -64,6 +71,7 @@ export class Lru<K, V> {
     const slot = this.#map.get(key)
     if (slot === undefined) return
     this.#map.delete(key)
+    if (key === this.#newest) this.#newest = undefined
     this.#weight -= slot.weight
   }
 }
