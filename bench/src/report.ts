@@ -197,7 +197,12 @@ export function markdown(report: Report): string {
           }
           const peer = bestPeer(cells, fw, alg, mode)?.rps
           row.push(
-            ...cellText(find(cells, fw, v, alg, mode), bare, peer, baseline || PEERS[fw].includes(v)),
+            ...cellText(
+              find(cells, fw, v, alg, mode),
+              bare,
+              peer,
+              baseline || PEERS[fw].includes(v),
+            ),
           )
         }
         lines.push(`| ${row.join(' | ')} |`)

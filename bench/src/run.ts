@@ -139,7 +139,8 @@ async function sanity(url: string, token: string, variant: Variant): Promise<voi
   if (ok.status !== 200)
     throw new Error(`sanity: status ${ok.status} with a valid token: ${body.slice(0, 120)}`)
   if (variant === 'bare' || variant === 'noop') {
-    if (!body.includes('anonymous')) throw new Error(`sanity: unexpected body ${body.slice(0, 120)}`)
+    if (!body.includes('anonymous'))
+      throw new Error(`sanity: unexpected body ${body.slice(0, 120)}`)
     return
   }
   if (!body.includes('user-')) throw new Error(`sanity: unexpected body ${body.slice(0, 120)}`)
@@ -165,14 +166,19 @@ function lineReader(child: ChildProcess, prefix: string): (timeoutMs: number) =>
     else queue.push(payload)
   })
   child.on('exit', (code) => {
-    for (const waiter of waiting.splice(0)) waiter(new Error(`exited with ${code}: ${firstError(stderr)}`))
+    for (const waiter of waiting.splice(0))
+      waiter(new Error(`exited with ${code}: ${firstError(stderr)}`))
   })
   return (timeoutMs) =>
     new Promise((resolve, reject) => {
       const queued = queue.shift()
       if (queued !== undefined) return resolve(queued)
-      if (child.exitCode !== null) return reject(new Error(`exited with ${child.exitCode}: ${firstError(stderr)}`))
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${prefix.trim()}`)), timeoutMs)
+      if (child.exitCode !== null)
+        return reject(new Error(`exited with ${child.exitCode}: ${firstError(stderr)}`))
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${prefix.trim()}`)),
+        timeoutMs,
+      )
       waiting.push((line) => {
         clearTimeout(timer)
         if (line instanceof Error) reject(line)
