@@ -49,12 +49,12 @@ export interface MicroRow {
   error?: string
 }
 
-type Op = (token: string) => unknown
+export type Op = (token: string) => unknown
 
 const b64 = (s: string): Buffer => Buffer.from(s, 'base64url')
 
 /** The floor: nothing but node:crypto on the token's own bytes, keys imported once. */
-function floorOf(material: Material, alg: Alg): Op {
+export function floorOf(material: Material, alg: Alg): Op {
   const sigAlg = sigAlgOf(alg)
   let check: (input: Buffer, sig: Buffer) => boolean
   if (sigAlg === 'HS256') {
@@ -96,7 +96,7 @@ function floorOf(material: Material, alg: Alg): Op {
  * in turn, so a noisy neighbour slows all cases alike. The best round counts (other load only ever
  * adds time); the median is kept too.
  */
-async function measureAll(
+export async function measureAll(
   cases: Record<string, { op: Op; tokens: string[] }>,
   iterations: number,
 ): Promise<{ best: Record<string, number>; median: Record<string, number> }> {
@@ -132,7 +132,7 @@ async function measureAll(
   return { best, median }
 }
 
-interface CoreModule {
+export interface CoreModule {
   createAuthenticator(options: unknown): { authenticate(request: unknown): Promise<unknown> }
 }
 
@@ -142,7 +142,7 @@ const keepLast = (event: unknown): void => {
   sink.last = event
 }
 
-function coreOp(
+export function coreOp(
   core: CoreModule,
   material: Material,
   alg: Alg,
@@ -162,7 +162,7 @@ function coreOp(
  * flatten the concatenation in place): an HTTP parser hands a middleware one flat string, while a
  * string concatenated per call would bill the first scan of it for copying the two halves.
  */
-function bearerHeaders(tokens: readonly string[]): string[] {
+export function bearerHeaders(tokens: readonly string[]): string[] {
   return tokens.map((token) => {
     const header = `Bearer ${token}`
     if (!/^Bearer [^ ]+$/.test(header)) throw new Error('micro: a token with a space')
