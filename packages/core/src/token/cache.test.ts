@@ -64,14 +64,26 @@ describe('TokenCache', () => {
     expect(cache.get('c.')).toBeUndefined()
   })
 
-  it("a token sharing another token's last segment never gets its context, and can only replace it", () => {
+  it("a token sharing another token's lookup key (its last 32 characters) never gets its context, and can only replace it", () => {
     const cache = new TokenCache({ max: 10, ttlMs: undefined, admitAfter: 1 })
-    cache.set('h1.p1.sig', entry('h1.p1.sig'), NOW + 60)
-    expect(cache.get('h2.p2.sig')).toBeUndefined()
-    expect(cache.get('h1.p1.sig')?.ctx.token).toBe('h1.p1.sig')
-    cache.set('h2.p2.sig', entry('h2.p2.sig'), NOW + 60)
-    expect(cache.get('h2.p2.sig')?.ctx.token).toBe('h2.p2.sig')
-    expect(cache.get('h1.p1.sig')).toBeUndefined()
+    const tail = 'S'.repeat(40) // a signature segment longer than the 32-character key
+    const [one, two] = [`h1.p1.${tail}`, `h2.p2.x${tail}`]
+    cache.set(one, entry(one), NOW + 60)
+    expect(cache.get(two)).toBeUndefined()
+    expect(cache.get(one)?.ctx.token).toBe(one)
+    cache.set(two, entry(two), NOW + 60)
+    expect(cache.get(two)?.ctx.token).toBe(two)
+    expect(cache.get(one)).toBeUndefined()
+  })
+
+  it('tokens of the same last segment length that differ in their last 32 characters are kept apart', () => {
+    const cache = new TokenCache({ max: 10, ttlMs: undefined, admitAfter: 1 })
+    const one = `h.p.${'A'.repeat(10)}${'B'.repeat(32)}`
+    const two = `h.p.${'A'.repeat(10)}${'C'.repeat(32)}`
+    cache.set(one, entry(one), NOW + 60)
+    cache.set(two, entry(two), NOW + 60)
+    expect(cache.get(one)?.ctx.token).toBe(one)
+    expect(cache.get(two)?.ctx.token).toBe(two)
   })
 
   it('admission (default admitAfter 2): a token is cached on its second verification, hit on its third', () => {

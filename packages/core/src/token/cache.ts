@@ -142,15 +142,20 @@ export function cacheOf(authenticator: object): TokenCache | undefined {
 }
 
 /**
- * The LRU is keyed by the token's last segment (the JWS signature, the JWE authentication tag), not
- * the whole token: hashing a fresh 300 to 1000 character string on every request was a third of a
- * cache hit (half for a nested JWE; see bench/). `get` then requires the whole token to be `===`, so
- * the key only finds the candidate. A token crafted to share another's last segment finds an entry
- * that is not its own (a miss, then full verification); only a token that verifies can replace it.
+ * The LRU is keyed by the token's last 32 characters (inside its last segment: the JWS signature,
+ * the JWE authentication tag), not the whole token: hashing a fresh 300 to 1000 character string on
+ * every request was a third of a cache hit (half for a nested JWE; see bench/), and finding the last
+ * segment first scanned a 342-character RS256 signature back to its dot, so both cost most of an
+ * RS256 or JWE hit (perf, issue 17). `get` then requires the whole token to be `===`, so the key only
+ * finds the candidate. A token crafted to share another's last 32 characters finds an entry that is
+ * not its own (a miss, then full verification); only a token that verifies can replace it.
  */
 function lookupKey(token: string): string {
-  return token.slice(token.lastIndexOf('.') + 1)
+  return token.length > LOOKUP_KEY_LENGTH ? token.slice(token.length - LOOKUP_KEY_LENGTH) : token
 }
+
+/** 32 base64url characters, 192 bits of a signature or tag: the same tail the doorkeeper hashes. */
+const LOOKUP_KEY_LENGTH = 32
 
 /**
  * Admission on second sighting (the "doorkeeper" of TinyLFU, Einziger et al. 2017): a verified token
