@@ -35,6 +35,20 @@ for (const { dir, pkg } of packages) {
   if (!existsSync(join(dir, 'dist'))) fail('no dist/: run `pnpm build` first')
   if ((pkg.files ?? []).some((entry) => entry.startsWith('!')))
     fail('`files` has a `!` entry, which yarn 1 ignores: list what ships (docs/ARCHITECTURE.md)')
+  // Every source file the `@tokengate/source` condition names is listed in `files` by its own
+  // path, not only through the extglob: a reader of the manifest (or a tool that does not expand
+  // extglobs) sees that each exports/imports target ships.
+  const sourceTargets = new Set()
+  const collect = (value) => {
+    if (typeof value === 'string') {
+      if (value.startsWith('./src/')) sourceTargets.add(value.slice(2))
+    } else if (value && typeof value === 'object') Object.values(value).forEach(collect)
+  }
+  collect(pkg.exports)
+  collect(pkg.imports)
+  for (const target of sourceTargets)
+    if (!(pkg.files ?? []).includes(target))
+      fail(`\`files\` does not name ${target}, a target of exports/imports: add it by its path`)
 
   const npmFile = JSON.parse(
     run('npm', ['pack', '--json', '--pack-destination', join(out, 'npm')], dir),
