@@ -14,8 +14,10 @@ export type Mix = 'one-use' | 'repeat' | 'zipf'
 export interface CacheMixRow {
   mix: Mix
   setting: CacheSetting
-  /** CPU time (user + system) per authenticate(), µs, median of the rounds. */
+  /** CPU time (user + system) per authenticate(), µs, median of the chunks of all rounds. */
   cpuUs: number
+  /** Cache off's CPU over this setting's, median of the per-chunk ratios (1 for off itself). */
+  vsOff?: number
   /** Share of requests answered from the cache (last round). */
   hitRate: number
   entries: number
@@ -39,13 +41,52 @@ export interface CacheReport {
   users: number
   requests: number
   zipfS: number
+  /** Requests per interleaved chunk. */
+  chunk?: number
   rows: CacheMixRow[]
   memory: MemoryRow[]
 }
 
-interface Core {
-  createAuthenticator(o: unknown): { authenticate(r: unknown): Promise<unknown> }
+interface Authenticator {
+  authenticate(r: unknown): Promise<unknown>
 }
+interface Core {
+  createAuthenticator(o: unknown): Authenticator
+}
+const SETTINGS: CacheSetting[] = ['off', 'admit-1', 'admit-2']
+const PAIRED: CacheSetting[] = ['off', 'admit-2']
+
+/**
+ * Heap retained by a new authenticator after `requests` requests (forced GC before and after, the
+ * authenticator alive at the end). Its own function: a variable of the caller's async frame would
+ * keep the previous setting's authenticator alive into the next one's baseline.
+ */
+async function retainedMiB(
+  make: () => Authenticator,
+  requests: number,
+  next: (i: number) => string,
+  gc: () => void,
+): Promise<number> {
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const authenticator = make()
+  for (let i = 0; i < requests; i++) await authenticator.authenticate(request(next(i)))
+  gc()
+  const retained = (process.memoryUsage().heapUsed - before) / 2 ** 20
+  return authenticator ? retained : 0
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+/** The counters of a cache, copied: the cache itself can then be released. */
+const snapshot = (c: CacheStats): CacheStats => ({
+  size: c.size,
+  weight: c.weight,
+  stats: { ...c.stats },
+})
 interface CacheStats {
   size: number
   weight: number
@@ -106,6 +147,8 @@ export async function runCacheMix(options: {
   requests?: number
   zipfS?: number
   rounds?: number
+  /** Requests per chunk: every chunk runs through all settings in turn (default 10,000). */
+  chunk?: number
   memoryTokens?: number
   /** False: the memory run alone. */
   mixes?: boolean
@@ -114,7 +157,7 @@ export async function runCacheMix(options: {
   const users = options.users ?? 100_000
   const requests = options.requests ?? 200_000
   const zipfS = options.zipfS ?? 1
-  const rounds = options.rounds ?? 3
+  const rounds = options.rounds ?? 2
   const core = (await import('@tokengate/core')) as unknown as Core
   const { cacheOf } = (await import(src('token/cache.ts'))) as {
     cacheOf(a: object): CacheStats | undefined
@@ -131,38 +174,76 @@ export async function runCacheMix(options: {
     repeat: () => userTokens[0]!,
     zipf: (i) => userTokens[zipf[i]!]!,
   }
-  const settings: CacheSetting[] = ['off', 'admit-1', 'admit-2']
   const rows: CacheMixRow[] = []
+  const chunk = Math.max(1000, Math.min(options.chunk ?? 10_000, requests))
+  const order = prng(29)
   for (const mix of ((options.mixes ?? true) ? Object.keys(sequences) : []) as Mix[]) {
+    const next = sequences[mix]
     const cpu: Record<CacheSetting, number[]> = { off: [], 'admit-1': [], 'admit-2': [] }
+    const vsOff: Record<CacheSetting, number[]> = { off: [], 'admit-1': [], 'admit-2': [] }
     const last = {} as Record<CacheSetting, CacheStats | undefined>
     const heap = {} as Record<CacheSetting, number>
-    // Interleaved: every round runs each setting once, on a new authenticator (a cold cache).
     for (let r = 0; r < rounds; r++) {
-      for (const setting of settings) {
-        // The previous round's cache of this setting is dropped first: held while measuring, it
-        // would be freed during the round and cancel this one's growth out.
+      // Every round starts each setting on a new authenticator (a cold cache) and sends it the same
+      // sequence. The sequence goes in chunks, and every chunk runs through cache off and the default
+      // in a random order before the next chunk: a setting's cost is its chunks' CPU time, and "x cache off" is
+      // the median of the per-chunk ratios, each from runs milliseconds apart (this VM's speed moves
+      // by 2x within seconds; whole 2-second blocks one after the other gave 0.94x and 1.29x on two
+      // runs of the same code). The cache state carries over from chunk to chunk: one stream each.
+      const live = {} as Record<CacheSetting, Authenticator>
+      for (const setting of SETTINGS) {
         last[setting] = undefined
-        gc?.()
-        const heapBefore = process.memoryUsage().heapUsed
-        const authenticator = core.createAuthenticator(optionsFor(material, alg, setting))
-        const next = sequences[mix]
-        const start = process.cpuUsage()
-        for (let i = 0; i < requests; i++) await authenticator.authenticate(request(next(i)))
-        const used = process.cpuUsage(start)
-        cpu[setting].push((used.user + used.system) / requests)
-        last[setting] = cacheOf(authenticator) // keeps the cache alive through the measure
-        gc?.()
-        heap[setting] = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20
+        live[setting] = core.createAuthenticator(optionsFor(material, alg, setting))
       }
+      gc?.()
+      for (let from = 0; from < requests; from += chunk) {
+        const to = Math.min(requests, from + chunk)
+        const took = {} as Record<CacheSetting, number>
+        // Off and the default interleaved (the target's pair); caching at once alone after them: its
+        // churn of old-generation garbage (see token/cache.ts Doorkeeper) would be collected during
+        // the others' chunks (concurrent marking counts in this process's CPU time).
+        const paired = order() < 0.5 ? PAIRED : [...PAIRED].reverse()
+        for (const setting of paired) {
+          const authenticator = live[setting]
+          const start = process.cpuUsage()
+          for (let i = from; i < to; i++) await authenticator.authenticate(request(next(i)))
+          const used = process.cpuUsage(start)
+          took[setting] = (used.user + used.system) / (to - from)
+          cpu[setting].push(took[setting])
+        }
+        for (const setting of PAIRED) vsOff[setting].push(took.off / took[setting])
+      }
+      gc?.()
+      for (let from = 0; from < requests; from += chunk) {
+        const to = Math.min(requests, from + chunk)
+        const authenticator = live['admit-1']
+        const start = process.cpuUsage()
+        for (let i = from; i < to; i++) await authenticator.authenticate(request(next(i)))
+        const used = process.cpuUsage(start)
+        cpu['admit-1'].push((used.user + used.system) / (to - from))
+      }
+      for (const setting of SETTINGS) last[setting] = cacheOf(live[setting])
     }
-    for (const setting of settings) {
+    // Heap retained: one more pass per setting, alone, on a new authenticator (forced GC before
+    // and after it, the authenticator alive at the end).
+    if (gc)
+      for (const setting of SETTINGS)
+        heap[setting] = await retainedMiB(
+          () => core.createAuthenticator(optionsFor(material, alg, setting)),
+          requests,
+          next,
+          gc,
+        )
+    for (const setting of SETTINGS) {
       const c = last[setting]
-      const xs = cpu[setting].sort((a, b) => a - b)
       rows.push({
         mix,
         setting,
-        cpuUs: xs[xs.length >> 1]!,
+        cpuUs: median(cpu[setting]),
+        vsOff:
+          vsOff[setting].length > 0
+            ? median(vsOff[setting])
+            : median(cpu.off) / median(cpu[setting]),
         hitRate: c ? c.stats.hits / (c.stats.hits + c.stats.misses) : 0,
         entries: c?.size ?? 0,
         weight: c?.weight ?? 0,
@@ -192,7 +273,7 @@ export async function runCacheMix(options: {
       }
       memory.push({ pattern, tokens: total, samples })
     }
-  return { alg, users, requests, zipfS, rows, memory }
+  return { alg, users, requests, zipfS, chunk, rows, memory }
 }
 
 // Standalone (`pnpm bench:cache`) or as the child of run.ts (result on stdout).
@@ -206,6 +287,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(env.BENCH_CACHE_REQUESTS && { requests: Number(env.BENCH_CACHE_REQUESTS) }),
     ...(env.BENCH_CACHE_USERS && { users: Number(env.BENCH_CACHE_USERS) }),
     ...(env.BENCH_CACHE_ROUNDS && { rounds: Number(env.BENCH_CACHE_ROUNDS) }),
+    ...(env.BENCH_CACHE_CHUNK && { chunk: Number(env.BENCH_CACHE_CHUNK) }),
     mixes: env.BENCH_CACHE_MIXES !== '0',
     ...(env.BENCH_MEMORY_TOKENS !== undefined && {
       memoryTokens: Number(env.BENCH_MEMORY_TOKENS),

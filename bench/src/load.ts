@@ -15,6 +15,8 @@ export interface RunStats {
   requests: number
   non2xx: number
   errors: number
+  /** The server's CPU time per request in this run (user + system), µs; set by run.ts. */
+  cpuUs?: number
 }
 
 /** One line on stdin: load `url` for `seconds`, with the algorithm's first token or a fresh one per request. */

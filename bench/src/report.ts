@@ -91,6 +91,28 @@ export function summarize(cell: Cell): Cell {
   }
 }
 
+/**
+ * Throughput of `a` over `b`, and the same from CPU time per request (b's CPU over a's): the median
+ * of the per-round ratios when both cells have their runs (run i of every server of a group is in
+ * round i, seconds apart: run.ts `measureGroup`), so a round the whole machine ran slow or fast
+ * counts once as a ratio instead of moving one median; otherwise the ratio of the medians.
+ */
+export function pairedRatio(
+  a: Cell | undefined,
+  b: Cell | undefined,
+): [number, number | undefined] | undefined {
+  if (a?.rps === undefined || !b?.rps) return undefined
+  const n = a.runs.length
+  if (n > 0 && n === b.runs.length) {
+    const rps = a.runs.map((r, i) => r.rps / b.runs[i]!.rps)
+    const cpu = a.runs.every((r, i) => r.cpuUs && b.runs[i]!.cpuUs)
+      ? a.runs.map((r, i) => b.runs[i]!.cpuUs! / r.cpuUs!)
+      : undefined
+    return [median(rps), cpu ? median(cpu) : a.cpuUs && b.cpuUs ? b.cpuUs / a.cpuUs : undefined]
+  }
+  return [a.rps / b.rps, a.cpuUs && b.cpuUs ? b.cpuUs / a.cpuUs : undefined]
+}
+
 function find(
   cells: Cell[],
   framework: Framework,
@@ -138,8 +160,8 @@ const MODE_NAMES: Record<Mode, string> = {
 
 function cellText(
   cell: Cell | undefined,
-  bare: number | undefined,
-  peer: number | undefined,
+  bare: Cell | undefined,
+  peer: Cell | undefined,
   isPeer: boolean,
 ): string[] {
   if (!cell) return ['', '', '', '', '']
@@ -149,8 +171,8 @@ function cellText(
     fmtInt(cell.rps),
     cell.p99 === undefined ? '–' : `${cell.p99}`,
     cell.cpuUs === undefined ? '–' : fmtInt(cell.cpuUs),
-    bare ? fmtX(cell.rps / bare) : '–',
-    isPeer || !peer ? '–' : fmtX(cell.rps / peer),
+    fmtX(pairedRatio(cell, bare)?.[0]),
+    isPeer ? '–' : fmtX(pairedRatio(cell, peer)?.[0]),
   ]
 }
 
@@ -170,7 +192,8 @@ export function markdown(report: Report): string {
     'on the machine than req/s) per middleware; `x bare` is the ratio of req/s to the bare framework, `x peer` to the',
     'best peer middleware for the same algorithm and mode. JWE is a nested token: RSA-OAEP-256 + A256GCM around ES256.',
     'Each framework and algorithm is one group: all its servers run at once and the runs go round them in turn, so',
-    'every ratio compares runs seconds apart; the bare framework and the no-op middleware get the same token (ignored).',
+    'every ratio compares runs seconds apart (rounds go forward and backward in turn); `x bare` and `x peer` are the',
+    'median of the per-round ratios. The bare framework and the no-op middleware get the same token (ignored).',
     '',
   )
   for (const fw of k.frameworks) {
@@ -186,7 +209,7 @@ export function markdown(report: Report): string {
       ['bare', 'noop', 'tokengate', 'tokengate-nocache', 'jose', ...PEERS[fw]] as Variant[]
     ).filter((v) => k.variants.includes(v))
     for (const alg of k.algs) {
-      const bare = find(cells, fw, 'bare', alg)?.rps
+      const bare = find(cells, fw, 'bare', alg)
       for (const v of variants) {
         const row = [alg, LABELS[v]]
         const baseline = v === 'bare' || v === 'noop'
@@ -195,7 +218,7 @@ export function markdown(report: Report): string {
             row.push('', '', '', '', '')
             continue
           }
-          const peer = bestPeer(cells, fw, alg, mode)?.rps
+          const peer = bestPeer(cells, fw, alg, mode)
           row.push(
             ...cellText(
               find(cells, fw, v, alg, mode),
@@ -255,7 +278,8 @@ export function targets(report: Report): string[] {
     '## Targets',
     '',
     'Met or not on req/s; "by CPU" is the same ratio from the server\'s CPU time per request',
-    '(a cross-check that other load on the machine moves much less).',
+    '(a cross-check that other load on the machine moves much less). HTTP ratios are the median of the',
+    'per-round ratios (run i of both servers, seconds apart, in the same round of the group).',
     '',
     '| target | framework | alg | req/s ratio | by CPU | met |',
     '| --- | --- | --- | ---: | ---: | :---: |',
@@ -274,14 +298,7 @@ export function targets(report: Report): string[] {
     )
   const pass = (r: [number, number | undefined], bound: number): boolean =>
     (loaded && r[1] !== undefined ? r[1] : r[0]) >= bound
-  // Throughput ratio a/b, and the same from CPU time per request (b's CPU over a's).
-  const ratio = (
-    a: Cell | undefined,
-    b: Cell | undefined,
-  ): [number, number | undefined] | undefined =>
-    a?.rps !== undefined && b?.rps
-      ? [a.rps / b.rps, a.cpuUs && b.cpuUs ? b.cpuUs / a.cpuUs : undefined]
-      : undefined
+  const ratio = pairedRatio
   const row = (
     target: string,
     fw: string,
@@ -334,7 +351,7 @@ export function targets(report: Report): string[] {
       const off = get(mix, 'off')
       const on = get(mix, 'admit-2')
       if (!off || !on) continue
-      const x = off.cpuUs / on.cpuUs
+      const x = on.vsOff ?? off.cpuUs / on.cpuUs
       row(
         `1. in-process ${mix}: default cache >= 0.97x cache off (CPU)`,
         '–',
@@ -408,8 +425,10 @@ function cacheSection(c: CacheReport): string[] {
     '',
     `${c.alg}, ${fmtInt(c.requests)} requests per mix through \`authenticate()\`: one-use (a new token every`,
     `request), repeat (one token), and Zipf (s = ${c.zipfS}) over ${fmtInt(c.users)} users, one token each. CPU time`,
-    'per request (user + system), median of interleaved rounds; hit rate, entries and accounted bytes from the last round,',
-    'heap retained by it (forced GC before and after the round, the cache alive).',
+    `per request (user + system), median over chunks of ${fmtInt(c.chunk ?? 10_000)} requests: each chunk goes through cache off and the`,
+    'default in a random order before the next, and `x cache off` is the median of those per-chunk ratios (caching at',
+    'once runs alone after them: its old-generation garbage would be collected during their chunks). Hit rate, entries',
+    'and accounted bytes from the last round; heap retained: the drop when its authenticator is released (forced GC).',
     '',
     '| mix | setting | CPU µs / request | x cache off | hit rate | entries | accounted MiB | heap retained MiB |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -417,7 +436,7 @@ function cacheSection(c: CacheReport): string[] {
   for (const r of c.rows) {
     const off = c.rows.find((x) => x.mix === r.mix && x.setting === 'off')
     lines.push(
-      `| ${r.mix} | ${SETTING[r.setting] ?? r.setting} | ${fmtUs(r.cpuUs)} | ${off ? fmtX(off.cpuUs / r.cpuUs) : '–'} | ` +
+      `| ${r.mix} | ${SETTING[r.setting] ?? r.setting} | ${fmtUs(r.cpuUs)} | ${fmtX(r.vsOff ?? (off ? off.cpuUs / r.cpuUs : undefined))} | ` +
         `${(r.hitRate * 100).toFixed(1)}% | ${fmtInt(r.entries)} | ${(r.weight / 2 ** 20).toFixed(1)} | ${r.heapMiB === undefined ? '–' : r.heapMiB.toFixed(1)} |`,
     )
   }

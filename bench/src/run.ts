@@ -241,7 +241,9 @@ async function measureGroup(
     }
     const perRun = (k.duration + 2) * 1000 + 30_000
     for (let run = 0; run <= k.runs; run++) {
-      for (const entry of live) {
+      // Forward, then backward, in turn (A B C, C B A, ...): a machine that speeds up or slows down
+      // over a round favours no position, and the two runs a paired ratio compares stay close.
+      for (const entry of run % 2 === 0 ? live : [...live].reverse()) {
         if (entry.cell.error || !entry.url) continue
         const seconds = run === 0 ? k.warmup : k.duration
         const before = cpuSeconds(entry.server?.pid)
@@ -253,9 +255,11 @@ async function measureGroup(
           continue
         }
         if (run === 0) continue
+        if (before !== undefined && after !== undefined && stats.requests > 0) {
+          stats.cpuUs = ((after - before) * 1e6) / stats.requests
+          entry.cpu.push(stats.cpuUs)
+        }
         entry.cell.runs.push(stats)
-        if (before !== undefined && after !== undefined && stats.requests > 0)
-          entry.cpu.push(((after - before) * 1e6) / stats.requests)
       }
     }
   } catch (err) {
