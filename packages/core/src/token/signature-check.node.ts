@@ -1,7 +1,14 @@
 // Node fast path for JWS signatures: node:crypto on KeyObjects, synchronous. Every other rule stays
 // in jws.ts. The `#signature-check` import (package.json `imports`) picks this file under the `node`
 // condition; on Node, Web Crypto costs several times more per token (bench/README.md).
-import { KeyObject, constants, createHmac, timingSafeEqual, verify } from 'node:crypto'
+import {
+  KeyObject,
+  constants,
+  createHmac,
+  createVerify,
+  timingSafeEqual,
+  verify,
+} from 'node:crypto'
 import { errors } from 'jose'
 import { jwsAlgorithm, MIN_RSA_BITS } from '../keys/algorithms.js'
 import type { SignatureCheck } from './signature-check.js'
@@ -94,16 +101,20 @@ function asymmetric(
   digest: string | null,
   saltLength: number | undefined,
 ): (input: Uint8Array, signature: Uint8Array) => boolean {
+  // RSA and ECDSA through a Verify object (createVerify), not the one-shot verify(): the same
+  // OpenSSL digest-and-verify with the same key and options, without the crypto job the one-shot
+  // call sets up per call, about 1 to 2 us less per token on Node 20 (perf, issue 17, bench/src/
+  // core-stages.ts). Ed25519 has no streaming form (RFC 8032 §5.1.7 hashes the message twice).
   switch (kind) {
     case 'rsa':
-      return (input, signature) => verify(digest, input, keyObject, signature)
+      return (input, signature) => createVerify(digest!).update(input).verify(keyObject, signature)
     case 'pss': {
       const options = { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }
-      return (input, signature) => verify(digest, input, options, signature)
+      return (input, signature) => createVerify(digest!).update(input).verify(options, signature)
     }
     case 'ecdsa': {
       const options = { key: keyObject, dsaEncoding: 'ieee-p1363' as const }
-      return (input, signature) => verify(digest, input, options, signature)
+      return (input, signature) => createVerify(digest!).update(input).verify(options, signature)
     }
     case 'eddsa':
       return (input, signature) => verify(null, input, keyObject, signature)
