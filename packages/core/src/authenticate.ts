@@ -16,7 +16,7 @@ import { checkCsrf } from './request/csrf.js'
 import { interpretPlaintext } from './token/jwe.js'
 import type { CheckedProof } from './dpop/index.js'
 import { AuthError, isAuthError } from './errors.js'
-import { extractToken } from './request/extract.js'
+import { extractToken, type Extracted } from './request/extract.js'
 import { RemoteKeySource } from './keys/remote-jwks.js'
 import { resolveOptions } from './options.js'
 import { revocationAnswer } from './policy/revocation.js'
@@ -76,7 +76,16 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
 
   // "claims" is the verified payload, the only input to every rule (claims, revocation, DPoP
   // binding, the cache); "payload" is what the app sees in ctx.payload (its schema's output).
-  async function run(request: RequestLike, trace?: Trace): Promise<AuthContext<Claims> | null> {
+  //
+  // A cache hit with nothing asynchronous to check (no DPoP, revocation, binding or introspection)
+  // is answered without a promise: run() returns the context itself, so an adapter can call the
+  // framework's next() in the same turn as a no-op middleware would (perf, issue 17: the promise,
+  // its reactions and the microtask hop were most of a hit's cost through Express). It may throw
+  // synchronously; started() gives the promise every public entry returns.
+  function run(
+    request: RequestLike,
+    trace?: Trace,
+  ): AuthContext<Claims> | null | Promise<AuthContext<Claims> | null> {
     // idioms (issue 15): a CORS preflight and a skipped request are not authenticated at all.
     // (A request that is not an object is extractToken's 400.)
     if (
@@ -100,9 +109,23 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     if (source === 'cookie' && config.csrf) checkCsrf(request, config.csrf)
     if (trace && config.dpop) trace.step = 'dpop'
     // RFC 9449 §4.3: a DPoP proof is checked before the token, its binding to the token after.
-    const proof = config.dpop ? await config.dpop.checkProof(request, found) : undefined
+    if (config.dpop)
+      return config.dpop
+        .checkProof(request, found)
+        .then((proof) => proven(request, found, proof, trace))
+    return proven(request, found, undefined, trace)
+  }
 
-    if (introspector?.applies(token)) return introspected(request, token, source, proof, trace)
+  /** run() once the DPoP proof, if any, is checked: introspection, the cache, or verification. */
+  function proven(
+    request: RequestLike,
+    found: Extracted,
+    proof: CheckedProof | undefined,
+    trace: Trace | undefined,
+  ): AuthContext<Claims> | Promise<AuthContext<Claims>> {
+    const { token, source } = found
+    if (introspector?.applies(token))
+      return introspected(request, token, source as TokenSource, proof, trace)
 
     const hit = cache?.get(token)
     if (hit) {
@@ -112,13 +135,35 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
         trace.step = revocationChecks ? 'revocation' : 'cache'
       }
       const ctx = hit.ctx.source === source ? hit.ctx : Object.freeze({ ...hit.ctx, source })
-      if (revocationChecks) await checkRevoked(ctx, hit.claims)
       // As on the fresh path: no bind() (an async call, two microtasks) when it would change nothing.
-      if (!needsBinding(hit.claims)) return ctx as AuthContext<Claims>
-      if (trace) trace.step = 'binding'
-      return (await bind(request, ctx, hit.claims, proof)) as AuthContext<Claims>
+      if (!revocationChecks && !needsBinding(hit.claims)) return ctx as AuthContext<Claims>
+      return checkHit(request, ctx, hit.claims, proof, trace)
     }
+    return verified(request, found, proof, trace)
+  }
 
+  /** A cache hit's per-request checks: revocation, then the sender constraints. */
+  async function checkHit(
+    request: RequestLike,
+    ctx: AuthContext<unknown>,
+    claims: Readonly<Record<string, unknown>>,
+    proof: CheckedProof | undefined,
+    trace: Trace | undefined,
+  ): Promise<AuthContext<Claims>> {
+    if (revocationChecks) await checkRevoked(ctx, claims)
+    if (!needsBinding(claims)) return ctx as AuthContext<Claims>
+    if (trace) trace.step = 'binding'
+    return (await bind(request, ctx, claims, proof)) as AuthContext<Claims>
+  }
+
+  /** A token not in the cache: opened (decrypted, verified), its claims checked, then cached. */
+  async function verified(
+    request: RequestLike,
+    found: Extracted,
+    proof: CheckedProof | undefined,
+    trace: Trace | undefined,
+  ): Promise<AuthContext<Claims>> {
+    const { token, source } = found
     const pending = openToken(token, found.jwsShaped === true, trace)
     const opened = pending instanceof Promise ? await pending : pending
     const claims = opened.claims
@@ -370,16 +415,26 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   const refusalIsIdentity =
     realm === undefined && metadataUrl === undefined && config.dpop === undefined
 
+  /** run() as a promise: its synchronous answer or throw, for the public entries. */
+  function started(request: RequestLike, trace?: Trace): Promise<AuthContext<Claims> | null> {
+    try {
+      const result = run(request, trace)
+      return result instanceof Promise ? result : Promise.resolve(result)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
   function settle(request: RequestLike): Promise<AuthContext<Claims> | null> {
     if (observer === undefined)
       return refusalIsIdentity
-        ? run(request)
-        : run(request).catch((err: unknown) => {
+        ? started(request)
+        : started(request).catch((err: unknown) => {
             throw refusal(err, request)
           })
     // observe (issue 16): one event per request, accepted or refused (observe/observer.ts).
     const trace = observer.start(request)
-    return run(request, trace).then(
+    return started(request, trace).then(
       (ctx) => {
         observer.accepted(trace, ctx)
         return ctx
@@ -395,7 +450,13 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   // (503) still fail, so an outage or an attack on the request never looks like a visitor.
   function attempt(request: RequestLike): Promise<AuthAttempt<Claims>> {
     // Unobserved, settle() and this step in one reaction: one promise less on every request.
-    const settled = observer === undefined ? run(request) : settle(request)
+    return attempted(observer === undefined ? started(request) : settle(request), request)
+  }
+
+  function attempted(
+    settled: Promise<AuthContext<Claims> | null>,
+    request: RequestLike,
+  ): Promise<AuthAttempt<Claims>> {
     return settled.then(
       (context) => ({ context, refusal: undefined }),
       (err: unknown) => {
@@ -405,6 +466,22 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
         throw error
       },
     )
+  }
+
+  // attempt() for the adapters (registerAttemptNow): the same result, not wrapped in a promise
+  // when run() answered synchronously (a plain cache hit, a skipped request). Observed requests go
+  // through attempt(): their event is delivered when the promise settles.
+  function attemptNow(request: RequestLike): AuthAttempt<Claims> | Promise<AuthAttempt<Claims>> {
+    if (observer !== undefined) return attempt(request)
+    let result: AuthContext<Claims> | null | Promise<AuthContext<Claims> | null>
+    try {
+      result = run(request)
+    } catch (err) {
+      return attempted(Promise.reject(err), request)
+    }
+    return result instanceof Promise
+      ? attempted(result, request)
+      : { context: result, refusal: undefined }
   }
 
   const authenticator: Authenticator<Claims> = {
@@ -420,10 +497,41 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
       await config.revocation.revoke(ctx, config.claims.clockTolerance)
     },
   }
+  registerAttemptNow(authenticator as Authenticator<unknown>, attemptNow as AttemptNow<unknown>)
   if (cache) registerCache(authenticator, cache)
   if (introspector) registerIntrospector(authenticator, introspector)
   observer?.register(authenticator)
   return authenticator
+}
+
+/** {@link Authenticator.attempt}, answering synchronously when it can (a plain cache hit). */
+export type AttemptNow<Claims> = (
+  request: RequestLike,
+) => AuthAttempt<Claims> | Promise<AuthAttempt<Claims>>
+
+const attemptsNow = new WeakMap<object, { attempt: unknown; now: AttemptNow<unknown> }>()
+
+/** Records createAuthenticator's {@link AttemptNow}, and the `attempt` it stands for. */
+function registerAttemptNow(authenticator: Authenticator<unknown>, now: AttemptNow<unknown>): void {
+  attemptsNow.set(authenticator, { attempt: authenticator.attempt, now })
+}
+
+/**
+ * The synchronous-when-it-can attempt of an authenticator made by createAuthenticator, for the
+ * adapters (adapter/setup.ts); undefined for any other authenticator (a wrapper, a mock) or one
+ * whose `attempt` was replaced, which the adapters call through its promise-returning `attempt`. Internal: not exported by index.ts.
+ *
+ * @example
+ * const now = attemptNowOf(authenticator) ?? ((request) => authenticator.attempt(request))
+ */
+export function attemptNowOf<Claims>(
+  authenticator: Authenticator<Claims>,
+): AttemptNow<Claims> | undefined {
+  const registered = attemptsNow.get(authenticator)
+  // An `attempt` replaced since (a spy, a wrapper set on the object) is called as it is.
+  return registered?.attempt === authenticator.attempt
+    ? (registered.now as AttemptNow<Claims>)
+    : undefined
 }
 
 function openedToken(

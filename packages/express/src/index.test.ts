@@ -21,7 +21,7 @@ const versions = [
   ['express 4', express4 as unknown as typeof express5],
 ] as const
 
-describe.each(versions)('%s', (_name, express) => {
+describe.each(versions)('%s', (name, express) => {
   function app(build: (app: Express) => void): Express {
     const a = express()
     // 'test' keeps Express's default handler from logging the errors provoked here.
@@ -128,6 +128,44 @@ describe.each(versions)('%s', (_name, express) => {
     } finally {
       process.off('unhandledRejection', onRejection)
     }
+  })
+
+  // Issue 17: a cache hit calls next() synchronously (attemptNow), a miss from a promise reaction.
+  // Requests 1 and 2 verify (the doorkeeper admits on the second sighting), 3 and 4 are hits: each
+  // must reach the route with the same req.auth, and a later throw or rejection the error handler.
+  it('a cache hit and a miss reach the route and the error handler alike', async () => {
+    const seen: unknown[] = []
+    const bug = new Error('route bug')
+    const a = app((a) => {
+      a.use(tokengate(options()))
+      a.get('/me', (req, res) => void res.json(req.auth))
+      a.get('/throws', () => {
+        throw bug
+      })
+      a.get('/rejects', async () => {
+        await null
+        throw bug
+      })
+      a.use(((err, _req, res, _next) => {
+        seen.push(err)
+        res.status(500).json({ handled: true })
+      }) as ErrorRequestHandler)
+    })
+    const bearer = `Bearer ${await token()}`
+    const bodies: unknown[] = []
+    for (let i = 0; i < 4; i++) {
+      const me = await request(a).get('/me').set('authorization', bearer)
+      expect(me.status).toBe(200)
+      bodies.push(me.body)
+      // Express 4 does not catch a route's rejected promise (Express 5 does): only its throw.
+      for (const path of name === 'express 5' ? ['/throws', '/rejects'] : ['/throws']) {
+        const res = await request(a).get(path).set('authorization', bearer)
+        expect([res.status, res.body]).toEqual([500, { handled: true }])
+      }
+    }
+    expect(bodies[0]).toMatchObject({ source: 'header', payload: { sub: 'alice' } })
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1)
+    expect(seen).toEqual(Array.from({ length: name === 'express 5' ? 8 : 4 }, () => bug))
   })
 
   it('req.auth is the context; optional mode without a token leaves it undefined', async () => {

@@ -1,6 +1,11 @@
 // Express 4/5 adapter: maps the request onto the core, attaches `req.auth`, maps an AuthError out.
 import { createAuthenticator, isAuthError } from '@tokengate/core'
-import type { Authenticator, AuthenticatorOptions, DefaultClaims } from '@tokengate/core'
+import type {
+  AuthAttempt,
+  Authenticator,
+  AuthenticatorOptions,
+  DefaultClaims,
+} from '@tokengate/core'
 import * as kit from '@tokengate/core/adapter'
 import { member, type AdapterOptions, type GuardCheck } from '@tokengate/core/adapter'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
@@ -33,7 +38,9 @@ export function tokengate<Claims = DefaultClaims>(
   const mode = kit.setupAdapter(createAuthenticator, options, adapterOptions, RESERVED, debug)
   return (req, res, next) => {
     // RFC 9728 §3: the metadata document is public, answered before any authentication.
-    const metadata = kit.metadataFor(mode, req.method, req.originalUrl)
+    // Read once: each read of an Express request is a generic lookup (see `read` below).
+    const { method, originalUrl } = req
+    const metadata = kit.metadataFor(mode, method, originalUrl)
     if (metadata)
       return void metadata
         // Something before us answered and went on: no second answer, no ERR_HTTP_HEADERS_SENT.
@@ -42,21 +49,20 @@ export function tokengate<Claims = DefaultClaims>(
         )
         .catch((err: unknown) => kit.nodeLastResort(res, () => next(err)))
     modes.set(req, mode)
-    const slots = req as unknown as Record<string, unknown> // cleared only if set: no new property
-    kit.detach(mode.property, (name) => slots[name] !== undefined && (slots[name] = undefined))
+    const slots = req as unknown as Slots // cleared only if set: no new property
+    kit.detach(
+      mode.property,
+      (name) => void (read(slots, name) !== undefined && write(slots, name)),
+    )
     // req.protocol (proxy settings, a prototype walk) is read only if a step needs the URL.
-    const request = kit.nodeRequestLike(req.method, () => req.protocol, req.originalUrl, req)
-    // Throws stay on this request (never an unhandled rejection); no .catch(): one promise less.
-    void mode.attempt(request).then(
-      (result) => {
-        try {
-          if (kit.nodeAnswered(res)) return // answered meanwhile (a timeout): the route must not run
-          kit.attach(result, mode.property, (k, v) => (slots[k] = v), res.setHeader.bind(res))
-          next()
-        } catch (err) {
-          kit.nodeLastResort(res, () => next(err))
-        }
-      },
+    const request = kit.nodeRequestLike(method, () => req.protocol, originalUrl, req)
+    // A plain cache hit is answered synchronously: next() then runs in this turn, as after a no-op
+    // middleware (perf, issue 17). Otherwise throws stay on this request (never an unhandled
+    // rejection); no .catch(): one promise less.
+    const pending = mode.attemptNow(request)
+    if (!(pending instanceof Promise)) return proceed(pending, mode.property, slots, res, next)
+    void pending.then(
+      (result) => proceed(result, mode.property, slots, res, next),
       (err: unknown) => {
         try {
           fail(err, req, res, next)
@@ -65,6 +71,46 @@ export function tokengate<Claims = DefaultClaims>(
         }
       },
     )
+  }
+}
+
+/** The request as the names tokengate() sets on it: `auth` and `authError` by default. */
+type Slots = Record<string, unknown> & { auth?: unknown; authError?: unknown }
+
+// Express 5 gives every request and response a hidden class of its own (V8's %HaveSameMap is false
+// for two requests of one server), so no property access to them is cached: each read is a generic
+// lookup, a name the request lacks walks Express's and Node's prototype chain, and adding `auth`
+// builds a new hidden class per request (perf, issue 17; bench/src/hit-path-inproc.ts). The
+// adapter reads and writes as few as it can, and the default names as named properties, which
+// spared the keyed lookups of a variable name.
+function read(slots: Slots, name: string): unknown {
+  return name === 'auth' ? slots.auth : name === 'authError' ? slots.authError : slots[name]
+}
+function write(slots: Slots, name: string, value?: unknown): void {
+  if (name === 'auth') slots.auth = value
+  else if (name === 'authError') slots.authError = value
+  else slots[name] = value
+}
+
+/** An attempt's result on the request, then the route; a throw from either goes to the framework. */
+function proceed(
+  result: AuthAttempt<unknown>,
+  property: string,
+  slots: Slots,
+  res: Response,
+  next: NextFunction,
+): void {
+  try {
+    if (kit.nodeAnswered(res)) return // answered meanwhile (a timeout): the route must not run
+    kit.attach(
+      result,
+      property,
+      (k, v) => write(slots, k, v),
+      (k, v) => res.setHeader(k, v),
+    )
+    next()
+  } catch (err) {
+    kit.nodeLastResort(res, () => next(err))
   }
 }
 

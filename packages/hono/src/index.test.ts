@@ -31,6 +31,47 @@ describe('@tokengate/hono', () => {
     )
   })
 
+  // Issue 17: a cache hit calls next() synchronously (attemptNow), a miss after a promise. Requests
+  // 1 and 2 verify (the doorkeeper admits on the second sighting), 3 and 4 are hits: the same
+  // c.get('auth') in the route, what runs after next() upstream, and a later throw or rejection
+  // reaching app.onError alike.
+  it('a cache hit and a miss reach the route and app.onError alike', async () => {
+    const seen: unknown[] = []
+    const bug = new Error('route bug')
+    const app = new Hono()
+      .use(async (c, next) => {
+        await next()
+        c.header('x-after', 'ran')
+      })
+      .use(tokengate({ ...options(), from: { header: true } }))
+      .get('/me', (c) => c.json(c.get('auth' as never)))
+      .get('/throws', () => {
+        throw bug
+      })
+      .get('/rejects', async () => {
+        await null
+        throw bug
+      })
+      .onError((err, c) => {
+        seen.push(err)
+        return c.json({ handled: true }, 500)
+      })
+    const headers = { authorization: `Bearer ${await token()}` }
+    const bodies: unknown[] = []
+    for (let i = 0; i < 4; i++) {
+      const me = await app.request('/me', { headers })
+      expect([me.status, me.headers.get('x-after')]).toEqual([200, 'ran'])
+      bodies.push(await me.json())
+      for (const path of ['/throws', '/rejects']) {
+        const res = await app.request(path, { headers })
+        expect([res.status, await res.json()]).toEqual([500, { handled: true }])
+      }
+    }
+    expect(bodies[0]).toMatchObject({ source: 'header', payload: { sub: 'alice' } })
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1)
+    expect(seen).toEqual(Array.from({ length: 8 }, () => bug))
+  })
+
   it("delegate with Hono's default handler answers exactly as respond mode", async () => {
     const respond = new Hono().get('/', tokengate(options()), (c) => c.text('ok'))
     const delegate = new Hono().get('/', tokengate(options(), { onError: 'delegate' }), (c) =>

@@ -7,7 +7,7 @@ import {
 } from '@tokengate/core'
 import * as kit from '@tokengate/core/adapter'
 import { member, type AdapterOptions, type GuardCheck } from '@tokengate/core/adapter'
-import type { Context, Env, MiddlewareHandler } from 'hono'
+import type { Context, Env, MiddlewareHandler, Next } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AuthVariables, OptionalAuthVariables } from './types.js'
@@ -53,7 +53,10 @@ export function tokengate<Claims = DefaultClaims>(
   // DEBUG=tokengate (docs/debugging.md); Workers have no process unless nodejs_compat is on.
   const debug = (globalThis as Partial<typeof globalThis>).process?.env?.DEBUG
   const setupFor = kit.setupEach(createAuthenticator, options, adapterOptions, [], debug)
-  return (async (c: Context, next) => {
+  // Not an async function: a plain cache hit is answered synchronously (attemptNow) and next() is
+  // called in this turn, as by a no-op middleware (perf, issue 17). Hono's compose awaits what this
+  // returns and catches a synchronous throw as it does a rejection (app.onError either way).
+  return ((c: Context, next) => {
     const mode = setupFor(kit.envKey(c.env), c)
     // RFC 9728 §3: the metadata document is public, answered before any authentication.
     const metadata = kit.metadataFor(mode, c.req.method, c.req.path)
@@ -61,23 +64,37 @@ export function tokengate<Claims = DefaultClaims>(
       return metadata.then((m) => c.body(m.body, m.status as ContentfulStatusCode, m.headers))
     modes.set(c, mode) // Below, only a name that reads as something is cleared (no Map built).
     kit.detach(mode.property, (name) => c.get(name) !== undefined && c.set(name, undefined))
-    let result: AuthAttempt<Claims>
+    let pending: AuthAttempt<Claims> | Promise<AuthAttempt<Claims>>
     try {
       // On @hono/node-server the Node request behind it, else the Fetch Request.
-      result = await mode.attempt(kit.bridgedRequestLike(c.req.raw, c.env, () => c.req.url))
+      pending = mode.attemptNow(kit.bridgedRequestLike(c.req.raw, c.env, () => c.req.url))
     } catch (err) {
-      return fail(err, c)
+      return Promise.resolve(fail(err, c))
     }
-    // Something else answered meanwhile (hono/timeout): the route must not run as well.
-    if (c.finalized) return
-    kit.attach(
-      result,
-      mode.property,
-      (k, v) => c.set(k, v),
-      (k, v) => c.header(k, v),
+    if (!(pending instanceof Promise)) return proceed(pending, mode.property, c, next)
+    return pending.then(
+      (result) => proceed(result, mode.property, c, next),
+      (err: unknown) => fail(err, c),
     )
-    await next()
   }) satisfies MiddlewareHandler
+}
+
+/** An attempt's result on the context, then the next handler (unless someone answered). */
+function proceed(
+  result: AuthAttempt<unknown>,
+  property: string,
+  c: Context,
+  next: Next,
+): Promise<void> {
+  // Something else answered meanwhile (hono/timeout): the route must not run as well.
+  if (c.finalized) return Promise.resolve()
+  kit.attach(
+    result,
+    property,
+    (k, v) => c.set(k, v),
+    (k, v) => c.header(k, v),
+  )
+  return next()
 }
 
 // Guards and cookie helpers: @tokengate/core/adapter's, one pure call per export (docs, tree-shaking).

@@ -26,6 +26,50 @@ describe('@tokengate/koa', () => {
     )
   })
 
+  // Issue 17: a cache hit calls next() synchronously (attemptNow), a miss after a promise. Requests
+  // 1 and 2 verify (the doorkeeper admits on the second sighting), 3 and 4 are hits: the same
+  // ctx.state.auth downstream, the same next() promise (what runs after it upstream), and a later
+  // throw or rejection reaches the app's try/catch middleware alike.
+  it('a cache hit and a miss reach downstream and upstream error handling alike', async () => {
+    const seen: unknown[] = []
+    const bug = new Error('route bug')
+    const app = quiet(new Koa())
+      .use(async (ctx, next) => {
+        try {
+          await next()
+          ctx.set('x-after', 'ran')
+        } catch (err) {
+          seen.push(err)
+          ctx.status = 500
+          ctx.body = { handled: true }
+        }
+      })
+      .use(tokengate(options()))
+      .use(async (ctx) => {
+        if (ctx.path === '/throws') throw bug
+        if (ctx.path === '/rejects') {
+          await null
+          throw bug
+        }
+        await null
+        ctx.body = ctx.state.auth
+      })
+    const bearer = `Bearer ${await token()}`
+    const bodies: unknown[] = []
+    for (let i = 0; i < 4; i++) {
+      const me = await request(app.callback()).get('/me').set('authorization', bearer)
+      expect([me.status, me.headers['x-after']]).toEqual([200, 'ran'])
+      bodies.push(me.body)
+      for (const path of ['/throws', '/rejects']) {
+        const res = await request(app.callback()).get(path).set('authorization', bearer)
+        expect([res.status, res.body]).toEqual([500, { handled: true }])
+      }
+    }
+    expect(bodies[0]).toMatchObject({ source: 'header', payload: { sub: 'alice' } })
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1)
+    expect(seen).toEqual(Array.from({ length: 8 }, () => bug))
+  })
+
   it("delegate with Koa's default handler: status, challenge and the description as text", async () => {
     const app = quiet(new Koa()).use(tokengate(options(), { onError: 'delegate' }))
     const res = await request(app.callback()).get('/').set('authorization', 'Bearer a.b')

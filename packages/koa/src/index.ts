@@ -36,31 +36,49 @@ export function tokengate<Claims = DefaultClaims>(
 ): Middleware<OptionalAuthState<Claims, string>> {
   const debug = process.env.DEBUG // DEBUG=tokengate: explain mode (docs/debugging.md)
   const mode = kit.setupAdapter(createAuthenticator, options, adapterOptions, [], debug)
-  return async (ctx, next) => {
+  // Not an async function: a plain cache hit is answered synchronously (attemptNow) and next() is
+  // called in this turn, as by a no-op middleware (perf, issue 17). A synchronous throw here is a
+  // rejection for koa-compose (its dispatch() catches it), as it was from an async function.
+  return (ctx, next) => {
     // RFC 9728 §3: the metadata document is public, answered before any authentication.
     const metadata = kit.metadataFor(mode, ctx.method, ctx.originalUrl)
-    if (metadata) return render(ctx, await metadata)
+    if (metadata) return metadata.then((m) => render(ctx, m))
     modes.set(ctx, mode)
     const state: Record<string, unknown> = ctx.state
     kit.detach(mode.property, (name) => delete state[name])
     // ctx.protocol (proxy settings) is read only if a step needs the URL.
     const request = kit.nodeRequestLike(ctx.method, () => ctx.protocol, ctx.originalUrl, ctx.req)
-    let result: AuthAttempt<Claims>
+    let pending: AuthAttempt<Claims> | Promise<AuthAttempt<Claims>>
     try {
-      result = await mode.attempt(request)
+      pending = mode.attemptNow(request)
     } catch (err) {
       return fail(err, ctx)
     }
-    // Something else answered meanwhile (a request timeout): the route must not run as well.
-    if (kit.nodeAnswered(ctx.res)) return
-    kit.attach(
-      result,
-      mode.property,
-      (k, v) => (state[k] = v),
-      (k, v) => ctx.set(k, v),
+    if (!(pending instanceof Promise)) return proceed(pending, mode.property, ctx, next)
+    return pending.then(
+      (result) => proceed(result, mode.property, ctx, next),
+      (err: unknown) => fail(err, ctx),
     )
-    await next()
   }
+}
+
+/** An attempt's result on `ctx.state`, then the next middleware (unless someone answered). */
+function proceed(
+  result: AuthAttempt<unknown>,
+  property: string,
+  ctx: AnyContext,
+  next: () => Promise<unknown>,
+): Promise<unknown> | undefined {
+  // Something else answered meanwhile (a request timeout): the route must not run as well.
+  if (kit.nodeAnswered(ctx.res)) return undefined
+  const state: Record<string, unknown> = ctx.state
+  kit.attach(
+    result,
+    property,
+    (k, v) => (state[k] = v),
+    (k, v) => ctx.set(k, v),
+  )
+  return next()
 }
 
 // Guards and cookie helpers are @tokengate/core/adapter's. One declaration per export (editors show

@@ -1,6 +1,7 @@
 // What every framework adapter resolves once at start-up, so the three adapters share one rule.
 import type { AuthError } from '../errors.js'
 import type { AuthAttempt, Authenticator, AuthenticatorOptions, RequestLike } from '../types.js'
+import { attemptNowOf } from '../authenticate.js'
 import { rejectUnknownOptions } from '../util/options.js'
 import { debugEnabled, debugListener } from '../observe/debug.js'
 import { observerOf, type GuardObserver } from '../observe/observer.js'
@@ -74,6 +75,13 @@ export interface AdapterSetup<Claims> extends FailureMode {
   authenticator: Authenticator<Claims>
   /** `authenticator.attempt`, or, for an authenticator without it, `authenticate` without refusals. */
   attempt(request: RequestLike): Promise<AuthAttempt<Claims>>
+  /**
+   * {@link attempt}'s result, not wrapped in a promise when the core answers at once (a cache hit
+   * with no revocation, DPoP or binding check, a skipped request): the adapter then calls the
+   * framework's next() in the same turn, as a no-op middleware would (perf, issue 17). A refusal
+   * is always a rejected promise. Other authenticators: `attempt` itself.
+   */
+  attemptNow(request: RequestLike): AuthAttempt<Claims> | Promise<AuthAttempt<Claims>>
 }
 
 /**
@@ -105,6 +113,7 @@ export function setupAdapter<Claims>(
   return {
     authenticator,
     attempt,
+    attemptNow: attemptNowOf(authenticator) ?? attempt,
     onError,
     realm: authenticator.realm,
     property,

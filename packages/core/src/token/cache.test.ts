@@ -64,10 +64,10 @@ describe('TokenCache', () => {
     expect(cache.get('c.')).toBeUndefined()
   })
 
-  it("a token sharing another token's lookup key (its last 32 characters) never gets its context, and can only replace it", () => {
+  it("a token sharing another token's lookup key (its length and last 32 characters) never gets its context, and can only replace it", () => {
     const cache = new TokenCache({ max: 10, ttlMs: undefined, admitAfter: 1 })
-    const tail = 'S'.repeat(40) // a signature segment longer than the 32-character key
-    const [one, two] = [`h1.p1.${tail}`, `h2.p2.x${tail}`]
+    const tail = 'S'.repeat(40) // a signature segment longer than the 32 characters hashed
+    const [one, two] = [`h1.p1.${tail}`, `h2.p2.${tail}`]
     cache.set(one, entry(one), NOW + 60)
     expect(cache.get(two)).toBeUndefined()
     expect(cache.get(one)?.ctx.token).toBe(one)
@@ -84,6 +84,34 @@ describe('TokenCache', () => {
     cache.set(two, entry(two), NOW + 60)
     expect(cache.get(one)?.ctx.token).toBe(one)
     expect(cache.get(two)?.ctx.token).toBe(two)
+  })
+
+  it('the hash a miss computed serves the set() that follows it, and only for that token', () => {
+    const cache = new TokenCache({ max: 10, ttlMs: undefined })
+    const [one, two] = ['h.p.first-signature', 'h.p.other-signature']
+    // one: missed, verified (deferred), missed, verified (admitted), hit.
+    expect(cache.get(one)).toBeUndefined()
+    cache.set(one, entry(one), NOW + 60)
+    expect(cache.get(one)).toBeUndefined()
+    // Another token's miss in between (requests interleave): one's set() hashes it again.
+    expect(cache.get(two)).toBeUndefined()
+    cache.set(one, entry(one), NOW + 60)
+    expect(cache.get(one)?.ctx.token).toBe(one)
+    // two's set() after one's lookups: deferred (first sighting), never stored under one's key.
+    cache.set(two, entry(two), NOW + 60)
+    expect(cache.get(two)).toBeUndefined()
+    expect(cache.get(one)?.ctx.token).toBe(one)
+    expect(cache.stats).toEqual({ hits: 2, misses: 4, deferred: 2 })
+  })
+
+  it('a token without exp is not cached without a ttl, and is not recorded by the doorkeeper', () => {
+    const cache = new TokenCache({ max: 10, ttlMs: undefined })
+    for (let i = 0; i < 3; i++) cache.set('t', entry('t'), Number.POSITIVE_INFINITY)
+    expect(cache.get('t')).toBeUndefined()
+    expect(cache.stats.deferred).toBe(0)
+    const ttl = new TokenCache({ max: 10, ttlMs: 1000 })
+    for (let i = 0; i < 2; i++) ttl.set('t', entry('t'), Number.POSITIVE_INFINITY)
+    expect(ttl.get('t')?.notAfter).toBe(NOW * 1000 + 1000)
   })
 
   it('admission (default admitAfter 2): a token is cached on its second verification, hit on its third', () => {

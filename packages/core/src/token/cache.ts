@@ -1,5 +1,5 @@
-// Cache of verified tokens: keyed by the whole token, bounded by count and by memory, entries never
-// outlive the token or the freshness of the remote keys that verified it.
+// Cache of verified tokens: found by a hash of the token's tail, checked against the whole token,
+// bounded by count and by memory; entries never outlive the token or the freshness of its keys.
 import type { RemoteKeySource } from '../keys/remote-jwks.js'
 import type { AuthContext } from '../types.js'
 import { Lru } from '../util/lru.js'
@@ -62,10 +62,13 @@ export function entryWeight(token: string): number {
  * const cache = new TokenCache({ max: 10000, ttlMs: undefined })
  */
 export class TokenCache {
-  readonly #lru: Lru<string, CacheEntry>
+  readonly #lru: Lru<number, CacheEntry>
   readonly #ttlMs: number | undefined
   readonly #maxEntryBytes: number
   readonly #doorkeeper: Doorkeeper | undefined
+  /** The last token get() missed and its tail hash: set() after its verification hashes it no more. */
+  #missed: string | undefined
+  #missedHash = 0
   /** Counters for the bench and tests: lookups that hit, that missed, and verified tokens kept out. */
   readonly stats = { hits: 0, misses: 0, deferred: 0 }
 
@@ -76,7 +79,7 @@ export class TokenCache {
     this.#maxEntryBytes = Math.min(MAX_ENTRY_BYTES, maxSize)
     // Expiry is not the LRU's: get() compares notAfter with Date.now (entry bounds come from
     // token timestamps, and tests freeze Date), and an expired entry is evicted like a cold one.
-    this.#lru = new Lru<string, CacheEntry>(config.max, maxSize, (entry) =>
+    this.#lru = new Lru<number, CacheEntry>(config.max, maxSize, (entry) =>
       entryWeight(entry.ctx.token),
     )
   }
@@ -91,11 +94,14 @@ export class TokenCache {
   }
 
   get(token: string): CacheEntry | undefined {
-    const key = lookupKey(token)
+    const hash = tailHash(token)
+    const key = lookupKey(hash)
     const entry = this.#lru.get(key)
-    // The whole token must be identical: a crafted token sharing the last segment finds nothing.
+    // The whole token must be identical: a token sharing the key (its tail hash) finds nothing.
     if (entry === undefined || entry.ctx.token !== token) {
       this.stats.misses++
+      this.#missed = token
+      this.#missedHash = hash
       return undefined
     }
     if (Date.now() >= entry.notAfter) {
@@ -115,17 +121,22 @@ export class TokenCache {
 
   /** `notAfterSec` is the claims bound in seconds (Infinity without exp: cached only with a ttl). */
   set(token: string, entry: Omit<CacheEntry, 'notAfter'>, notAfterSec: number): void {
+    // Cheapest refusals first, the clock last: most verified tokens at a busy API that sees each
+    // token once stop at the doorkeeper, which needs neither the clock nor an entry (perf, issue 17).
+    if (entryWeight(token) > this.#maxEntryBytes) return
+    if (this.#ttlMs === undefined && !Number.isFinite(notAfterSec)) return
+    // get() missed this token just before its verification (the usual case): its hash is known.
+    const hash = token === this.#missed ? this.#missedHash : tailHash(token)
+    // First sighting of a token: remembered (a 32-bit hash), not cached (see Doorkeeper).
+    if (this.#doorkeeper !== undefined && !this.#doorkeeper.admit(hash)) {
+      this.stats.deferred++
+      return
+    }
     const now = Date.now()
     let notAfter = notAfterSec * 1000
     if (this.#ttlMs !== undefined) notAfter = Math.min(notAfter, now + this.#ttlMs)
     if (!Number.isFinite(notAfter) || notAfter <= now) return
-    if (entryWeight(token) > this.#maxEntryBytes) return
-    // First sighting of a token: remembered (a 32-bit hash), not cached (see Doorkeeper).
-    if (this.#doorkeeper !== undefined && !this.#doorkeeper.admit(token)) {
-      this.stats.deferred++
-      return
-    }
-    this.#lru.set(lookupKey(token), { ...entry, notAfter })
+    this.#lru.set(lookupKey(hash), { ...entry, notAfter })
   }
 }
 
@@ -142,20 +153,21 @@ export function cacheOf(authenticator: object): TokenCache | undefined {
 }
 
 /**
- * The LRU is keyed by the token's last 32 characters (inside its last segment: the JWS signature,
- * the JWE authentication tag), not the whole token: hashing a fresh 300 to 1000 character string on
- * every request was a third of a cache hit (half for a nested JWE; see bench/), and finding the last
- * segment first scanned a 342-character RS256 signature back to its dot, so both cost most of an
- * RS256 or JWE hit (perf, issue 17). `get` then requires the whole token to be `===`, so the key only
- * finds the candidate. A token crafted to share another's last 32 characters finds an entry that is
- * not its own (a miss, then full verification); only a token that verifies can replace it.
+ * The LRU is keyed by a 30-bit hash of the token's last 32 characters (inside its last segment: the
+ * JWS signature, the JWE authentication tag), not the whole token: hashing a fresh 300 to 1000
+ * character string on every request was a third of a cache hit (half for a nested JWE; see bench/),
+ * and finding the last segment first scanned a 342-character RS256 signature back to its dot (perf,
+ * issue 17). A number, not the 32 characters themselves: no string sliced per lookup, and the same
+ * hash serves the doorkeeper, computed once per miss. `get` then requires the whole token to be
+ * `===`, so the key only finds the candidate. A token whose tail hashes alike finds an entry that is
+ * not its own (a miss, then full verification); only a token that verifies can replace it, so a
+ * collision (about one in 100,000 entries per insertion at the default bound) costs one
+ * verification, never an answer.
  */
-function lookupKey(token: string): string {
-  return token.length > LOOKUP_KEY_LENGTH ? token.slice(token.length - LOOKUP_KEY_LENGTH) : token
+function lookupKey(hash: number): number {
+  // 30 bits: a small integer on every V8 build (no heap number per key).
+  return hash >>> 2
 }
-
-/** 32 base64url characters, 192 bits of a signature or tag: the same tail the doorkeeper hashes. */
-const LOOKUP_KEY_LENGTH = 32
 
 /**
  * Admission on second sighting (the "doorkeeper" of TinyLFU, Einziger et al. 2017): a verified token
@@ -189,9 +201,12 @@ export class Doorkeeper {
     this.#previous = new Int32Array(slots)
   }
 
-  /** True when the token was recorded recently (admit it now); otherwise records it. */
-  admit(token: string): boolean {
-    const hash = tailHash(token)
+  /**
+   * True when the token (a string, or its {@link tailHash}) was recorded recently (admit it now);
+   * otherwise records it.
+   */
+  admit(token: string | number): boolean {
+    const hash = typeof token === 'number' ? token : tailHash(token)
     // The low bit is always set (tailHash): the slot comes from higher bits mixed in.
     const slot = (hash ^ (hash >>> 15)) & this.#mask
     if (this.#current[slot] === hash || this.#previous[slot] === hash) return true
@@ -209,7 +224,8 @@ export class Doorkeeper {
 
 /**
  * FNV-1a over the last 32 characters and the length: the tail of a token is its signature or JWE
- * tag, unpredictable for a token the issuer made. Never 0 (the empty slot).
+ * tag, unpredictable for a token the issuer made. Never 0 (the empty slot). The LRU's key too
+ * ({@link lookupKey}).
  */
 function tailHash(token: string): number {
   let h = 0x811c9dc5 ^ token.length
