@@ -81,12 +81,6 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-/** The counters of a cache, copied: the cache itself can then be released. */
-const snapshot = (c: CacheStats): CacheStats => ({
-  size: c.size,
-  weight: c.weight,
-  stats: { ...c.stats },
-})
 interface CacheStats {
   size: number
   weight: number
