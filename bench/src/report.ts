@@ -236,7 +236,7 @@ export function markdown(report: Report): string {
   if (report.micro.length > 0) {
     lines.push('## Micro: microseconds per token, in-process', '')
     lines.push(
-      'The floor is node:crypto alone on the same token (createHmac + timingSafeEqual; crypto.verify with KeyObjects;',
+      'The floor is node:crypto alone on the same token (createHmac + timingSafeEqual; createVerify with KeyObjects, crypto.verify for Ed25519;',
       'for JWE also RSA-OAEP-256 + AES-256-GCM). The core is `authenticate()` with the cache off on a fresh token',
       '(Bearer parsing, segments, header, signature, claims, context); "cached" is a cache hit on one token.',
       '"+ onDecision" is the same with a decision listener (one event per request); without one no event is built.',
