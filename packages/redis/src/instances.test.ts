@@ -21,6 +21,8 @@ let counter = 0
 
 interface Instance {
   name: string
+  /** How many times this instance's store found Redis unavailable so far (its onUnavailable calls). */
+  unavailable(): number
   /** GET /me with the token: status, body, headers. */
   me(
     token: string,
@@ -29,19 +31,30 @@ interface Instance {
   logout(token: string): Promise<number>
 }
 
-function authenticatorFor(options: Partial<RedisRevocationStoreOptions>): Authenticator {
+function authenticatorFor(options: Partial<RedisRevocationStoreOptions>): {
+  authenticator: Authenticator
+  unavailable(): number
+} {
+  let unavailable = 0
   const store = createRedisRevocationStore({
     url: server.url,
     timeout: '5s', // generous: a loaded CI machine must not fail a healthy Redis
-    onUnavailable: () => undefined,
+    onUnavailable: () => void unavailable++,
     ...options,
   })
   stores.push(store)
-  return createAuthenticator({ algorithms: ['ES256'], key: keys.publicJwk, revocation: store })
+  return {
+    authenticator: createAuthenticator({
+      algorithms: ['ES256'],
+      key: keys.publicJwk,
+      revocation: store,
+    }),
+    unavailable: () => unavailable,
+  }
 }
 
 function expressInstance(options: Partial<RedisRevocationStoreOptions> = {}): Instance {
-  const authenticator = authenticatorFor(options)
+  const { authenticator, unavailable } = authenticatorFor(options)
   const app = express()
   app.use(expressTokengate(authenticator))
   app.get('/me', (req, res) => void res.json({ sub: req.auth?.payload.sub }))
@@ -51,6 +64,7 @@ function expressInstance(options: Partial<RedisRevocationStoreOptions> = {}): In
   })
   return {
     name: 'express',
+    unavailable,
     async me(token) {
       const res = await request(app).get('/me').set('authorization', `Bearer ${token}`)
       return {
@@ -66,7 +80,7 @@ function expressInstance(options: Partial<RedisRevocationStoreOptions> = {}): In
 }
 
 function honoInstance(options: Partial<RedisRevocationStoreOptions> = {}): Instance {
-  const authenticator = authenticatorFor(options)
+  const { authenticator, unavailable } = authenticatorFor(options)
   const app = new Hono<{ Variables: OptionalAuthVariables }>()
   app.use(honoTokengate(authenticator))
   app.get('/me', (c) => c.json({ sub: c.get('auth')?.payload.sub }))
@@ -80,6 +94,7 @@ function honoInstance(options: Partial<RedisRevocationStoreOptions> = {}): Insta
     app.request(`http://api.test${path}`, { method, headers: { authorization: `Bearer ${token}` } })
   return {
     name: 'hono',
+    unavailable,
     async me(token) {
       const res = await call('GET', '/me', token)
       return {
@@ -100,11 +115,16 @@ const token = () =>
     { alg: 'ES256', key: keys },
   )
 
-/** Polls (bounded) until an instance answers with something other than 503 again. */
+/**
+ * Polls (bounded) until an instance's store reaches Redis again: an answer other than 503 with no
+ * unavailability reported meanwhile. A fail-open instance never answers 503 (it lets the token in
+ * while Redis is down), so the status alone would end the wait before its client had reconnected.
+ */
 async function untilRecovered(instance: Instance): Promise<void> {
   const probe = await token()
   for (let attempt = 0; attempt < 100; attempt++) {
-    if ((await instance.me(probe)).status !== 503) return
+    const before = instance.unavailable()
+    if ((await instance.me(probe)).status !== 503 && instance.unavailable() === before) return
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`${instance.name} did not recover within 10 s`)
