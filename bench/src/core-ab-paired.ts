@@ -6,17 +6,14 @@
 // From bench/: `BENCH_AB_BASE=/tmp/base BENCH_ALGS=HS256,RS256 node --conditions=@tokengate/source
 // --import tsx src/core-ab-paired.ts`
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { ALGS, knobs } from './config.js'
 import { generateMaterial, makeTokens } from './material.js'
-import { bearerHeaders, coreOp, floorOf, type CoreModule, type Op } from './micro.js'
+import { bearerHeaders, coreOp, floorOf, loadCore, roundsOf, type Op } from './micro.js'
 
 const base = process.env.BENCH_AB_BASE
 if (!base) throw new Error('set BENCH_AB_BASE to a directory holding packages/core/src')
-const load = async (root: string): Promise<CoreModule> =>
-  (await import(pathToFileURL(join(root, 'packages/core/src/index.ts')).href)) as CoreModule
-const A = await load(base)
-const B = await load(join(import.meta.dirname, '../..'))
+const A = await loadCore(base)
+const B = await loadCore(join(import.meta.dirname, '../..'))
 const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 80)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 const material = generateMaterial()
@@ -30,26 +27,7 @@ for (const alg of knobs().algs.filter((a) => ALGS.includes(a))) {
     new: { op: coreOp(B, material, alg, false), inputs: headers },
   }
   const perBatch = alg === 'HS256' ? 2000 : alg === 'JWE' ? 50 : 300
-  const cursor: Record<string, number> = {}
-  const batch = async (name: string): Promise<number> => {
-    const { op, inputs } = cases[name]!
-    let i = cursor[name] ?? 0
-    const start = process.cpuUsage()
-    for (let k = 0; k < perBatch; k++) {
-      const r = op(inputs[i]!)
-      if (r instanceof Promise) await r
-      i = i + 1 === inputs.length ? 0 : i + 1
-    }
-    cursor[name] = i
-    const used = process.cpuUsage(start)
-    return (used.user + used.system) / perBatch
-  }
-  const names = Object.keys(cases)
-  for (const name of names) await batch(name) // warm-up
-  const raw: Record<string, number[]> = {}
-  for (let r = 0; r < rounds; r++)
-    for (const name of r % 2 ? [...names].reverse() : names)
-      (raw[name] ??= []).push(await batch(name))
+  const raw = await roundsOf(cases, perBatch, rounds)
   const floor = raw.floor!
   const cell = (name: string): string => {
     const xs = raw[name]!

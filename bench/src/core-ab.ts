@@ -5,17 +5,14 @@
 // with micro.ts's floor, cases and rounds.
 // `BENCH_ALGS=HS256,RS256 BENCH_MICRO_ITERATIONS=30000 pnpm --filter @tokengate/bench bench:ab`
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { ALGS, knobs } from './config.js'
 import { generateMaterial, makeTokens } from './material.js'
-import { bearerHeaders, coreOp, floorOf, measureAll, type CoreModule, type Op } from './micro.js'
+import { bearerHeaders, coreOp, floorOf, loadCore, measureAll, type Op } from './micro.js'
 
 const base = process.env.BENCH_AB_BASE
 if (!base) throw new Error('set BENCH_AB_BASE to a directory holding packages/core/src')
-const load = async (root: string): Promise<CoreModule> =>
-  (await import(pathToFileURL(join(root, 'packages/core/src/index.ts')).href)) as CoreModule
-const A = await load(base)
-const B = await load(join(import.meta.dirname, '../..'))
+const A = await loadCore(base)
+const B = await loadCore(join(import.meta.dirname, '../..'))
 const k = knobs()
 const material = generateMaterial()
 for (const alg of k.algs.filter((a) => ALGS.includes(a))) {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url'
 import { join } from 'node:path'
 import { ALGS, knobs, type Alg } from './config.js'
 import { generateMaterial, makeTokens } from './material.js'
-import { bearerHeaders, coreOp, floorOf, type CoreModule, type Op } from './micro.js'
+import { bearerHeaders, coreOp, floorOf, roundsOf, type CoreModule, type Op } from './micro.js'
 import { fastJwtVerifier, tokengateOptions } from './servers/common.js'
 
 const source = async <T>(file: string): Promise<T> =>
@@ -57,28 +57,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 
 /** Per round, each case's µs per call minus the first case's in the same round; medians. */
 async function paired(cases: Record<string, { op: Op; inputs: string[] }>, perBatch: number) {
-  const cursor: Record<string, number> = {}
-  const batch = async (name: string): Promise<number> => {
-    const { op, inputs } = cases[name]!
-    let i = cursor[name] ?? 0
-    const start = process.cpuUsage()
-    for (let k = 0; k < perBatch; k++) {
-      const r = op(inputs[i]!)
-      if (r instanceof Promise) await r
-      i = i + 1 === inputs.length ? 0 : i + 1
-    }
-    cursor[name] = i
-    const used = process.cpuUsage(start)
-    return (used.user + used.system) / perBatch
-  }
   const names = Object.keys(cases)
-  for (const name of names) await batch(name) // warm-up
-  const raw: Record<string, number[]> = {}
-  for (let r = 0; r < rounds; r++) {
-    // Alternating order, so no case always runs right after the same other one.
-    for (const name of r % 2 ? [...names].reverse() : names)
-      (raw[name] ??= []).push(await batch(name))
-  }
+  const raw = await roundsOf(cases, perBatch, rounds)
   const base = raw[names[0]!]!
   return {
     base: median(base),

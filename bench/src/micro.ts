@@ -98,6 +98,45 @@ export function floorOf(material: Material, alg: Alg): Op {
 }
 
 /**
+ * CPU µs per call of each case, per round: `rounds` rounds of one batch of `perBatch` calls per case,
+ * the order alternating forward and backward so no case always runs right after the same other one
+ * (a warm-up batch of each first). Each case walks its inputs in a cycle. For paired statistics:
+ * round i of every case was measured milliseconds apart (core-ab-paired.ts, core-stages.ts).
+ */
+export async function roundsOf(
+  cases: Record<string, { op: Op; inputs: string[] }>,
+  perBatch: number,
+  rounds: number,
+): Promise<Record<string, number[]>> {
+  const cursor: Record<string, number> = {}
+  const batch = async (name: string): Promise<number> => {
+    const { op, inputs } = cases[name]!
+    let i = cursor[name] ?? 0
+    const start = process.cpuUsage()
+    for (let k = 0; k < perBatch; k++) {
+      const r = op(inputs[i]!)
+      if (r instanceof Promise) await r
+      i = i + 1 === inputs.length ? 0 : i + 1
+    }
+    cursor[name] = i
+    const used = process.cpuUsage(start)
+    return (used.user + used.system) / perBatch
+  }
+  const names = Object.keys(cases)
+  for (const name of names) await batch(name) // warm-up
+  const raw: Record<string, number[]> = {}
+  for (let r = 0; r < rounds; r++)
+    for (const name of r % 2 ? [...names].reverse() : names)
+      (raw[name] ??= []).push(await batch(name))
+  return raw
+}
+
+/** A copy of the core from a checkout's `packages/core/src` (bench:ab's two sides). */
+export async function loadCore(root: string): Promise<CoreModule> {
+  return (await import(pathToFileURL(join(root, 'packages/core/src/index.ts')).href)) as CoreModule
+}
+
+/**
  * Microseconds per call for each case, measured interleaved: every round runs one batch of each case
  * in turn, so a noisy neighbour slows all cases alike. The best round counts (other load only ever
  * adds time); the median is kept too.
