@@ -151,9 +151,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     trace: Trace | undefined,
   ): Promise<AuthContext<Claims>> {
     if (revocationChecks) await checkRevoked(ctx, claims)
-    if (!needsBinding(claims)) return ctx as AuthContext<Claims>
-    if (trace) trace.step = 'binding'
-    return (await bind(request, ctx, claims, proof)) as AuthContext<Claims>
+    return senderBound(request, ctx, claims, proof, trace)
   }
 
   /** A token not in the cache: opened (decrypted, verified), its claims checked, then cached. */
@@ -184,9 +182,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     if (trace && revocationChecks) trace.step = 'revocation'
     if (revocationChecks) await checkRevoked(ctx, claims)
     cache?.set(token, { ctx, claims, keys: opened.keyBinding }, notAfter)
-    if (!needsBinding(claims)) return ctx as AuthContext<Claims>
-    if (trace) trace.step = 'binding'
-    return (await bind(request, ctx, claims, proof)) as AuthContext<Claims>
+    return senderBound(request, ctx, claims, proof, trace)
   }
 
   /** The introspection path: the server's answer, then the same steps as a verified payload's. */
@@ -217,8 +213,7 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
     })
     if (trace && revocationChecks) trace.step = 'revocation'
     if (revocationChecks) await checkRevoked(ctx, claims)
-    if (trace && needsBinding(claims)) trace.step = 'binding'
-    return (await bind(request, ctx, claims, proof)) as AuthContext<Claims>
+    return senderBound(request, ctx, claims, proof, trace)
   }
 
   /**
@@ -340,6 +335,22 @@ export function createAuthenticatorWith<Claims = JWTPayload>(
   /** Whether a binding check will run: DPoP is on, or the token is certificate-bound. */
   function needsBinding(claims: Readonly<Record<string, unknown>>): boolean {
     return config.dpop !== undefined || claims.cnf !== undefined || config.mtls.required
+  }
+
+  /**
+   * The last step of every path (fresh, cache hit, introspected): bind() when a binding check will
+   * run, with its trace step; otherwise the context as it is, without a promise (the hot path).
+   */
+  function senderBound(
+    request: RequestLike,
+    ctx: AuthContext<unknown>,
+    claims: Readonly<Record<string, unknown>>,
+    proof: CheckedProof | undefined,
+    trace: Trace | undefined,
+  ): AuthContext<Claims> | Promise<AuthContext<Claims>> {
+    if (!needsBinding(claims)) return ctx as AuthContext<Claims>
+    if (trace) trace.step = 'binding'
+    return bind(request, ctx, claims, proof) as Promise<AuthContext<Claims>>
   }
 
   async function bind(
