@@ -147,26 +147,15 @@ export async function measureAll(
 ): Promise<{ best: Record<string, number>; median: Record<string, number> }> {
   const rounds = 15
   const perRound = Math.max(100, Math.floor(iterations / rounds))
-  const cursor: Record<string, number> = {}
-  const batch = async (name: string, n: number): Promise<number> => {
-    const { op, tokens } = cases[name]!
-    let i = cursor[name] ?? 0
-    // CPU time (user + system) of this process rather than wall time: on a shared machine a batch
-    // that loses the core to another job is not charged for the time it waited.
-    const start = process.cpuUsage()
-    for (let k = 0; k < n; k++) {
-      const r = op(tokens[i]!)
-      if (r instanceof Promise) await r
-      i = i + 1 === tokens.length ? 0 : i + 1
-    }
-    cursor[name] = i
-    const used = process.cpuUsage(start)
-    return (used.user + used.system) / n
-  }
-  const samples: Record<string, number[]> = {}
-  for (const name of Object.keys(cases)) await batch(name, perRound) // warm-up
-  for (let r = 0; r < rounds; r++)
-    for (const name of Object.keys(cases)) (samples[name] ??= []).push(await batch(name, perRound))
+  // CPU time (user + system) of this process rather than wall time: on a shared machine a batch
+  // that loses the core to another job is not charged for the time it waited.
+  const samples = await roundsOf(
+    Object.fromEntries(
+      Object.entries(cases).map(([name, { op, tokens }]) => [name, { op, inputs: tokens }]),
+    ),
+    perRound,
+    rounds,
+  )
   const best: Record<string, number> = {}
   const median: Record<string, number> = {}
   for (const [name, xs] of Object.entries(samples)) {
