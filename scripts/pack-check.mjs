@@ -38,11 +38,18 @@ for (const { dir, pkg } of packages) {
   // Every source file the `@tokengate/source` condition names is listed in `files` by its own
   // path, not only through the extglob: a reader of the manifest (or a tool that does not expand
   // extglobs) sees that each exports/imports target ships.
+  // A source file is named only as the plain value of that condition: a standard condition
+  // (`types`, `import`, `require`, `node`, `default`, ...) never points into src/, so a resolver
+  // without the in-repo condition can only reach dist/.
   const sourceTargets = new Set()
-  const collect = (value) => {
+  const collect = (value, condition) => {
     if (typeof value === 'string') {
-      if (value.startsWith('./src/')) sourceTargets.add(value.slice(2))
-    } else if (value && typeof value === 'object') Object.values(value).forEach(collect)
+      if (!value.startsWith('./src/')) return
+      sourceTargets.add(value.slice(2))
+      if (condition !== '@tokengate/source')
+        fail(`exports/imports reach ${value} under "${condition}": name it only as the plain value of "@tokengate/source" (docs/ARCHITECTURE.md)`)
+    } else if (value && typeof value === 'object')
+      for (const [key, inner] of Object.entries(value)) collect(inner, key)
   }
   collect(pkg.exports)
   collect(pkg.imports)
