@@ -47,7 +47,9 @@ for (const { dir, pkg } of packages) {
       if (!value.startsWith('./src/')) return
       sourceTargets.add(value.slice(2))
       if (condition !== '@tokengate/source')
-        fail(`exports/imports reach ${value} under "${condition}": name it only as the plain value of "@tokengate/source" (docs/ARCHITECTURE.md)`)
+        fail(
+          `exports/imports reach ${value} under "${condition}": name it only as the plain value of "@tokengate/source" (docs/ARCHITECTURE.md)`,
+        )
     } else if (value && typeof value === 'object')
       for (const [key, inner] of Object.entries(value)) collect(inner, key)
   }
