@@ -103,7 +103,7 @@ function asymmetric(
 ): (input: Uint8Array, signature: Uint8Array) => boolean {
   // RSA and ECDSA through a Verify object (createVerify), not the one-shot verify(): the same
   // OpenSSL digest-and-verify with the same key and options, without the crypto job the one-shot
-  // call sets up per call, about 1 to 2 us less per token on Node 20 (perf, issue 17, bench/src/
+  // call sets up per call, 0.5 (RS256) to 1 us (ES256) less per token on Node 20 (perf, issue 17, bench/src/
   // core-stages.ts). Ed25519 has no streaming form (RFC 8032 §5.1.7 hashes the message twice).
   switch (kind) {
     case 'rsa':
