@@ -1,6 +1,7 @@
 // The verified-token cache: bounded, keyed by the whole token, never past the token's bounds.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Doorkeeper, TokenCache } from './cache.js'
+import { CompactEncrypt, SignJWT } from 'jose'
+import { Doorkeeper, TAIL_CHARS, TokenCache } from './cache.js'
 import type { AuthContext } from '../types.js'
 
 const NOW = 1_800_000_000
@@ -64,9 +65,9 @@ describe('TokenCache', () => {
     expect(cache.get('c.')).toBeUndefined()
   })
 
-  it("a token sharing another token's lookup key (its length and last 32 characters) never gets its context, and can only replace it", () => {
+  it("a token sharing another token's lookup key (its length and last TAIL_CHARS characters) never gets its context, and can only replace it", () => {
     const cache = new TokenCache({ max: 10, ttlMs: undefined, admitAfter: 1 })
-    const tail = 'S'.repeat(40) // a signature segment longer than the 32 characters hashed
+    const tail = 'S'.repeat(TAIL_CHARS + 8) // a signature segment longer than the characters hashed
     const [one, two] = [`h1.p1.${tail}`, `h2.p2.${tail}`]
     cache.set(one, entry(one), NOW + 60)
     expect(cache.get(two)).toBeUndefined()
@@ -76,10 +77,24 @@ describe('TokenCache', () => {
     expect(cache.get(one)).toBeUndefined()
   })
 
-  it('tokens of the same last segment length that differ in their last 32 characters are kept apart', () => {
+  it('the hashed tail lies inside the last segment of the shortest signature and tag (jose-made HS256 JWS, A128GCM JWE)', async () => {
+    const secret = new Uint8Array(32).fill(7)
+    const jws = await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).sign(secret)
+    const jwe = await new CompactEncrypt(new TextEncoder().encode('x'))
+      .setProtectedHeader({ alg: 'dir', enc: 'A128GCM' })
+      .encrypt(new Uint8Array(16).fill(9))
+    for (const token of [jws, jwe]) {
+      const last = token.slice(token.lastIndexOf('.') + 1)
+      expect(last.length).toBeGreaterThanOrEqual(TAIL_CHARS)
+    }
+    // 32 bytes of HMAC-SHA256 (43 characters), 16 bytes of GCM tag (22): the shortest we accept.
+    expect([jws.split('.')[2]!.length, jwe.split('.')[4]!.length]).toEqual([43, 22])
+  })
+
+  it('tokens of the same last segment length that differ in their last TAIL_CHARS characters are kept apart', () => {
     const cache = new TokenCache({ max: 10, ttlMs: undefined, admitAfter: 1 })
-    const one = `h.p.${'A'.repeat(10)}${'B'.repeat(32)}`
-    const two = `h.p.${'A'.repeat(10)}${'C'.repeat(32)}`
+    const one = `h.p.${'A'.repeat(10)}${'B'.repeat(TAIL_CHARS)}`
+    const two = `h.p.${'A'.repeat(10)}${'C'.repeat(TAIL_CHARS)}`
     cache.set(one, entry(one), NOW + 60)
     cache.set(two, entry(two), NOW + 60)
     expect(cache.get(one)?.ctx.token).toBe(one)
@@ -137,7 +152,8 @@ describe('TokenCache', () => {
 describe('Doorkeeper', () => {
   it('admits a token seen within the last max / 2 recordings, forgets one seen more than max ago', () => {
     const door = new Doorkeeper(100)
-    const token = (i: number) => `h.p.signature-${i}-${'abcdefghijklmnop'.slice(i % 16)}`
+    // Distinct tails, as signatures are (the doorkeeper keeps a hash of the tail and the length).
+    const token = (i: number) => `h.p.${'abcdefghijklmnop'.slice(i % 16)}-signature-${i}`
     expect(door.admit(token(0))).toBe(false)
     for (let i = 1; i < 40; i++) expect(door.admit(token(i))).toBe(false)
     expect(door.admit(token(0))).toBe(true)
