@@ -158,8 +158,8 @@ export function cacheOf(authenticator: object): TokenCache | undefined {
  * not the whole token: hashing a fresh 300 to 1000 character string on every request was a third of
  * a cache hit (half for a nested JWE; see bench/), finding the last segment first scanned a
  * 342-character RS256 signature back to its dot, and hashing 32 characters instead of 16 cost 20 to
- * 35 ns more per lookup (perf, issue 17). 16 characters of a signature or tag are 96 bits its issuer
- * cannot choose, far more than the 30 bits of the key. A number, not the characters themselves: no
+ * 35 ns more per lookup (perf, issue 17). 16 characters of a signature or tag are 96 bits that no one
+ * without the key can choose, far more than the 30 bits of the key. A number, not the characters themselves: no
  * string sliced per lookup, and the same hash serves the doorkeeper, computed once per miss. `get`
  * then requires the whole token to be `===`, so the key only finds the candidate. A token whose
  * tail hashes alike finds an entry that is not its own (a miss, then full verification); only a
