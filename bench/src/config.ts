@@ -7,6 +7,13 @@ export type Framework = (typeof FRAMEWORKS)[number]
 export const ALGS = ['HS256', 'RS256', 'ES256', 'EdDSA', 'JWE'] as const
 export type Alg = (typeof ALGS)[number]
 
+/**
+ * The members of `all` named in a comma-separated environment value (unknown names dropped), or all
+ * of them when it is unset: the hit-path harnesses' `*_FRAMEWORKS` / `*_ALGS` knobs.
+ */
+export const envList = <T extends string>(value: string | undefined, all: readonly T[]): T[] =>
+  value ? (value.split(',').filter((v) => (all as readonly string[]).includes(v)) as T[]) : [...all]
+
 export const MODES = ['repeat', 'fresh'] as const
 /** `repeat`: one token on every request. `fresh`: a new token per request from a pre-generated pool. */
 export type Mode = (typeof MODES)[number]

@@ -24,7 +24,7 @@ import { tokengate as koaGate } from '@tokengate/koa'
 import express, { type Request, type RequestHandler } from 'express'
 import { Hono, type MiddlewareHandler } from 'hono'
 import Koa, { type Middleware } from 'koa'
-import { ALGS, type Alg } from './config.js'
+import { ALGS, envList, type Alg } from './config.js'
 import { generateMaterial, makeTokens } from './material.js'
 import { tokengateOptions } from './servers/common.js'
 
@@ -33,10 +33,11 @@ type Gates = { express: unknown; koa: unknown; hono: unknown }
 const FRAMEWORKS = ['express', 'koa', 'hono'] as const
 type Framework = (typeof FRAMEWORKS)[number]
 
-const list = <T extends string>(value: string | undefined, all: readonly T[]): T[] =>
-  value ? (value.split(',').filter((v) => (all as readonly string[]).includes(v)) as T[]) : [...all]
-const frameworks = list(process.env.INPROC_FRAMEWORKS, FRAMEWORKS)
-const algs = list(process.env.INPROC_ALGS, ['HS256', ...ALGS.filter((a) => a !== 'HS256')] as Alg[])
+const frameworks = envList(process.env.INPROC_FRAMEWORKS, FRAMEWORKS)
+const algs = envList(process.env.INPROC_ALGS, [
+  'HS256',
+  ...ALGS.filter((a) => a !== 'HS256'),
+] as Alg[])
 const rounds = Number(process.env.INPROC_ROUNDS ?? 100)
 const perRound = Number(process.env.INPROC_N ?? 500)
 const BASE = process.env.HIT_BASE

@@ -21,7 +21,7 @@ import { join } from 'node:path'
 import { createAuthenticator } from '@tokengate/core'
 import { tokengate as honoGate } from '@tokengate/hono'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { ALGS, type Alg } from './config.js'
+import { ALGS, envList, type Alg } from './config.js'
 import { generateMaterial, makeTokens, writeMaterial } from './material.js'
 import { tokengateOptions } from './servers/common.js'
 
@@ -29,10 +29,8 @@ type Variant = 'bare' | 'noop' | 'tokengate'
 const BASE = process.env.HIT_BASE
 const FRAMEWORKS = ['express', 'koa', 'hono', 'hono-fetch'] as const
 
-const list = <T extends string>(value: string | undefined, all: readonly T[]): T[] =>
-  value ? (value.split(',').filter((v) => (all as readonly string[]).includes(v)) as T[]) : [...all]
-const frameworks = list(process.env.HIT_FRAMEWORKS, FRAMEWORKS)
-const algs = list(process.env.HIT_ALGS, ['HS256', ...ALGS.filter((a) => a !== 'HS256')] as Alg[])
+const frameworks = envList(process.env.HIT_FRAMEWORKS, FRAMEWORKS)
+const algs = envList(process.env.HIT_ALGS, ['HS256', ...ALGS.filter((a) => a !== 'HS256')] as Alg[])
 // Many short batches: on a shared VM a batch is slowed by whoever else runs; the low percentile
 // (p20) of many batches is the cost without them, the median shows how noisy the run was.
 const rounds = Number(process.env.HIT_ROUNDS ?? 30)
