@@ -42,19 +42,14 @@ for (const { dir, pkg } of packages) {
   // (`types`, `import`, `require`, `node`, `default`, ...) never points into src/, so a resolver
   // without the in-repo condition can only reach dist/.
   const sourceTargets = new Set()
-  const collect = (value, condition) => {
-    if (typeof value === 'string') {
-      if (!value.startsWith('./src/')) return
-      sourceTargets.add(value.slice(2))
-      if (condition !== '@tokengate/source')
-        fail(
-          `exports/imports reach ${value} under "${condition}": name it only as the plain value of "@tokengate/source" (docs/ARCHITECTURE.md)`,
-        )
-    } else if (value && typeof value === 'object')
-      for (const [key, inner] of Object.entries(value)) collect(inner, key)
+  for (const { path, condition } of manifestTargets([pkg.exports, pkg.imports])) {
+    if (!path.startsWith('./src/')) continue
+    sourceTargets.add(path.slice(2))
+    if (condition !== '@tokengate/source')
+      fail(
+        `exports/imports reach ${path} under "${condition}": name it only as the plain value of "@tokengate/source" (docs/ARCHITECTURE.md)`,
+      )
   }
-  collect(pkg.exports)
-  collect(pkg.imports)
   for (const target of sourceTargets)
     if (!(pkg.files ?? []).includes(target))
       fail(`\`files\` does not name ${target}, a target of exports/imports: add it by its path`)
@@ -128,7 +123,7 @@ for (const { dir, pkg } of packages) {
     if (!files.npm.includes(required)) fail(`${required} missing from the tarball`)
   // Every file that exports or imports names, under any condition (the in-repo
   // `@tokengate/source` one included), is in the tarball: a resolver that picks it finds it.
-  for (const target of manifestTargets([manifests.npm.exports, manifests.npm.imports]))
+  for (const { path: target } of manifestTargets([manifests.npm.exports, manifests.npm.imports]))
     if (!files.npm.includes(`package/${target.slice(2)}`))
       fail(`package.json names ${target}, which the tarball lacks`)
   if (run('tar', ['-xzOf', tarballs.npm, 'package/LICENSE']) !== license)
@@ -160,15 +155,20 @@ if (problems.length) {
 }
 console.log(`pack:check: ${packages.length} packages, tarballs in ${out}/npm`)
 
-/** The file paths (./…) in package.json `exports` / `imports` maps, under every condition. */
+/**
+ * The file paths (./…) in package.json `exports` / `imports` maps, under every condition, each with
+ * the condition (or subpath) whose value it is.
+ */
 function manifestTargets(maps) {
   const found = []
-  const walk = (value) => {
+  const walk = (value, condition) => {
     if (typeof value === 'string') {
-      if (value.startsWith('./') && value !== './package.json') found.push(value)
-    } else if (value && typeof value === 'object') Object.values(value).forEach(walk)
+      if (value.startsWith('./') && value !== './package.json')
+        found.push({ path: value, condition })
+    } else if (value && typeof value === 'object')
+      for (const [key, inner] of Object.entries(value)) walk(inner, key)
   }
-  maps.forEach(walk)
+  maps.forEach((map) => walk(map, undefined))
   return found
 }
 
